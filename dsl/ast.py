@@ -1,0 +1,370 @@
+"""The syntax tree of a rules file, exactly as written.
+
+Every node is a frozen, slotted dataclass whose last field is its ``span``; spans are excluded from equality so
+that two files that differ only in layout parse to equal trees (the formatter relies on this). Names that may
+refer to an input, a ``let`` or an enum value are kept as :class:`Name`: deciding which is the resolver's job,
+not the parser's. The parser only builds these nodes; it never checks meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dsl.span import NO_SPAN, Span
+
+# ---------------------------------------------------------------------------------------------------------------
+# Literals and names
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """An identifier used as a value: an input, a ``let``, an enum value, a rule or an action."""
+
+    name: str
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number as written (``5``, ``1.8``), with an optional unit (``5 cm``)."""
+
+    value: int | float
+    unit: str | None = None
+    text: str = ""  # the digits as written, so the formatter can keep ``2.0`` as ``2.0``
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """An inclusive range ``low..high`` with one optional unit for both ends (``50..60 Gy``)."""
+
+    low: Number
+    high: Number
+    unit: str | None = None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    value: bool
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class String:
+    """A double-quoted string; ``value`` has its escapes already decoded."""
+
+    value: str
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Value = Name | Number | Range | Bool | String
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditions
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """``subject OP value`` with OP one of ``== != < <= > >=``."""
+
+    subject: Name
+    op: str
+    value: Name | Number | Bool
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InSet:
+    """``subject in {a, b}``."""
+
+    subject: Name
+    values: tuple[Name | Number | Bool, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InRange:
+    """``subject in low..high`` (inclusive at both ends)."""
+
+    subject: Name
+    range: Range
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class IsKnown:
+    """``subject is known`` (``known=True``) or ``subject is unknown`` (``known=False``)."""
+
+    subject: Name
+    known: bool
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Cond, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Cond, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Cond
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Implies:
+    """``a implies b``: the weakest binding operator, used mostly by ``assume``."""
+
+    left: Cond
+    right: Cond
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Paren:
+    """Parentheses as written; kept so the formatter can reproduce the author's grouping."""
+
+    item: Cond
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+# A bare Name in a condition is a ``let`` or a bool input; a Bool is ``true``/``false``.
+Cond = Compare | InSet | InRange | IsKnown | And | Or | Not | Implies | Paren | Name | Bool
+
+# ---------------------------------------------------------------------------------------------------------------
+# Declarations
+
+
+@dataclass(frozen=True, slots=True)
+class NumberType:
+    """``number [UNIT] [in LOW..HIGH]`` or ``integer [UNIT] [in LOW..HIGH]``."""
+
+    integer: bool
+    unit: str | None
+    range: Range | None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BoolType:
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    """``{a, b, c}`` or ``{1, 2, 3}``."""
+
+    values: tuple[Name | Number, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+InputType = NumberType | BoolType | EnumType
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """``guideline "Title" version "2026.1"``."""
+
+    title: String
+    version: String | None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """``reference 6 "text"``."""
+
+    number: Number
+    text: String
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """``input NAME ["label"]: TYPE``."""
+
+    name: Name
+    label: String | None
+    type: InputType
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Assume:
+    """``assume COND``: patients for whom COND is false do not exist."""
+
+    cond: Cond
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    """``let NAME ["label"] = COND``: a named, reportable condition."""
+
+    name: Name
+    label: String | None
+    cond: Cond
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamDecl:
+    """One declared action parameter: ``dose: Gy`` (a number in Gy), ``n: number``, ``note: text``,
+    ``timing: {preoperative, postoperative}``. ``type`` is a Name (``number``, ``integer``, ``text`` or a unit)
+    or an EnumType."""
+
+    name: Name
+    type: Name | EnumType
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """``action NAME[(params)] ["label"] [modality M]``."""
+
+    name: Name
+    params: tuple[ParamDecl, ...]
+    label: String | None
+    modality: Name | None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Sections and rules
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """``name: value`` in a recommendation, e.g. ``dose: 50..60 Gy``."""
+
+    name: Name
+    value: Value
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Recommend:
+    """``STRENGTH action[(args)]`` with STRENGTH one of must, recommend, consider, not_recommended, never."""
+
+    strength: str
+    action: Name
+    args: tuple[Arg, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    cond: Cond
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    text: String
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Cite:
+    numbers: tuple[Number, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    text: String
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    text: String
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Preference:
+    """``preference preferred|other|certain_circumstances`` (validated by the resolver)."""
+
+    value: Name
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    rules: tuple[Name, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Clause = When | Recommend | Evidence | Cite | Source | Footnote | Preference | Overrides
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """``rule NAME ["label"]:`` followed by its clauses in the order written. The grammar accepts clauses in
+    any order; the resolver reports duplicates (two ``when``) and omissions (no strength)."""
+
+    name: Name
+    label: String | None
+    clauses: tuple[Clause, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """``cover ACTION [when COND]``: in this region every patient must get some position on ACTION."""
+
+    action: Name
+    cond: Cond | None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """``todo "text"``: a part of the source the rules do not encode yet."""
+
+    text: String
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+SectionItem = Rule | Cover | Todo
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """``section NAME ["title"] [when COND]:`` followed by rules, covers and todos."""
+
+    name: Name
+    label: String | None
+    guard: Cond | None
+    items: tuple[SectionItem, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Decl = Reference | Input | Assume | Let | Action | Section
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """``# text`` (``text`` excludes the ``#``); kept so the formatter can put it back."""
+
+    text: str
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A whole rules file: the header, its declarations in order, and its comments."""
+
+    header: Header
+    decls: tuple[Decl, ...]
+    comments: tuple[Comment, ...] = field(default=(), compare=False)
+    span: Span = field(default=NO_SPAN, compare=False)

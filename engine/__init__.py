@@ -1,0 +1,1 @@
+"""Resolve, compile, evaluate and check guidelines. Knows nothing about any particular disease."""

@@ -1,0 +1,1 @@
+"""Checker passes over a compiled guideline; each module exports one function named after it."""

@@ -1,0 +1,1 @@
+"""One module per ``guidegraph`` subcommand, each exporting ``add_arguments`` and ``run``."""

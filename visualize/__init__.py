@@ -1,0 +1,1 @@
+"""Flowcharts of the compiled decision graph, drawn with Graphviz."""
