@@ -29,7 +29,7 @@ class Span:
 
     def cover(self, other: Span) -> Span:
         """The smallest span holding both ``self`` and ``other`` (same file)."""
-        first, last = (self, other) if (self.line, self.column) <= (other.line, other.column) else (other, self)
+        first = self if (self.line, self.column) <= (other.line, other.column) else other
         end = max(self, other, key=lambda s: (s.end_line, s.end_column))
         return Span(self.file, first.line, first.column, end.end_line, end.end_column,
                     min(self.start, other.start), max(self.end, other.end))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from dsl.span import NO_SPAN, Span
@@ -29,7 +29,7 @@ EnumValue = str | int
 """An enum member: a name (``uterus``) or an integer (grade ``2``)."""
 
 
-class Strength(str, Enum):
+class Strength(StrEnum):
     """Recommendation strengths, strongest first within each polarity."""
 
     MUST = "must"
