@@ -105,7 +105,17 @@ def render(d: Diagnostic, sources: Mapping[str, str] | None = None) -> str:
         out.append(f"  = note: {n.message}" + (f" ({n.span})" if n.span else ""))
     if d.help:
         out.append(f"  = help: {d.help}")
+    if d.witness is not None:
+        out.append("  = example patient (paste into a case file):")
+        out.extend(f"      {line}" for line in _yaml(d.witness).splitlines())
     return "\n".join(out)
+
+
+def _yaml(data: Mapping[str, Any]) -> str:
+    """Witnesses as block YAML, keys in the order given, so the author can paste them into ``rules/cases/``."""
+    import yaml  # local: only diagnostics with witnesses need it
+
+    return str(yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=False))
 
 
 def render_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> str:
