@@ -1,0 +1,30 @@
+# The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
+.PHONY: setup lms test lint bench
+
+GG := .venv/bin/guidegraph
+OUT := out
+
+setup:
+	@bash scripts/setup.sh
+
+# The main job: check, test, run and render the leiomyosarcoma guideline into out/.
+lms: setup
+	$(GG) check rules/lms.rules
+	$(GG) test rules/lms.rules rules/cases
+	@mkdir -p $(OUT)
+	$(GG) run rules/lms.rules rules/cases --format json -o $(OUT)/lms-results.json
+	$(GG) run rules/lms.rules rules/cases -o $(OUT)/lms-results.txt
+	$(GG) render rules/lms.rules -o $(OUT)/lms-pathway.svg
+	$(GG) render rules/lms.rules -o $(OUT)/lms-pathway.png
+	@echo "lms: results in $(OUT)/lms-results.{txt,json}, flowchart in $(OUT)/lms-pathway.{svg,png}"
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+
+# The tests: lint, types, then the whole suite.
+test: lint
+	.venv/bin/python -m pytest
+
+bench: setup
+	.venv/bin/python -m bench

@@ -1,0 +1,219 @@
+"""``python -m bench``: every benchmark of the project in one run, printed as a table and written as JSON.
+
+Parts: evaluation throughput against peer engines (``bench.peers``), the LMS guideline on 100,000 cases (per-case
+latency and cohort throughput), the checker on generated guidelines of 100, 1,000 and 10,000 rules (time, peak
+memory, growth), and whole commands from a cold start. Each goal from the issues is printed beside the figure
+with "met" or "NOT met": the benchmark reports, it does not tune itself. ``--quick`` uses smaller sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LMS = os.path.join(ROOT, "rules", "lms.rules")
+GG = [sys.executable, "-m", "engine"]
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def random_facts(model: Any, rng: random.Random, p_unknown: float = 0.0) -> dict[str, Any]:
+    """A random case within the declared domains that respects every ``assume`` (rejection sampling)."""
+    from engine.cases import assumptions_hold
+
+    while True:
+        facts: dict[str, Any] = {}
+        for name, inp in model.inputs.items():
+            if rng.random() < p_unknown:
+                continue
+            if inp.kind in ("bool", "enum"):
+                facts[name] = rng.choice(inp.domain)
+            else:
+                lo = inp.low if inp.low != float("-inf") else 0.0
+                hi = inp.high if inp.high != float("inf") else lo + 100.0
+                facts[name] = rng.randint(int(lo), int(hi)) if inp.kind == "integer" else round(rng.uniform(lo, hi), 1)
+        if assumptions_hold(model, facts):
+            return facts
+
+
+def bench_peers(quick: bool) -> list[dict[str, Any]]:
+    from bench import peers
+
+    rows = peers.run(sizes=(10, 100) if quick else (10, 100, 1000), n_cases=500 if quick else 2000)
+    print("\n== Evaluation throughput, cases per second (same generated rules, answers checked equal) ==")
+    print(f"{'rules':>6} {'engine':<24} {'one at a time':>14} {'batch':>12}  ratio guidegraph/engine")
+    ours = {r["rules"]: r for r in rows if r["engine"] == "guidegraph" and "single_cps" in r}
+    goals = {"zen-engine": 3.0, "rule-engine": 10.0}
+    for r in rows:
+        if "skipped" in r:
+            print(f"{r['rules']:>6} {r['engine']:<24} skipped: {r['skipped']}")
+            continue
+        line = f"{r['rules']:>6} {r['engine']:<24} {r['single_cps']:>14,.0f} {r['batch_cps']:>12,.0f}"
+        mine = ours.get(r["rules"])
+        if mine and r["engine"] != "guidegraph":
+            ratio = mine["single_cps"] / r["single_cps"]
+            r["ratio"] = ratio
+            if r["engine"] in goals:
+                goal = goals[r["engine"]]
+                line += f"  {ratio:6.2f}x (goal >= {goal:g}x: {_verdict(ratio >= goal)})"
+            else:
+                line += f"  {ratio:6.2f}x (goal: within 5x of it, i.e. >= 0.2x: {_verdict(ratio >= 0.2)})"
+        print(line)
+    return rows
+
+
+def bench_lms(n: int) -> dict[str, Any]:
+    import engine
+
+    g = engine.load(os.path.relpath(LMS))
+    rng = random.Random(7)
+    cases = [random_facts(g.model, rng) for _ in range(n)]
+    for c in cases[:1000]:  # warm up
+        g.evaluate(c)
+    lat = []
+    clock = time.perf_counter_ns
+    for c in cases:
+        t0 = clock()
+        g.evaluate(c)
+        lat.append(clock() - t0)
+    lat.sort()
+    med, p99 = lat[len(lat) // 2] / 1000, lat[int(len(lat) * 0.99)] / 1000
+    t0 = time.perf_counter()
+    for c in cases:
+        g.evaluate(c)
+    throughput = n / (time.perf_counter() - t0)
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = os.path.join(tmp, "cohort.csv")
+        names = list(g.model.inputs)
+        with open(csv_path, "w", encoding="utf-8") as f:
+            f.write("id," + ",".join(names) + "\n")
+            for i, c in enumerate(cases):
+                f.write(f"p{i}," + ",".join(_csv(c.get(k)) for k in names) + "\n")
+        t0 = time.perf_counter()
+        proc = subprocess.run([*GG, "run", os.path.relpath(LMS), csv_path, "--format", "csv", "-o",
+                               os.path.join(tmp, "out.csv")], capture_output=True, text=True, cwd=ROOT)
+        cohort_s = time.perf_counter() - t0
+    out = {"cases": n, "median_us": med, "p99_us": p99, "in_memory_cps": throughput,
+           "cohort_csv_seconds": cohort_s, "cohort_exit": proc.returncode}
+    print(f"\n== rules/lms.rules on {n:,} random cases (all inputs known) ==")
+    print(f"per-case latency: median {med:.1f} us, p99 {p99:.1f} us  (goal < 20 us: {_verdict(med < 20)})")
+    print(f"in-memory throughput: {throughput:,.0f} cases/s")
+    print(f"`guidegraph run` on a {n:,}-row CSV, end to end: {cohort_s:.2f} s, exit {proc.returncode}"
+          f"  (goal < 5 s: {_verdict(cohort_s < 5 and proc.returncode == 0)})")
+    if proc.returncode:
+        print("   " + proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
+    return out
+
+
+def _csv(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+_CHECK_CHILD = """
+import json, resource, sys, time, tempfile, os
+from bench.gen_rules import generate
+import engine
+from engine.checks import CHECKS
+text = generate(int(sys.argv[1]), 12, 0)
+path = os.path.join(tempfile.mkdtemp(), "gen.rules")
+open(path, "w").write(text)
+t0 = time.perf_counter()
+g = engine.load(path)
+t1 = time.perf_counter()
+n = sum(len(check(g)) for check in CHECKS)
+t2 = time.perf_counter()
+print(json.dumps({"compile_s": t1 - t0, "check_s": t2 - t1, "findings": n,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def bench_checker(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    print("\n== Checker on generated guidelines (12 inputs): load + compile + all checks ==")
+    rows = []
+    for n in sizes:
+        proc = subprocess.run([sys.executable, "-c", _CHECK_CHILD, str(n)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=600)
+        if proc.returncode:
+            tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+            print(f"{n:>7} rules: failed: {tail}")
+            rows.append({"rules": n, "error": tail})
+            continue
+        row = {"rules": n, **json.loads(proc.stdout.strip().splitlines()[-1])}
+        row["total_s"] = row["compile_s"] + row["check_s"]
+        rows.append(row)
+        print(f"{n:>7} rules: {row['total_s']:7.2f} s (compile {row['compile_s']:.2f} s, checks "
+              f"{row['check_s']:.2f} s), {row['findings']} findings, peak RSS {row['peak_rss_mb']:.0f} MB")
+    ok = [r for r in rows if "total_s" in r]
+    for a, b in zip(ok, ok[1:], strict=False):
+        growth = b["total_s"] / max(a["total_s"], 1e-9)
+        print(f"  growth {a['rules']} -> {b['rules']} rules: x{growth:.1f} time for x{b['rules'] / a['rules']:g} rules")
+    big = [r for r in ok if r["rules"] == 10000]
+    if big:
+        print(f"  10,000 rules under 20 s: {_verdict(big[0]['total_s'] < 20)}")
+    return rows
+
+
+def bench_cold(repeat: int = 5) -> dict[str, Any]:
+    print("\n== Whole commands from a cold start (fresh interpreter), median of", repeat, "==")
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = {"check rules/lms.rules": ["check", "rules/lms.rules"],
+                    "render rules/lms.rules -o x.svg": ["render", "rules/lms.rules", "-o",
+                                                        os.path.join(tmp, "x.svg")]}
+        for label, args in commands.items():
+            times, code = [], 0
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                code = subprocess.run([*GG, *args], capture_output=True, cwd=ROOT).returncode
+                times.append(time.perf_counter() - t0)
+            med = statistics.median(times)
+            out[label] = {"median_s": med, "exit": code}
+            goal = f"  (goal < 0.5 s: {_verdict(med < 0.5)})" if label.startswith("check") else ""
+            print(f"guidegraph {label}: {med:.3f} s, exit {code}{goal}")
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
+    ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results", "latest.json"))
+    ap.add_argument("--only", choices=("peers", "lms", "checker", "cold"), action="append")
+    args = ap.parse_args()
+    parts = set(args.only or ("peers", "lms", "checker", "cold"))
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    report: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count()}
+    if "peers" in parts:
+        report["peers"] = bench_peers(args.quick)
+    if "lms" in parts:
+        report["lms"] = bench_lms(10_000 if args.quick else 100_000)
+    if "checker" in parts:
+        report["checker"] = bench_checker((100, 1000) if args.quick else (100, 1000, 10_000))
+    if "cold" in parts:
+        report["cold"] = bench_cold()
+    report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=2, sort_keys=True)
+    print(f"\nwritten: {os.path.relpath(args.json)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
