@@ -1,0 +1,193 @@
+"""The leiomyosarcoma rules file honours the LMS data contract of DESIGN.md and stays traceable to its source.
+
+The contract (input names with their types and values, action ids) is written out here rather than read from the
+rules file, so that renaming or dropping a contract name in ``rules/lms.rules`` fails a test. Traceability means:
+every rule cites the source's reference numbers and quotes the sentence it encodes, every contract action is used
+by some rule, and the file is in the canonical layout that ``guidegraph fmt`` writes.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine.model import Model
+from engine.pipeline import load_model
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules" / "lms.rules"
+CASES = ROOT / "rules" / "cases"
+SOURCE = Path("/work/shared/guideline/leiomyosarcoma-clinical-management.txt")
+
+# The LMS data contract (DESIGN.md): enum inputs with exactly these values, in this order.
+CONTRACT_ENUMS: dict[str, tuple[str | int, ...]] = {
+    "sex": ("female", "male"),
+    "site": ("extremity", "trunk_wall", "retroperitoneum", "uterus", "other"),
+    "depth": ("superficial", "deep"),
+    "grade": (1, 2, 3),
+    "extent": ("localized", "metastatic"),
+    "menopausal_status": ("premenopausal", "postmenopausal"),
+    "nodes": ("clinically_negative", "macroscopically_involved"),
+    "margin": ("wide", "close", "positive"),
+    "mitotic_rate": ("low", "high"),
+    "ajcc_stage": (1, 2, 3, 4),
+}
+CONTRACT_BOOLS = ("imaging_done", "prior_doxorubicin", "lung_metastases", "mdt_reviewed", "vascular_invasion",
+                  "necrosis", "dna_aneuploidy")
+# name -> (unit, low, high); the brief fixes the ranges.
+CONTRACT_NUMBERS: dict[str, tuple[str, float, float]] = {
+    "age": ("years", 0, 120),
+    "size_cm": ("cm", 0, 100),
+    "years_since_treatment": ("years", 0, 100),
+}
+CONTRACT_ACTIONS = (
+    "sarcoma_mdt", "history_and_physical", "primary_imaging", "biopsy", "pathology_review", "chest_ct",
+    "abdominopelvic_ct", "plain_radiograph", "treatment_outside_sarcoma_center", "wide_excision", "reconstruction",
+    "radiotherapy", "adjuvant_chemotherapy", "regional_hyperthermia", "total_abdominal_hysterectomy",
+    "bilateral_salpingo_oophorectomy", "lymphadenectomy", "extended_lymph_node_dissection",
+    "compartmental_resection", "preoperative_therapy", "doxorubicin", "trabectedin", "metastasectomy",
+    "palliative_radiotherapy", "follow_up_visit", "chest_ct_surveillance", "rehabilitation",
+)
+MODALITIES = {"diagnostic", "surgery", "radiotherapy", "systemic", "supportive", "surveillance", "referral", "other"}
+EXPECT_KEYS = {"must", "recommend", "consider", "not_recommended", "never", "absent", "pending", "params"}
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    loaded, diagnostics, _ = load_model(str(RULES))
+    errors = [f"{d.code}: {d.message}" for d in diagnostics if d.severity == "error"]
+    assert not errors, errors
+    assert loaded is not None
+    return loaded
+
+
+def test_no_diagnostics_at_all(model: Model) -> None:
+    """Not even warnings from resolution: an always-true comparison or a dead let would be a slip in encoding."""
+    _, diagnostics, _ = load_model(str(RULES))
+    assert [f"{d.code}: {d.message}" for d in diagnostics] == []
+
+
+def test_every_rule_cites_and_quotes_its_source(model: Model) -> None:
+    for rule in model.rules:
+        assert rule.citations, f"rule {rule.name} has no cite"
+        assert set(rule.citations) <= set(range(1, 10)), f"rule {rule.name} cites a number the source lacks"
+        assert rule.source and len(rule.source) > 10, f"rule {rule.name} has no source quote"
+
+
+def test_source_quotes_come_from_the_text(model: Model) -> None:
+    """Each quote's opening words occur in the source (the quotes are verbatim or nearly: a heading may be
+    prefixed, so the check looks for the first six words after any "Heading:" prefix)."""
+    if not SOURCE.exists():
+        pytest.skip("source text not available")
+    text = " ".join(SOURCE.read_text(encoding="utf-8").split())
+    for rule in model.rules:
+        assert rule.source is not None
+        quote = rule.source
+        words = quote.split()
+        found = " ".join(words[:6]) in text
+        if not found and ": " in quote:
+            found = " ".join(quote.split(": ", 1)[1].split()[:6]) in text
+        assert found, f"rule {rule.name}: source quote not found in the guideline: {quote[:60]!r}"
+
+
+def test_references_are_numbers_only(model: Model) -> None:
+    assert sorted(model.references) == list(range(1, 10))
+    for n, text in model.references.items():
+        assert text == f"Reference {n} of the source summary"
+
+
+def test_contract_inputs_declared_with_their_types(model: Model) -> None:
+    for name, values in CONTRACT_ENUMS.items():
+        inp = model.inputs[name]
+        assert inp.kind == "enum" and inp.values == values, name
+    for name in CONTRACT_BOOLS:
+        assert model.inputs[name].kind == "bool", name
+    for name, (unit, low, high) in CONTRACT_NUMBERS.items():
+        inp = model.inputs[name]
+        assert (inp.kind, inp.unit, inp.low, inp.high) == ("number", unit, low, high), name
+    for inp in model.inputs.values():
+        assert inp.label, f"input {inp.name} has no label"
+        if inp.numeric:
+            assert math.isfinite(inp.low) and math.isfinite(inp.high), inp.name
+
+
+def test_contract_actions_declared_labelled_and_used(model: Model) -> None:
+    used = {e.action for r in model.rules for e in r.entries}
+    for name in CONTRACT_ACTIONS:
+        assert name in model.actions, f"contract action {name} is not declared"
+        assert name in used, f"contract action {name} is used by no rule"
+    for action in model.actions.values():
+        assert action.label, f"action {action.name} has no label"
+        assert action.modality in MODALITIES
+    assert used <= set(model.actions)
+
+
+def test_action_parameters(model: Model) -> None:
+    rt = {p.name: p for p in model.actions["radiotherapy"].params}
+    assert rt["timing"].kind == "enum" and set(rt["timing"].values) == {"preoperative", "postoperative"}
+    assert all(rt[p].kind == "number" and rt[p].unit == "Gy" for p in ("dose", "fraction", "boost"))
+    (every,) = model.actions["follow_up_visit"].params
+    assert (every.name, every.kind, every.unit) == ("every", "number", "months")
+
+
+def test_exceptions_are_overrides(model: Model) -> None:
+    """The source's exceptions are written as overrides (DESIGN: Catala-style default logic)."""
+    over = {r.name: set(r.overrides) for r in model.rules}
+    assert "rt_standard" in over["uterine_no_adjuvant_rt"]
+    assert "rt_standard" in over["pitfall_uterine_adjuvant_rt"]
+    assert {"uterine_no_adjuvant_rt", "pitfall_uterine_adjuvant_rt"} <= over["uterine_rt_after_mdt"]
+    assert "chemo_not_standard" in over["chemo_high_risk_option"]
+    assert "workup_biopsy" in over["pitfall_biopsy_without_imaging"]
+
+
+def test_open_questions_are_reported(model: Model) -> None:
+    covered = {c.action for c in model.covers}
+    assert {"bilateral_salpingo_oophorectomy", "lymphadenectomy", "follow_up_visit", "radiotherapy"} <= covered
+    assert any(t.text.startswith("Margin-based approach") for t in model.todos)
+
+
+def _case_documents() -> list[tuple[Path, dict[str, object]]]:
+    out: list[tuple[Path, dict[str, object]]] = []
+    for path in sorted(CASES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in data if isinstance(data, list) else [data]:
+            out.append((path, case))
+    return out
+
+
+def test_cases_are_well_formed(model: Model) -> None:
+    cases = _case_documents()
+    assert len(cases) >= 32
+    ids = [str(c["id"]) for _, c in cases]
+    assert len(ids) == len(set(ids)), "duplicate case ids"
+    for path, case in cases:
+        assert set(case) == {"id", "description", "facts", "expect"}, (path, case.get("id"))
+        facts, expect = case["facts"], case["expect"]
+        assert isinstance(facts, dict) and isinstance(expect, dict)
+        assert set(facts) <= set(model.inputs), (case["id"], set(facts) - set(model.inputs))
+        assert set(expect) <= EXPECT_KEYS, (case["id"], set(expect) - EXPECT_KEYS)
+        named: set[str] = set()
+        for key, value in expect.items():
+            named |= set(value) if isinstance(value, dict | list) else set()
+            if key == "pending" and isinstance(value, dict):
+                assert all(set(v) <= set(model.inputs) for v in value.values()), case["id"]
+        assert named <= set(model.actions), (case["id"], named - set(model.actions))
+
+
+def test_cases_load_against_the_model(model: Model) -> None:
+    """Every case's facts have the right types and respect the assumptions (no E3xx from the case loader)."""
+    from engine.cases import load_cases
+
+    _, diagnostics = load_cases([str(p) for p in sorted(CASES.glob("*.yaml"))], model)
+    assert [f"{d.code}: {d.message}" for d in diagnostics if d.severity == "error"] == []
+
+
+def test_canonical_format() -> None:
+    done = subprocess.run([sys.executable, "-m", "engine", "fmt", "--check", str(RULES)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
