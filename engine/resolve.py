@@ -180,11 +180,13 @@ def _lets(decls: dict[str, ast.Let], conds: Conditions, ctx: Context) -> dict[st
 
 def _actions(tree: ast.File, ctx: Context) -> dict[str, model.Action]:
     actions: dict[str, model.Action] = {}
+    first: dict[str, Span] = {}
     for decl in tree.decls:
         if isinstance(decl, ast.Action):
             if decl.name.name in actions:
-                _duplicate(ctx, "action", decl.name, actions[decl.name.name].span)
+                _duplicate(ctx, "action", decl.name, first[decl.name.name])
                 continue
+            first[decl.name.name] = decl.name.span
             actions[decl.name.name] = resolve_action(decl, ctx)
     return actions
 

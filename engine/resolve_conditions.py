@@ -139,7 +139,7 @@ class Conditions:
         if inp.kind == "bool":
             if isinstance(v, ast.Bool):
                 return True, v.value
-            ctx.fatal("E110", f"'{inp.name}' is a bool: compare it with true or false, not {value_text(v)}", v.span)
+            ctx.fatal("E110", f"'{inp.name}' is a bool: compare it with true or false, not '{value_text(v)}'", v.span)
             return False, None
         names = bool(inp.values) and isinstance(inp.values[0], str)
         if isinstance(v, ast.Name) and names:
@@ -159,7 +159,7 @@ class Conditions:
             ctx.error("E120", f"{number_text(v)} is not a value of '{inp.name}'", v.span,
                       help=f"'{inp.name}' is one of {domain_text(inp)}")
             return True, None
-        ctx.fatal("E110", f"'{inp.name}' is one of {domain_text(inp)}; {value_text(v)} is not of that kind",
+        ctx.fatal("E110", f"'{inp.name}' is one of {domain_text(inp)}; '{value_text(v)}' is not one of them",
                   v.span, help=_compare_hint(inp))
         return False, None
 
@@ -234,7 +234,7 @@ class Conditions:
                 return model.FALSE
             return self._value_test(c, inp, (c.value,), negate=c.op == "!=")
         if not isinstance(c.value, ast.Number):
-            self.ctx.fatal("E110", f"'{inp.name}' is a number; {value_text(c.value)} is not a number", c.value.span,
+            self.ctx.fatal("E110", f"'{inp.name}' is a number; '{value_text(c.value)}' is not a number", c.value.span,
                            help=f"compare it with a number: {inp.name} > 5")
             return model.FALSE
         if not self._number(inp, c.value, c):

@@ -19,7 +19,7 @@ from engine.resolve_context import Context
 from engine.resolve_text import number_text
 from engine.resolve_types import resolve_args
 
-_STRENGTHS = ", ".join(s.value for s in model.Strength)
+_STRENGTHS = ", ".join(s.value for s in list(model.Strength)[:-1]) + f" or {list(model.Strength)[-1].value}"
 _SINGLE = {ast.When: "when", ast.Evidence: "evidence", ast.Source: "source", ast.Preference: "preference"}
 
 
@@ -134,7 +134,7 @@ class SectionResolver:
             else:
                 overrides.extend(clause.rules)
         if not any(isinstance(c, ast.Recommend) for c in r.clauses):
-            ctx.fatal("E143", f"rule '{name}' has no strength: a rule needs a strength: {_STRENGTHS}", r.name.span,
+            ctx.fatal("E143", f"rule '{name}' has no strength; a rule needs a strength: {_STRENGTHS}", r.name.span,
                       help="add a line such as: recommend ACTION")
         self.out.overrides[name] = overrides
         unique = list(dict.fromkeys(o.name for o in overrides))
@@ -147,7 +147,7 @@ class SectionResolver:
         try:
             strength = model.Strength(rec.strength)
         except ValueError:
-            self.ctx.fatal("E143", f"unknown strength '{rec.strength}': a rule needs a strength: {_STRENGTHS}",
+            self.ctx.fatal("E143", f"unknown strength '{rec.strength}'; a rule needs a strength: {_STRENGTHS}",
                            rec.span, help=did_you_mean(rec.strength, [s.value for s in model.Strength]))
             return None
         action = self._action(rec.action)

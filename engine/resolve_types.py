@@ -154,7 +154,7 @@ def _quantity(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) -> mo
             return None
         lo, hi = float(v.low.value), float(v.high.value)
         if p.kind == "integer" and not (lo.is_integer() and hi.is_integer()):
-            ctx.error("E131", f"{what} takes whole numbers, not {value_text(v)}", v.span)
+            ctx.error("E131", f"{what} takes whole numbers, not '{value_text(v)}'", v.span)
             return None
         if lo > hi:
             ctx.error("E123", f"the range {value_text(v)} is empty: {number_text(v.low, False)} is more than "
@@ -162,7 +162,7 @@ def _quantity(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) -> mo
             return None
         return model.QuantityRange(lo, hi, p.unit)
     unit = f" in {p.unit}" if p.unit else ""
-    ctx.error("E131", f"{what} takes a {p.kind}{unit}, not {value_text(v)}", v.span,
+    ctx.error("E131", f"{what} takes a {p.kind}{unit}, not '{value_text(v)}'", v.span,
               help=f"write a number{unit} or a range such as 1..2{' ' + p.unit if p.unit else ''}")
     return None
 
@@ -175,7 +175,7 @@ def _param_value(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) ->
     if p.kind == "text":
         if isinstance(v, ast.String):
             return model.Text(v.value)
-        ctx.error("E131", f"{what} takes a text in double quotes, not {value_text(v)}", v.span)
+        ctx.error("E131", f"{what} takes a text in double quotes, not '{value_text(v)}'", v.span)
         return None
     if isinstance(v, ast.Name):
         if v.name in p.values:
@@ -183,7 +183,7 @@ def _param_value(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) ->
         ctx.error("E133", f"'{v.name}' is not a value of {what}", v.span,
                   help=did_you_mean(v.name, p.values) or f"use one of: {', '.join(p.values)}")
         return None
-    ctx.error("E131", f"{what} takes one of {{{', '.join(p.values)}}}, not {value_text(v)}", v.span)
+    ctx.error("E131", f"{what} takes one of {{{', '.join(p.values)}}}, not '{value_text(v)}'", v.span)
     return None
 
 

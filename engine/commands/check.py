@@ -126,7 +126,7 @@ def to_sarif(path: str, diagnostics: Sequence[Diagnostic]) -> str:
             result["relatedLocations"] = related
         results.append(result)
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
-           "runs": [{"tool": {"driver": {"name": "guidegraph", "informationUri": "https://example.org/guidegraph",
+           "runs": [{"tool": {"driver": {"name": "guidegraph",
                                          "rules": rules}},
                      "results": results}]}
     return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
