@@ -1,0 +1,199 @@
+"""The fast path: Python source generated from the diagrams, for cases where every input read is known.
+
+Why: walking a networkx graph node by node costs microseconds per step. When every input is known each section
+diagram is just a nested ``if``/``else`` on the facts, so we write that out as Python source once per guideline,
+``compile()`` it (our own generated text: no author text is ever evaluated; names and values appear only as
+``repr`` literals) and call it. Shared subdiagrams too large to inline become helper functions.
+
+Everything that depends only on the leaves reached (recommendation templates, overridden entries, conflicts) is
+computed once per distinct tuple of leaves and memoised; per case only the ``because`` lists and the ``Result``
+itself are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.evaluate import because, conflicts
+from engine.guideline import Guideline, Leaf, Var
+from engine.mdd import MDD
+from engine.model import Interval
+from engine.result import Overridden, Recommendation, Result
+
+INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
+MEMO_LIMIT = 50_000
+
+
+def _test(var: Var, x: str, branches: list[int]) -> str:
+    """A Python test that the (known) value ``x`` of ``var`` takes one of ``branches``."""
+    if var.numeric:
+        parts = []
+        for lo, hi in _spans(branches):
+            a, b = var.branches[lo], var.branches[hi]
+            assert isinstance(a, Interval) and isinstance(b, Interval)
+            conds = []
+            if a.low is not None:
+                conds.append(f"{x} {'>=' if a.low_closed else '>'} {a.low!r}")
+            if b.high is not None:
+                conds.append(f"{x} {'<=' if b.high_closed else '<'} {b.high!r}")
+            parts.append(" and ".join(conds) or "True")
+        return " or ".join(f"({p})" for p in parts)
+    vals = [var.branches[i] for i in branches]
+    if var.kind == "bool":
+        return x if vals == [True] else f"not {x}"
+    return f"{x} == {vals[0]!r}" if len(vals) == 1 else f"{x} in {tuple(vals)!r}"
+
+
+def _spans(branches: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in branches:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+class _Emitter:
+    def __init__(self, g: Guideline, names: dict[int, str]) -> None:
+        self.g, self.m, self.names = g, g.mdd, names
+        self.leaf_ids: dict[Any, int] = {}
+        self.funcs: dict[int, str] = {}
+        self.func_src: list[str] = []
+        self._size: dict[int, int] = {}
+
+    def tree_size(self, n: int) -> int:
+        """Lines the node takes when fully inlined (saturating)."""
+        r = self._size.get(n)
+        if r is None:
+            r = 1 if self.m.is_terminal(n) else min(10**9, 1 + sum(
+                self.tree_size(c) for c in dict.fromkeys(self._kids(n))))
+            self._size[n] = r
+        return r
+
+    def _kids(self, n: int) -> tuple[int, ...]:
+        var = self.g.vars[self.m.level(n)]
+        ch = self.m.children(n)
+        return (ch[1],) if var.kind == "known" else ch  # every input is known on the fast path
+
+    def terminal(self, value: Any) -> str:
+        return repr(value) if not isinstance(value, tuple) else str(self.leaf_ids.setdefault(value, len(self.leaf_ids)))
+
+    def emit(self, n: int, target: str, indent: int, out: list[str], top: bool = False) -> None:
+        pad = "    " * indent
+        m = self.m
+        while not m.is_terminal(n) and self.g.vars[m.level(n)].kind == "known":
+            n = m.children(n)[1]
+        if m.is_terminal(n):
+            out.append(f"{pad}{target} = {self.terminal(m.value(n))}")
+            return
+        if not top and n in self.funcs:
+            out.append(f"{pad}{target} = {self.funcs[n]}(facts_)")
+            return
+        var = self.g.vars[m.level(n)]
+        x = self.names[m.level(n)]
+        groups: dict[int, list[int]] = {}
+        for i, c in enumerate(m.children(n)):
+            groups.setdefault(c, []).append(i)
+        items = list(groups.items())
+        for k, (child, branches) in enumerate(items):
+            if k == len(items) - 1:
+                out.append(f"{pad}else:" if k else f"{pad}if True:")
+            else:
+                out.append(f"{pad}{'if' if k == 0 else 'elif'} {_test(var, x, branches)}:")
+            self.emit(child, target, indent + 1, out)
+
+    def plan_functions(self, roots: list[int]) -> None:
+        """Shared nodes with big subtrees become functions (only when inlining a root would be too long)."""
+        if all(self.tree_size(r) <= INLINE_LIMIT for r in roots):
+            return
+        indeg: dict[int, int] = {}
+        for r in roots:
+            for n in self.m.reachable(r):
+                if not self.m.is_terminal(n):
+                    for c in set(self._kids(n)):
+                        indeg[c] = indeg.get(c, 0) + 1
+        for n, d in sorted(indeg.items()):
+            if d > 1 and not self.m.is_terminal(n) and self.tree_size(n) > 16:
+                self.funcs[n] = f"_n{n}"
+        for n in sorted(self.funcs):
+            body: list[str] = [f"def {self.funcs[n]}(facts_):"]
+            body += [f"    {self.names[i]} = facts_[{v.input!r}]" for i, v in enumerate(self.g.vars)
+                     if v.kind != "known" and i in self.m.support(n)]
+            self.emit(n, "r_", 1, body, top=True)
+            body.append("    return r_")
+            self.func_src.append("\n".join(body))
+
+
+def generate(g: Guideline) -> tuple[str, list[Any]]:
+    """The source of ``fast_(facts_)`` -> (leaf numbers per section, let values), or None when an input is
+    missing; and the leaf keys by leaf number."""
+    names = {i: f"x{i}" for i, v in enumerate(g.vars) if v.kind != "known"}
+    em = _Emitter(g, names)
+    roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
+    em.plan_functions(roots)
+    lines = ["def fast_(facts_):", "    try:"]
+    lines += [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(g.vars) if v.kind != "known"]
+    lines += ["    except KeyError:", "        return None"]
+    for k, s in enumerate(g.model.sections):
+        em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
+    for k, node in enumerate(g.let_nodes.values()):
+        em.emit(node, f"t{k}", 1, lines, top=True)
+    secs = "".join(f"s{k}, " for k in range(len(g.model.sections)))
+    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
+    lines.append(f"    return ({secs}), ({lets})")
+    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
+    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+
+
+def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
+    """Compile the generated source and wrap it with the memoised result assembly."""
+    src, keys = generate(g)
+    namespace: dict[str, Any] = {}
+    exec(compile(src, f"<guidegraph fast path: {g.model.file}>", "exec"), namespace)
+    fast: Callable[[Mapping[str, Any]], Any] = namespace["fast_"]
+    leaves: list[Leaf] = [g.leaves[k] for k in keys]
+    model = g.model
+    let_names = tuple(model.lets)
+    memo: dict[tuple[int, ...], tuple[list[tuple[Any, ...]], tuple[Overridden, ...], Any]] = {}
+
+    def plan(key: tuple[int, ...]) -> tuple[list[tuple[Any, ...]], tuple[Overridden, ...], Any]:
+        recs: list[tuple[Any, ...]] = []
+        over: list[Overridden] = []
+        for lid in key:
+            for le in leaves[lid].entries:
+                r = model.rules[le.rule]
+                e = r.entries[le.index]
+                if le.status == "active":
+                    recs.append((r, e))
+                else:
+                    over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
+        dummy = [Recommendation(e.action, e.strength, r.name, r.section) for r, e in recs]
+        return recs, tuple(over), conflicts(model, dummy)
+
+    def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
+        out = fast(facts)
+        if out is None:
+            return None
+        key, let_vals = out
+        p = memo.get(key)
+        if p is None:
+            p = plan(key)
+            if len(memo) < MEMO_LIMIT:
+                memo[key] = p
+        lets = dict(zip(let_names, let_vals, strict=True))
+        made: dict[str, Any] = {}
+        recs = []
+        for r, e in p[0]:
+            b = made.get(r.name)
+            if b is None:
+                b = made[r.name] = because(model, r.condition, facts, lets)
+            recs.append(Recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations,
+                                       b, r.preference, r.footnotes))
+        return Result(case_id, tuple(recs), p[1], (), p[2], tuple(lets.items()))
+
+    return run
+
+
+__all__ = ["MDD", "fast_evaluator", "generate"]

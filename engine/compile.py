@@ -1,0 +1,355 @@
+"""Compile a resolved :class:`~engine.model.Model` into decision diagrams and the networkx decision graph.
+
+Steps (docs/graph.md is the contract of the result):
+
+1. **Variables.** Every input a condition reads becomes a variable; ``x is known`` adds ``known:x`` just before
+   ``x``. Enum and bool inputs branch on their values. Numbers branch on the cells of an exact partition: the
+   domain is cut at every threshold a test uses (open/closed ends respected), and neighbouring cells that no test
+   tells apart are merged, so every cell is decided by every test. Integer cells get integer bounds.
+2. **Conditions** become boolean diagrams (``let``s expanded, memoised).
+3. **Sections.** Per section, one diagram whose terminal says, for each rule of the section that applies, whether
+   it is active or set aside and by which applying overriders (Catala-style default logic: a rule is set aside
+   wherever a rule that overrides it directly or transitively applies), which covers hold, and whether the
+   assumptions hold. The diagram is reduced and hash-consed by construction (:mod:`engine.mdd`).
+4. **Graph.** Each section diagram is copied into one ``networkx.DiGraph`` with deterministic ids and attributes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import networkx as nx
+
+from engine.guideline import Guideline, Leaf, LeafEntry, LeafKey, Status, Var, add_section_graph
+from engine.mdd import MDD, TooManyNodes
+from engine.model import (
+    And,
+    Const,
+    EnumValue,
+    Expr,
+    Input,
+    Interval,
+    KnownTest,
+    LetRef,
+    Model,
+    Not,
+    NumTest,
+    Or,
+    ValueTest,
+)
+
+MAX_NODES = 2_000_000
+
+
+class GraphTooLarge(Exception):
+    """The decision diagram grew past the node limit; ``inputs`` are the inputs with the most thresholds (the
+    ones to simplify or split into sections). The CLI reports it as diagnostic E501."""
+
+    def __init__(self, inputs: list[str], limit: int = MAX_NODES) -> None:
+        self.inputs = inputs
+        self.limit = limit
+        super().__init__(f"the decision graph grew past {limit} nodes; the inputs with the most thresholds are: "
+                         + ", ".join(inputs))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Walking conditions
+
+
+def atoms(expr: Expr, model: Model, seen_lets: set[str] | None = None) -> Iterator[ValueTest | NumTest | KnownTest]:
+    """Every atomic test of ``expr``, ``let``s expanded (each let once)."""
+    seen = set() if seen_lets is None else seen_lets
+    if isinstance(expr, ValueTest | NumTest | KnownTest):
+        yield expr
+    elif isinstance(expr, LetRef):
+        if expr.name not in seen:
+            seen.add(expr.name)
+            yield from atoms(model.lets[expr.name].expr, model, seen)
+    elif isinstance(expr, And | Or):
+        for item in expr.items:
+            yield from atoms(item, model, seen)
+    elif isinstance(expr, Not):
+        yield from atoms(expr.item, model, seen)
+
+
+def all_conditions(model: Model) -> Iterator[Expr]:
+    for let in model.lets.values():
+        yield let.expr
+    for a in model.assumptions:
+        yield a.expr
+    for s in model.sections:
+        yield s.guard
+    for r in model.rules:
+        yield r.condition
+    for c in model.covers:
+        yield c.condition
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Variables and number partitions
+
+
+def _rep(cell: Interval, integer: bool) -> float:
+    """A point of ``cell`` (every test decides the whole cell, so one point stands for it)."""
+    lo, hi = cell.low, cell.high
+    if integer or lo == hi:
+        return lo if lo is not None else (hi if hi is not None else 0.0)
+    if lo is None:
+        return hi - 1.0 if hi is not None else 0.0
+    if hi is None:
+        return lo + 1.0
+    return (lo + hi) / 2.0
+
+
+def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
+    """The cells of a number input: its domain cut at every threshold of ``tests``, indistinguishable neighbours
+    merged. Cells are disjoint, ordered, and cover the domain."""
+    lo = None if math.isinf(inp.low) else inp.low
+    hi = None if math.isinf(inp.high) else inp.high
+    pts = {b for t in tests for b in (t.low, t.high) if b is not None
+           and (lo is None or b >= lo) and (hi is None or b <= hi)}
+    pts |= {p for p in (lo, hi) if p is not None}
+    points = sorted(pts)
+    raw: list[Interval] = []
+    if not points:
+        raw.append(Interval(None, None, False, False))
+    else:
+        if lo is None:
+            raw.append(Interval(None, points[0], False, False))
+        for i, p in enumerate(points):
+            raw.append(Interval(p, p, True, True))
+            if i + 1 < len(points):
+                raw.append(Interval(p, points[i + 1], False, False))
+        if hi is None:
+            raw.append(Interval(points[-1], None, False, False))
+    integer = inp.kind == "integer"
+    if integer:
+        ints: list[Interval] = []
+        for c in raw:
+            a = None if c.low is None else (c.low if c.low_closed else math.floor(c.low) + 1.0)
+            b = None if c.high is None else (c.high if c.high_closed else math.ceil(c.high) - 1.0)
+            if a is not None and c.low_closed and not float(a).is_integer():
+                continue
+            if a is not None and b is not None and a > b:
+                continue
+            ints.append(Interval(a, b, a is not None, b is not None))
+        raw = ints
+    ordered = sorted(tests, key=lambda t: (str(t)))
+    cells: list[Interval] = []
+    sigs: list[tuple[bool, ...]] = []
+    for c in raw:
+        sig = tuple(t.contains(_rep(c, integer)) for t in ordered)
+        if cells and sigs[-1] == sig:
+            prev = cells[-1]
+            cells[-1] = Interval(prev.low, c.high, prev.low_closed, c.high_closed)
+        else:
+            cells.append(c)
+            sigs.append(sig)
+    return tuple(cells)
+
+
+def variables(model: Model) -> tuple[Var, ...]:
+    """The variable order: inputs in declaration order, ``known:x`` right before ``x``."""
+    used: set[str] = set()
+    known: set[str] = set()
+    num_tests: dict[str, set[Interval]] = {}
+    for cond in all_conditions(model):
+        for a in atoms(cond, model):
+            if isinstance(a, KnownTest):
+                known.add(a.input)
+            else:
+                used.add(a.input)
+                if isinstance(a, NumTest):
+                    num_tests.setdefault(a.input, set()).add(a.interval)
+    out: list[Var] = []
+    for name, inp in model.inputs.items():
+        q = inp.label or name
+        if name in known:
+            out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
+        if name in used or name in known:
+            branches: tuple[EnumValue | bool | Interval, ...]
+            branches = partition(inp, num_tests.get(name, set())) if inp.numeric else inp.domain
+            out.append(Var(name, name, inp.kind, branches, q, inp.unit))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditions to diagrams
+
+
+class _Builder:
+    def __init__(self, model: Model, vars: tuple[Var, ...], mdd: MDD) -> None:
+        self.model, self.vars, self.m = model, vars, mdd
+        self.level = {v.name: i for i, v in enumerate(vars)}
+        self.memo: dict[Expr, int] = {}
+        self.lets: dict[str, int] = {}
+
+    def cond(self, e: Expr) -> int:
+        r = self.memo.get(e)
+        if r is None:
+            r = self.memo[e] = self._cond(e)
+        return r
+
+    def _cond(self, e: Expr) -> int:
+        m = self.m
+        if isinstance(e, Const):
+            return m.TRUE if e.value else m.FALSE
+        if isinstance(e, KnownTest):
+            return m.test(self.level[f"known:{e.input}"], {1})
+        if isinstance(e, ValueTest):
+            lv = self.level[e.input]
+            vals = self.vars[lv].branches
+            return m.test(lv, {i for i, v in enumerate(vals)
+                               if any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)})
+        if isinstance(e, NumTest):
+            lv = self.level[e.input]
+            var = self.vars[lv]
+            integer = var.kind == "integer"
+            return m.test(lv, {i for i, c in enumerate(var.branches)
+                               if isinstance(c, Interval) and e.interval.contains(_rep(c, integer))})
+        if isinstance(e, LetRef):
+            if e.name not in self.lets:
+                self.lets[e.name] = self.cond(self.model.lets[e.name].expr)
+            return self.lets[e.name]
+        if isinstance(e, And):
+            return m.and_(*[self.cond(i) for i in e.items])
+        if isinstance(e, Or):
+            return m.or_(*[self.cond(i) for i in e.items])
+        return m.not_(self.cond(e.item))
+
+
+def overriders(model: Model) -> dict[int, tuple[int, ...]]:
+    """Rule index -> indices of the rules that override it directly or transitively (rule order)."""
+    index = {r.name: i for i, r in enumerate(model.rules)}
+    direct: dict[int, set[int]] = {i: set() for i in range(len(model.rules))}
+    for i, r in enumerate(model.rules):
+        for target in r.overrides:
+            if target in index:
+                direct[index[target]].add(i)
+    out: dict[int, tuple[int, ...]] = {}
+    for i in direct:
+        seen: set[int] = set()
+        stack = list(direct[i])
+        while stack:
+            o = stack.pop()
+            if o not in seen and o != i:
+                seen.add(o)
+                stack.extend(direct[o])
+        out[i] = tuple(sorted(seen))
+    return out
+
+
+def _section_node(b: _Builder, section: str, over: dict[int, tuple[int, ...]], rule_nodes: list[int],
+                  assume: int) -> int:
+    m, model = b.m, b.model
+    leaf = m.const(())
+    for ri, rule in enumerate(model.rules):
+        if rule.section != section:
+            continue
+        by = m.const(())
+        for o in over[ri]:
+            by = m.apply(_append_if(o), by, rule_nodes[o])
+        st = m.apply(_status, rule_nodes[ri], by)
+        leaf = m.apply(_append_if_set(ri), leaf, st)
+    cov = m.const(())
+    for ci, c in enumerate(model.covers):
+        if c.section == section:
+            cov = m.apply(_append_if(ci), cov, b.cond(c.condition))
+    both = m.apply(_pair, leaf, cov)
+    return m.apply(_possible, assume, both)
+
+
+# Terminal combinators for MDD.apply (named so that they are typed and readable).
+
+
+def _append_if(item: int) -> Callable[[tuple[int, ...], bool], tuple[int, ...]]:
+    def f(t: tuple[int, ...], holds: bool) -> tuple[int, ...]:
+        return (*t, item) if holds else t
+    return f
+
+
+def _append_if_set(ri: int) -> Callable[[tuple[Any, ...], Status | None], tuple[Any, ...]]:
+    def f(acc: tuple[Any, ...], st: Status | None) -> tuple[Any, ...]:
+        return acc if st is None else (*acc, (ri, st))
+    return f
+
+
+def _status(applies: bool, by: tuple[int, ...]) -> Status | None:
+    if not applies:
+        return None
+    return ("overridden", by) if by else "active"
+
+
+def _pair(a: Any, b: Any) -> tuple[Any, Any]:
+    return (a, b)
+
+
+def _possible(ok: bool, ec: tuple[Any, Any]) -> LeafKey:
+    return (False, ec[0], ec[1]) if ok else (True, (), ())
+
+
+def _or_impossible(v: Any, ok: bool) -> Any:
+    return v if ok else None
+
+
+def decode_leaf(model: Model, key: LeafKey) -> Leaf:
+    impossible, statuses, covers = key
+    entries: list[LeafEntry] = []
+    for ri, st in statuses:
+        for ei, _ in enumerate(model.rules[ri].entries):
+            if isinstance(st, tuple):
+                entries.append(LeafEntry(ri, ei, "overridden", st[1]))
+            else:
+                entries.append(LeafEntry(ri, ei, "active"))
+    entries.sort(key=lambda le: (model.rules[le.rule].entries[le.index].strength.rank, le.rule, le.index))
+    act_order = {a: i for i, a in enumerate(model.actions)}
+
+    def sort_actions(names: set[str]) -> tuple[str, ...]:
+        return tuple(sorted(names, key=lambda a: (act_order.get(a, len(act_order)), a)))
+
+    pos = {model.rules[le.rule].entries[le.index].action for le in entries
+           if le.status == "active" and model.rules[le.rule].entries[le.index].strength.positive}
+    neg = {model.rules[le.rule].entries[le.index].action for le in entries
+           if le.status == "active" and not model.rules[le.rule].entries[le.index].strength.positive}
+    covered = {model.covers[ci].action for ci in covers}
+    return Leaf(impossible, tuple(entries), sort_actions(covered), sort_actions(pos & neg),
+                sort_actions(covered - pos - neg))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The whole compile
+
+
+def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
+    """Compile ``model`` (see the module docstring). Raises :class:`GraphTooLarge` past ``max_nodes``."""
+    vs = variables(model)
+    m = MDD([len(v.branches) for v in vs], max_nodes)
+    b = _Builder(model, vs, m)
+    try:
+        assume = m.and_(*[b.cond(a.expr) for a in model.assumptions])
+        rule_nodes = [b.cond(r.condition) for r in model.rules]
+        over = overriders(model)
+        sections = {s.name: _section_node(b, s.name, over, rule_nodes, assume) for s in model.sections}
+        lets = {name: m.apply(_or_impossible, b.cond(LetRef(name)), assume)
+                for name in model.lets}
+    except TooManyNodes as e:
+        busy = sorted((v for v in vs if v.numeric), key=lambda v: (-len(v.branches), v.name))
+        raise GraphTooLarge([v.input for v in busy[:5]] or [v.input for v in vs[:5]], e.limit) from None
+    leaves: dict[LeafKey, Leaf] = {}
+    for node in sections.values():
+        for key in m.terminals(node):
+            if key not in leaves:
+                leaves[key] = decode_leaf(model, key)
+    graph = nx.DiGraph()
+    roots: dict[str, str] = {}
+    for s in model.sections:
+        roots[s.name] = add_section_graph(graph, model, vs, m, s.name, sections[s.name], leaves)
+    g = Guideline(model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
+                  section_nodes=sections, let_nodes=lets, assume_node=assume,
+                  rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
+                  rule_index={r.name: i for i, r in enumerate(model.rules)})
+    from engine.codegen import fast_evaluator
+    g._fast = fast_evaluator(g)
+    return g

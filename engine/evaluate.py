@@ -1,0 +1,266 @@
+"""Evaluating a patient case on the compiled diagrams.
+
+Semantics (engine/model.py): an unknown input stands for every allowed value, so the walk follows every branch of
+an unknown variable; branches that only reach ``impossible`` leaves (patients the assumptions rule out) are
+dropped. Per rule of a section, over the leaves reached:
+
+- active in every leaf: its entries are recommendations;
+- active in some leaves only: its entries are *pending*, and ``needs`` are the unknown inputs whose branches
+  disagree: at a node testing unknown ``x``, the children's sets of outcomes (active or not) for the rule differ;
+- applying but set aside in every leaf: *overridden*, ``by`` the overriders that apply in some reached leaf.
+
+``known:x`` variables are always decided (by whether the fact is given). Results are ordered by section, then
+strength (``Strength.rank``), then rule order, then entry order. A case with every input known takes the
+generated fast path (engine/codegen.py); this module is the general walk, and the shared result assembly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from engine.guideline import Guideline, Leaf, LeafKey
+from engine.model import Expr, KnownTest, LetRef, Model, Not, NumTest, ValueTest
+from engine.result import Because, Conflict, FactValue, Overridden, Pending, Recommendation, Result
+
+# ---------------------------------------------------------------------------------------------------------------
+# "because": the literals of a rule's condition that hold for the case
+
+
+def atom_text(a: ValueTest | NumTest | KnownTest, negated: bool) -> str:
+    """The literal as the author wrote it (``x is unknown`` for a negated ``is known``)."""
+    if isinstance(a, KnownTest):
+        return f"{a.input} is {'unknown' if negated else 'known'}"
+    if a.text:
+        text = a.text
+    elif isinstance(a, NumTest):
+        text = f"{a.input} in {a.interval}"
+    else:
+        vals = sorted(("true" if v else "false") if isinstance(v, bool) else str(v) for v in a.values)
+        text = f"{a.input} == {vals[0]}" if len(vals) == 1 else f"{a.input} in {{{', '.join(vals)}}}"
+    return f"not ({text})" if negated else text
+
+
+def atom_holds(a: ValueTest | NumTest | KnownTest, facts: Mapping[str, FactValue]) -> bool | None:
+    """The atom's truth for the case; None when it reads an unknown input."""
+    if isinstance(a, KnownTest):
+        return a.input in facts
+    if a.input not in facts:
+        return None
+    v = facts[a.input]
+    if isinstance(a, NumTest):
+        return not isinstance(v, bool | str) and a.interval.contains(float(v))
+    return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in a.values)
+
+
+def inputs_read(expr: Expr, model: Model) -> list[str]:
+    """The inputs ``expr`` reads, lets expanded, in order of appearance, each once."""
+    from engine.compile import atoms
+    out: list[str] = []
+    for a in atoms(expr, model):
+        if a.input not in out:
+            out.append(a.input)
+    return out
+
+
+def because(model: Model, expr: Expr, facts: Mapping[str, FactValue],
+            lets: Mapping[str, bool | None]) -> tuple[Because, ...]:
+    """The literals of ``expr`` (and the lets) that are true for the case, in order of appearance, each once,
+    with the case's values of the inputs they read (None for unknown)."""
+    out: list[Because] = []
+    seen: set[str] = set()
+
+    def add(text: str, names: Iterable[str]) -> None:
+        if text not in seen:
+            seen.add(text)
+            out.append(Because(text, tuple((n, facts.get(n)) for n in names)))
+
+    def walk(e: Expr, positive: bool) -> None:
+        if isinstance(e, ValueTest | NumTest | KnownTest):
+            if atom_holds(e, facts) is positive:
+                add(atom_text(e, not positive), (e.input,))
+        elif isinstance(e, LetRef):
+            if lets.get(e.name) is positive:
+                add(e.name if positive else f"not {e.name}", inputs_read(e, model))
+            walk(model.lets[e.name].expr, positive)
+        elif isinstance(e, Not):
+            walk(e.item, not positive)
+        elif not isinstance(e, bool) and hasattr(e, "items"):
+            for item in e.items:
+                walk(item, positive)
+
+    walk(expr, True)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Result assembly (shared by the walk, the fast path and the direct evaluator)
+
+Outcome = tuple[str, tuple[int, ...], tuple[str, ...]]
+"""Per rule: (kind, by, needs); kind is "active", "pending" or "overridden"."""
+
+
+def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
+             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]]) -> Result:
+    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``."""
+    let_map = dict(lets)
+    section_pos = {s.name: i for i, s in enumerate(model.sections)}
+    items = sorted(((section_pos.get(model.rules[ri].section, 0), e.strength.rank, ri, ei)
+                    for ri in outcomes for ei, e in enumerate(model.rules[ri].entries)))
+    recs: list[Recommendation] = []
+    over: list[Overridden] = []
+    pend: list[Pending] = []
+    because_memo: dict[int, tuple[Because, ...]] = {}
+    for _, _, ri, ei in items:
+        kind, by, needs = outcomes[ri]
+        rule = model.rules[ri]
+        e = rule.entries[ei]
+        if kind == "active":
+            if ri not in because_memo:
+                because_memo[ri] = because(model, rule.condition, facts, let_map)
+            recs.append(Recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
+                                       rule.citations, because_memo[ri], rule.preference, rule.footnotes))
+        elif kind == "overridden":
+            over.append(Overridden(e.action, e.strength, rule.name, tuple(model.rules[o].name for o in by)))
+        else:
+            pend.append(Pending(e.action, e.strength, rule.name, needs))
+    return Result(case_id, tuple(recs), tuple(over), tuple(pend), conflicts(model, recs), tuple(lets))
+
+
+def conflicts(model: Model, recs: Iterable[Recommendation]) -> tuple[Conflict, ...]:
+    """Actions with both a positive and a negative active entry (rule names in rule order)."""
+    index = {r.name: i for i, r in enumerate(model.rules)}
+    pos: dict[str, set[str]] = {}
+    neg: dict[str, set[str]] = {}
+    for r in recs:
+        (pos if r.strength.positive else neg).setdefault(r.action, set()).add(r.rule)
+    order = {a: i for i, a in enumerate(model.actions)}
+    both = sorted(set(pos) & set(neg), key=lambda a: (order.get(a, len(order)), a))
+    return tuple(Conflict(a, tuple(sorted(pos[a], key=index.__getitem__)),
+                          tuple(sorted(neg[a], key=index.__getitem__))) for a in both)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The walk
+
+
+def _branches(g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
+    out: list[int | None] = []
+    for v in g.vars:
+        if v.kind == "known":
+            out.append(1 if v.input in facts else 0)
+        elif v.input in facts:
+            out.append(v.branch_of(facts[v.input]))
+        else:
+            out.append(None)
+    return out
+
+
+Summary = tuple[frozenset[LeafKey], dict[int, frozenset[int]]]
+
+
+def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
+    """The possible leaves below ``root`` and, per rule, the unknown levels whose branches disagree on it."""
+    m = g.mdd
+    memo: dict[int, Summary] = {}
+    empty: Summary = (frozenset(), {})
+
+    def active(keys: Iterable[LeafKey], ri: int) -> frozenset[bool]:
+        return frozenset(any(r == ri and st == "active" for r, st in k[1]) for k in keys)
+
+    def rec(n: int) -> Summary:
+        r = memo.get(n)
+        if r is not None:
+            return r
+        if m.is_terminal(n):
+            key: LeafKey = m.value(n)
+            r = empty if key[0] else (frozenset((key,)), {})
+        else:
+            lv = m.level(n)
+            b = branch[lv]
+            if b is not None:
+                r = rec(m.children(n)[b])
+            else:
+                kids = [s for s in (rec(c) for c in dict.fromkeys(m.children(n))) if s[0]]
+                keys = frozenset().union(*(s[0] for s in kids))
+                needs: dict[int, set[int]] = {}
+                for s in kids:
+                    for ri, lvs in s[1].items():
+                        needs.setdefault(ri, set()).update(lvs)
+                rules = {ri for k in keys for ri, st in k[1] if st == "active"}
+                for ri in rules:
+                    if len({active(s[0], ri) for s in kids}) > 1:
+                        needs.setdefault(ri, set()).add(lv)
+                r = (keys, {ri: frozenset(v) for ri, v in needs.items()})
+        memo[n] = r
+        return r
+
+    return rec(root)
+
+
+def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[LeafKey],
+                  needs: Callable[[int], tuple[str, ...]]) -> dict[int, Outcome]:
+    """Per rule of a section, its outcome over the possible leaves ``keys`` (see the module docstring)."""
+    out: dict[int, Outcome] = {}
+    if not keys:
+        return out
+    for ri in section_rules:
+        sts = [dict(k[1]).get(ri) for k in keys]
+        n_active = sum(1 for s in sts if s == "active")
+        if n_active == len(sts):
+            out[ri] = ("active", (), ())
+        elif n_active:
+            out[ri] = ("pending", (), needs(ri))
+        elif all(isinstance(s, tuple) for s in sts):
+            by = sorted({o for s in sts if isinstance(s, tuple) for o in s[1]})
+            out[ri] = ("overridden", tuple(by), ())
+    return out
+
+
+def let_values(g: Guideline, branch: Sequence[int | None]) -> list[tuple[str, bool | None]]:
+    out: list[tuple[str, bool | None]] = []
+    for name, node in g.let_nodes.items():
+        vals = {v for v in _reach(g, node, branch) if v is not None}
+        out.append((name, vals.pop() if len(vals) == 1 else None))
+    return out
+
+
+def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | None]:
+    m = g.mdd
+    seen: set[int] = set()
+    vals: set[bool | None] = set()
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if m.is_terminal(n):
+            vals.add(m.value(n))
+        else:
+            b = branch[m.level(n)]
+            stack.extend(m.children(n) if b is None else (m.children(n)[b],))
+    return vals
+
+
+def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+    """Evaluate by walking the diagrams (any mix of known and unknown inputs)."""
+    model = g.model
+    branch = _branches(g, facts)
+    outcomes: dict[int, Outcome] = {}
+    for s in model.sections:
+        keys, needs = _walk(g, g.section_nodes[s.name], branch)
+
+        def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
+
+        rules = [i for i, r in enumerate(model.rules) if r.section == s.name]
+        outcomes.update(outcomes_from(model, rules, keys, need_names))
+    return assemble(model, case_id, outcomes, facts, let_values(g, branch))
+
+
+def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
+    """The leaf a fully known case reaches in ``section`` (for tests and the renderer's ``--case``)."""
+    branch = _branches(g, facts)
+    if any(b is None for b in branch):
+        raise ValueError("leaf_of needs every input the guideline reads")
+    return g.leaves[g.mdd.evaluate(g.section_nodes[section], [b for b in branch if b is not None])]

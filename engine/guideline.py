@@ -1,0 +1,228 @@
+"""The compiled guideline: the model, its variables, its decision diagrams and the networkx graph drawn from them.
+
+:class:`Guideline` is what ``engine.compile.compile`` returns and what evaluation, the checks and the renderer
+share. The public part is ``model``, ``graph``, ``roots``, ``order`` and :meth:`Guideline.evaluate` (the contract in
+docs/graph.md). The diagrams themselves stay available to the engine (``mdd``, ``section_nodes``, ``vars``,
+``leaves``) because the checker reasons on them directly (see docs/graph.md, "Reusing the diagrams").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from engine.mdd import MDD
+from engine.model import EnumValue, Interval, Model
+
+if TYPE_CHECKING:
+    from engine.result import FactValue, Result
+
+Status = str | tuple[str, tuple[int, ...]]
+"""A rule's status in a leaf: ``"active"`` or ``("overridden", indices of the applying overriders)``."""
+
+LeafKey = tuple[bool, tuple[tuple[int, Status], ...], tuple[int, ...]]
+"""A section diagram's terminal value: (impossible, (rule index, status) for every rule of the section that
+applies, indices of the covers whose region holds). Rule and cover indices are positions in ``model.rules`` and
+``model.covers``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """One variable of the diagrams: an input (its branches are enum values, bools, or the cells of the number
+    partition) or the pseudo-variable ``known:x`` (branches ``False, True``)."""
+
+    name: str
+    input: str
+    kind: str  # "known" | "bool" | "enum" | "number" | "integer"
+    branches: tuple[EnumValue | bool | Interval, ...]
+    question: str
+    unit: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("number", "integer")
+
+    def branch_of(self, value: FactValue) -> int:
+        """The branch a known fact value takes (``ValueError`` when it lies in none: the case loader prevents
+        that)."""
+        if self.numeric:
+            x = float(value)
+            for i, cell in enumerate(self.branches):
+                assert isinstance(cell, Interval)
+                if cell.contains(x):
+                    return i
+        else:
+            for i, v in enumerate(self.branches):
+                if v == value and isinstance(v, bool) == isinstance(value, bool):
+                    return i
+        raise ValueError(f"{value!r} is not an allowed value of {self.input}")
+
+
+@dataclass(frozen=True, slots=True)
+class LeafEntry:
+    """One (rule, entry) line of a leaf: ``index`` is the entry's position in its rule."""
+
+    rule: int
+    index: int
+    status: str  # "active" | "overridden"
+    by: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """What a section diagram's terminal means, decoded once: entries sorted as results list them (strength rank,
+    rule order, entry order), covered actions, conflicts (both polarities active) and gaps."""
+
+    impossible: bool
+    entries: tuple[LeafEntry, ...]
+    covers: tuple[str, ...]
+    conflicts: tuple[str, ...]
+    gaps: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class Guideline:
+    """A compiled guideline (see docs/graph.md)."""
+
+    model: Model
+    graph: nx.DiGraph
+    roots: dict[str, str]
+    order: tuple[str, ...]
+    mdd: MDD
+    vars: tuple[Var, ...]
+    section_nodes: dict[str, int]          # section -> MDD node (terminals are LeafKey)
+    let_nodes: dict[str, int]              # let -> MDD node with terminals True/False/None (None: impossible)
+    assume_node: int                       # boolean MDD of all assumptions
+    rule_nodes: dict[str, int]             # rule -> boolean MDD of "the rule applies"
+    leaves: dict[LeafKey, Leaf]
+    rule_index: dict[str, int]
+    _fast: Callable[[Mapping[str, Any], str | None], Result | None] | None = field(default=None, repr=False)
+
+    def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+        """Evaluate one validated case (missing inputs are unknown). See engine/evaluate.py."""
+        if self._fast is not None:
+            res = self._fast(facts, case_id)
+            if res is not None:
+                return res
+        from engine.evaluate import evaluate_slow
+        return evaluate_slow(self, facts, case_id)
+
+    def var_index(self) -> dict[str, int]:
+        return {v.name: i for i, v in enumerate(self.vars)}
+
+
+def interval_json(cell: Interval) -> list[Any]:
+    """``[low, high, low_closed, high_closed]`` with None for unbounded ends (JSON numbers as written)."""
+    def num(x: float | None) -> int | float | None:
+        if x is None or math.isinf(x):
+            return None
+        return int(x) if float(x).is_integer() else x
+    return [num(cell.low), num(cell.high), cell.low_closed, cell.high_closed]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The networkx copy of a section diagram
+
+
+def _num_text(x: float) -> str:
+    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+
+
+def interval_label(cell: Interval, domain: tuple[float, float], unit: str | None) -> str:
+    """An edge answer as a flowchart prints it: ``> 5 cm``, ``<= 5 cm``, ``3..5 years``, ``any``."""
+    dlo, dhi = domain
+    open_low = cell.low is None or (cell.low == dlo and cell.low_closed)
+    open_high = cell.high is None or (cell.high == dhi and cell.high_closed)
+    u = f" {unit}" if unit else ""
+    if open_low and open_high:
+        return "any"
+    if open_low:
+        assert cell.high is not None
+        return f"{'<=' if cell.high_closed else '<'} {_num_text(cell.high)}{u}"
+    assert cell.low is not None
+    if open_high:
+        return f"{'>=' if cell.low_closed else '>'} {_num_text(cell.low)}{u}"
+    assert cell.high is not None
+    if cell.low == cell.high:
+        return f"= {_num_text(cell.low)}{u}"
+    if cell.low_closed and cell.high_closed:
+        return f"{_num_text(cell.low)}..{_num_text(cell.high)}{u}"
+    return (f"{'>=' if cell.low_closed else '>'} {_num_text(cell.low)} and "
+            f"{'<=' if cell.high_closed else '<'} {_num_text(cell.high)}{u}")
+
+
+def _value_text(var: Var, v: object) -> str:
+    if var.kind == "known":
+        return "known" if v else "unknown"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return str(v)
+
+
+def _runs(var: Var, branches: list[int]) -> list[Interval]:
+    """Cells of consecutive branches (neighbours in the partition) joined into one interval each."""
+    out: list[Interval] = []
+    last = -2
+    for i in branches:
+        c = var.branches[i]
+        assert isinstance(c, Interval)
+        if out and i == last + 1:
+            p = out[-1]
+            out[-1] = Interval(p.low, c.high, p.low_closed, c.high_closed)
+        else:
+            out.append(c)
+        last = i
+    return out
+
+
+def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], mdd: MDD, section: str,
+                      root: int, leaves: Mapping[LeafKey, Leaf]) -> str:
+    """Copy one section diagram into ``graph`` (ids ``<section>/d<k>``, ``<section>/l<k>`` in depth-first
+    preorder, children in branch order); returns the root id."""
+    ids: dict[int, str] = {}
+    counts = [0, 0]
+    rules = model.rules
+
+    def visit(n: int) -> str:
+        if n in ids:
+            return ids[n]
+        if mdd.is_terminal(n):
+            nid = ids[n] = f"{section}/l{counts[1]}"
+            counts[1] += 1
+            leaf = leaves[mdd.value(n)]
+            entries = []
+            for le in leaf.entries:
+                r = rules[le.rule]
+                e = r.entries[le.index]
+                entries.append({"rule": r.name, "action": e.action, "strength": e.strength.value,
+                                "params": {k: v.to_json() for k, v in e.params},
+                                "status": le.status, "by": [rules[o].name for o in le.by]})
+            graph.add_node(nid, kind="leaf", section=section, impossible=leaf.impossible, entries=entries,
+                           covers=list(leaf.covers), conflicts=list(leaf.conflicts), gaps=list(leaf.gaps))
+            return nid
+        var = vars[mdd.level(n)]
+        nid = ids[n] = f"{section}/d{counts[0]}"
+        counts[0] += 1
+        graph.add_node(nid, kind="decision", section=section, var=var.name, input=var.input,
+                       question=var.question, unit=var.unit)
+        groups: dict[int, list[int]] = {}
+        for i, c in enumerate(mdd.children(n)):
+            groups.setdefault(c, []).append(i)
+        for child, branches in groups.items():
+            cid = visit(child)
+            if var.numeric:
+                inp = model.inputs[var.input]
+                runs = _runs(var, branches)
+                label = " or ".join(interval_label(r, (inp.low, inp.high), var.unit) for r in runs)
+                graph.add_edge(nid, cid, interval=interval_json(runs[0]),
+                               intervals=[interval_json(r) for r in runs], label=label)
+            else:
+                vals = [var.branches[i] for i in branches]
+                graph.add_edge(nid, cid, values=vals, label=", ".join(_value_text(var, v) for v in vals))
+        return nid
+
+    return visit(root)
