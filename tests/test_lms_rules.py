@@ -187,6 +187,45 @@ def test_cases_load_against_the_model(model: Model) -> None:
     assert [f"{d.code}: {d.message}" for d in diagnostics if d.severity == "error"] == []
 
 
+def test_cases_pass_and_fire_every_rule(model: Model) -> None:
+    """The expectations (written from the source text) hold, and together the cases make every rule fire."""
+    from engine.cases import load_cases
+    from engine.compile import compile as compile_guideline
+    from engine.expect import failures, parse_expectation
+
+    guideline = compile_guideline(model)
+    cases, _ = load_cases([str(p) for p in sorted(CASES.glob("*.yaml"))], model)
+    problems: list[str] = []
+    fired: set[str] = set()
+    for case in cases:
+        result = guideline.evaluate(case.facts, str(case.id))
+        fired |= {r.rule for r in result.recommendations}
+        assert not result.conflicts, (case.id, result.conflicts)
+        expectation, diagnostics = parse_expectation(case, model)
+        problems += [f"{case.id}: {d.message}" for d in diagnostics]
+        if expectation is not None:
+            problems += [f"{case.id}: {line}" for line in failures(expectation, result)]
+    assert problems == []
+    assert [r.name for r in model.rules if r.name not in fired] == []
+
+
+def test_gaps_are_exactly_the_open_questions(model: Model) -> None:
+    """No conflict anywhere in the case space; the only gaps are the covers that surface the source's open
+    questions (a new gap means a rule lost its reach, a missing one that a question was silently answered)."""
+    from engine.compile import compile as compile_guideline
+
+    guideline = compile_guideline(model)
+    conflicts: set[str] = set()
+    gaps: set[str] = set()
+    for leaf in guideline.leaves.values():
+        if not leaf.impossible:
+            conflicts |= set(leaf.conflicts)
+            gaps |= set(leaf.gaps)
+    assert conflicts == set()
+    assert gaps == {"radiotherapy", "bilateral_salpingo_oophorectomy", "lymphadenectomy", "doxorubicin",
+                    "metastasectomy", "follow_up_visit"}
+
+
 def test_canonical_format() -> None:
     done = subprocess.run([sys.executable, "-m", "engine", "fmt", "--check", str(RULES)],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
