@@ -1,0 +1,289 @@
+"""Text to syntax tree: ``parse(text, file) -> (File | None, diagnostics)``.
+
+The grammar (``grammar.lark``) is loaded once, as an LALR parser with positions. The lexer is Lark's *basic*
+lexer rather than the contextual one: with the contextual lexer a keyword is only recognised where the parser
+expects it, so ``recommendation`` after a rule header lexes as ``recommend`` + ``ation`` and ``rule must:``
+silently names a rule ``must``. The basic lexer matches a whole word first and only then checks it against the
+keyword list, which is exactly the language's rule ("keywords are reserved, everything else is a name").
+
+The builder below only turns parse-tree nodes into :mod:`dsl.ast` nodes with spans; it never checks meaning.
+``parse`` never raises: syntax errors, bad string escapes and absurd nesting all come back as ``E0xx``
+diagnostics (see :mod:`dsl.parse_errors`).
+
+>>> f, diags = parse('guideline "T"\\ninput age: number years in 0..120\\n', "x.rules")
+>>> diags, f.decls[0].name.name, f.decls[0].type.unit
+([], 'age', 'years')
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import LarkError, UnexpectedInput, VisitError
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic
+from dsl.parse_errors import MAX_NESTING, nesting_diagnostic, syntax_diagnostic
+from dsl.span import Span
+
+_comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("guidegraph_comments")
+
+
+def _collect_comment(token: Token) -> Token:
+    """Lexer callback: comments are ignored by the grammar but kept here for the formatter."""
+    sink = _comments.get(None)
+    if sink is not None:
+        sink.append(token)
+    return token
+
+
+PARSER = Lark.open("grammar.lark", rel_to=__file__, parser="lalr", lexer="basic", propagate_positions=True,
+                   lexer_callbacks={"COMMENT": _collect_comment})
+"""The one LALR parser of the language (also used by :mod:`dsl.parse_errors` to match error examples)."""
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}
+
+
+def token_span(file: str, tok: Token) -> Span:
+    return Span(file, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0,
+                tok.start_pos or 0, tok.end_pos or 0)
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, ast.File]):
+    """One method per grammar alias; each builds the AST node of the same name."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self._file = file
+        self.diagnostics: list[Diagnostic] = []
+
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self._file, 0, 0, 0, 0)
+        return Span(self._file, meta.line, meta.column, meta.end_line, meta.end_column,
+                    meta.start_pos, meta.end_pos)
+
+    # ---- literals
+    def name(self, meta: Any, c: list[Token]) -> ast.Name:
+        return ast.Name(str(c[0]), self._span(meta))
+
+    def string(self, meta: Any, c: list[Token]) -> ast.String:
+        return ast.String(self._unescape(c[0]), self._span(meta))
+
+    def _unescape(self, tok: Token) -> str:
+        raw = str(tok)[1:-1]
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            ch = raw[i]
+            if ch == "\\":
+                esc = raw[i + 1]  # the lexer guarantees a character after a backslash
+                if esc in _ESCAPES:
+                    out.append(_ESCAPES[esc])
+                else:
+                    col = (tok.column or 0) + 1 + i
+                    start = (tok.start_pos or 0) + 1 + i
+                    self.diagnostics.append(Diagnostic(
+                        "E004", "error", f"unknown escape '\\{esc}' in a string",
+                        Span(self._file, tok.line or 0, col, tok.line or 0, col + 2, start, start + 2),
+                        help='a string may use \\" (quote), \\\\ (backslash) and \\n (new line)'))
+                    out.append(esc)
+                i += 2
+            else:
+                out.append(ch)
+                i += 1
+        return "".join(out)
+
+    def _number(self, tok: Token, unit: ast.Name | None, span: Span) -> ast.Number:
+        text = str(tok)
+        value: int | float = float(text) if "." in text else int(text)
+        return ast.Number(value, unit.name if unit else None, text, span)
+
+    def num(self, meta: Any, c: list[Token]) -> ast.Number:
+        return self._number(c[0], None, self._span(meta))
+
+    def quantity(self, meta: Any, c: list[Any]) -> ast.Number:
+        return self._number(c[0], c[1], self._span(meta))
+
+    def range(self, meta: Any, c: list[Any]) -> ast.Range:
+        low = self._number(c[0], None, token_span(self._file, c[0]))
+        high = self._number(c[1], None, token_span(self._file, c[1]))
+        return ast.Range(low, high, c[2].name if c[2] else None, self._span(meta))
+
+    def boolean(self, meta: Any, c: list[Token]) -> ast.Bool:
+        return ast.Bool(c[0] == "true", self._span(meta))
+
+    # ---- conditions
+    def compare(self, meta: Any, c: list[Any]) -> ast.Compare:
+        return ast.Compare(c[0], str(c[1]), c[2], self._span(meta))
+
+    def in_set(self, meta: Any, c: list[Any]) -> ast.InSet:
+        return ast.InSet(c[0], tuple(c[1:]), self._span(meta))
+
+    def in_range(self, meta: Any, c: list[Any]) -> ast.InRange:
+        return ast.InRange(c[0], c[1], self._span(meta))
+
+    def is_known(self, meta: Any, c: list[Any]) -> ast.IsKnown:
+        return ast.IsKnown(c[0], c[1] == "known", self._span(meta))
+
+    def and_(self, meta: Any, c: list[Any]) -> ast.And:
+        return ast.And(tuple(c), self._span(meta))
+
+    def or_(self, meta: Any, c: list[Any]) -> ast.Or:
+        return ast.Or(tuple(c), self._span(meta))
+
+    def not_(self, meta: Any, c: list[Any]) -> ast.Not:
+        return ast.Not(c[0], self._span(meta))
+
+    def implies(self, meta: Any, c: list[Any]) -> ast.Implies:
+        return ast.Implies(c[0], c[1], self._span(meta))
+
+    def paren(self, meta: Any, c: list[Any]) -> ast.Paren:
+        return ast.Paren(c[0], self._span(meta))
+
+    # ---- types and declarations
+    def number_type(self, meta: Any, c: list[Any]) -> ast.NumberType:
+        return ast.NumberType(c[0] == "integer", c[1].name if c[1] else None, c[2], self._span(meta))
+
+    def bool_type(self, meta: Any, c: list[Any]) -> ast.BoolType:
+        return ast.BoolType(self._span(meta))
+
+    def enum_type(self, meta: Any, c: list[Any]) -> ast.EnumType:
+        return ast.EnumType(tuple(c), self._span(meta))
+
+    def type_word(self, meta: Any, c: list[Token]) -> ast.Name:
+        return ast.Name(str(c[0]), self._span(meta))
+
+    def params(self, meta: Any, c: list[ast.ParamDecl]) -> tuple[ast.ParamDecl, ...]:
+        return tuple(c)
+
+    def param_decl(self, meta: Any, c: list[Any]) -> ast.ParamDecl:
+        return ast.ParamDecl(c[0], c[1], self._span(meta))
+
+    def version(self, meta: Any, c: list[Any]) -> ast.String:
+        return c[0]  # type: ignore[no-any-return]
+
+    def guard(self, meta: Any, c: list[Any]) -> ast.Cond:
+        return c[0]  # type: ignore[no-any-return]
+
+    def modality(self, meta: Any, c: list[Any]) -> ast.Name:
+        return c[0]  # type: ignore[no-any-return]
+
+    def bounds(self, meta: Any, c: list[Any]) -> ast.Range:
+        return c[0]  # type: ignore[no-any-return]
+
+    def header(self, meta: Any, c: list[Any]) -> ast.Header:
+        return ast.Header(c[0], c[1], self._span(meta))
+
+    def reference(self, meta: Any, c: list[Any]) -> ast.Reference:
+        return ast.Reference(c[0], c[1], self._span(meta))
+
+    def input(self, meta: Any, c: list[Any]) -> ast.Input:
+        return ast.Input(c[0], c[1], c[2], self._span(meta))
+
+    def assume(self, meta: Any, c: list[Any]) -> ast.Assume:
+        return ast.Assume(c[0], self._span(meta))
+
+    def let(self, meta: Any, c: list[Any]) -> ast.Let:
+        return ast.Let(c[0], c[1], c[2], self._span(meta))
+
+    def action(self, meta: Any, c: list[Any]) -> ast.Action:
+        return ast.Action(c[0], c[1] or (), c[2], c[3], self._span(meta))
+
+    # ---- sections and rules
+    def section(self, meta: Any, c: list[Any]) -> ast.Section:
+        return ast.Section(c[0], c[1], c[2], tuple(c[3:]), self._span(meta))
+
+    def rule(self, meta: Any, c: list[Any]) -> ast.Rule:
+        return ast.Rule(c[0], c[1], tuple(c[2:]), self._span(meta))
+
+    def cover(self, meta: Any, c: list[Any]) -> ast.Cover:
+        return ast.Cover(c[0], c[1], self._span(meta))
+
+    def todo(self, meta: Any, c: list[Any]) -> ast.Todo:
+        return ast.Todo(c[0], self._span(meta))
+
+    def when(self, meta: Any, c: list[Any]) -> ast.When:
+        return ast.When(c[0], self._span(meta))
+
+    def strength(self, meta: Any, c: list[Token]) -> str:
+        return str(c[0])
+
+    def recommend(self, meta: Any, c: list[Any]) -> ast.Recommend:
+        return ast.Recommend(c[0], c[1], c[2] or (), self._span(meta))
+
+    def args(self, meta: Any, c: list[ast.Arg]) -> tuple[ast.Arg, ...]:
+        return tuple(c)
+
+    def arg(self, meta: Any, c: list[Any]) -> ast.Arg:
+        return ast.Arg(c[0], c[1], self._span(meta))
+
+    def overrides(self, meta: Any, c: list[ast.Name]) -> ast.Overrides:
+        return ast.Overrides(tuple(c), self._span(meta))
+
+    def evidence(self, meta: Any, c: list[Any]) -> ast.Evidence:
+        return ast.Evidence(c[0], self._span(meta))
+
+    def preference(self, meta: Any, c: list[Any]) -> ast.Preference:
+        return ast.Preference(c[0], self._span(meta))
+
+    def cite(self, meta: Any, c: list[ast.Number]) -> ast.Cite:
+        return ast.Cite(tuple(c), self._span(meta))
+
+    def source(self, meta: Any, c: list[Any]) -> ast.Source:
+        return ast.Source(c[0], self._span(meta))
+
+    def footnote(self, meta: Any, c: list[Any]) -> ast.Footnote:
+        return ast.Footnote(c[0], self._span(meta))
+
+    def file(self, meta: Any, c: list[Any]) -> ast.File:
+        return ast.File(c[0], tuple(c[1:]), (), self._span(meta))
+
+
+def _too_deep(tree: Tree[Token]) -> Tree[Token] | None:
+    """The first subtree nested deeper than MAX_NESTING levels (checked without recursion), or None."""
+    stack: list[tuple[Tree[Token], int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return node
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
+
+
+def _comment_nodes(tokens: list[Token], file: str) -> tuple[ast.Comment, ...]:
+    return tuple(ast.Comment(str(t)[1:].rstrip(), token_span(file, t)) for t in tokens)
+
+
+def parse(text: str, file: str) -> tuple[ast.File | None, list[Diagnostic]]:
+    """Parse a whole rules file. Returns the tree and no diagnostics, or None and at least one ``E0xx`` error.
+
+    Never raises for any string. Only the first syntax error is reported (LALR stops there).
+    """
+    comments: list[Token] = []
+    reset = _comments.set(comments)
+    failure: UnexpectedInput | None = None
+    try:
+        tree = PARSER.parse(text)
+    except UnexpectedInput as err:
+        failure = err
+    except (LarkError, RecursionError) as err:  # pragma: no cover - lark raises UnexpectedInput for bad text
+        return None, [Diagnostic("E001", "error", f"cannot parse the file: {err}", Span(file, 1, 1, 1, 2))]
+    finally:
+        _comments.reset(reset)
+    if failure is not None:
+        return None, [syntax_diagnostic(failure, text, file, PARSER.parse)]
+    deep = _too_deep(tree)
+    if deep is not None:
+        return None, [nesting_diagnostic(deep, file)]
+    builder = _Builder(file)
+    try:
+        result = builder.transform(tree)
+    except (VisitError, RecursionError) as err:  # pragma: no cover - the nesting check comes first
+        return None, [Diagnostic("E001", "error", f"cannot build the syntax tree: {err}", Span(file, 1, 1, 1, 2))]
+    if builder.diagnostics:
+        return None, builder.diagnostics
+    return ast.File(result.header, result.decls, _comment_nodes(comments, file), result.span), []
