@@ -125,3 +125,20 @@ def test_checks_are_skipped_when_not_available(monkeypatch: pytest.MonkeyPatch) 
 def test_summary_line_pluralises() -> None:
     assert check.summary_line("x", {"errors": 2, "warnings": 1, "notes": 3}) == "x: 2 errors, 1 warning, 3 notes"
     assert check.summary_line("x", {"errors": 0, "warnings": 0, "notes": 1}) == "x: 1 note"
+
+
+def test_a_graph_too_large_is_a_diagnostic(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    class GraphTooLarge(Exception):
+        pass
+
+    def compile_model(model: object) -> object:
+        raise GraphTooLarge("the decision graph grew past 10 nodes")
+
+    fake = types.ModuleType("engine.compile")
+    fake.compile = compile_model  # type: ignore[attr-defined]
+    fake.GraphTooLarge = GraphTooLarge  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "engine.compile", fake)
+    monkeypatch.setattr(engine.checks, "CHECKS", (), raising=False)
+    code, out, _ = run(capsys, f"{SEMANTIC}/clean.rules")
+    assert code == 1 and "error[E501]: the decision graph grew past 10 nodes" in out

@@ -47,7 +47,14 @@ def run_checks(model: Model) -> list[Diagnostic]:
     passes: Sequence[Callable[[Any], list[Diagnostic]]] | None = getattr(checks, "CHECKS", None)
     if compile_fn is None or passes is None:
         return []
-    compiled = compile_fn(model)
+    too_large: type[Exception] | None = getattr(compiler, "GraphTooLarge", None)
+    try:
+        compiled = compile_fn(model)
+    except Exception as e:
+        if too_large is None or not isinstance(e, too_large):
+            raise
+        return [Diagnostic("E501", "error", str(e), help="simplify the thresholds of those inputs or split the "
+                           "rules into more sections")]
     found: list[Diagnostic] = []
     if isinstance(compiled, tuple):  # compile may also return its own diagnostics: (guideline, diagnostics)
         compiled, more = compiled
