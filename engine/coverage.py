@@ -2,8 +2,8 @@
 
 A rule is *covered* ("fired") when it applied for at least one case: its entries were recommended, or it applied
 but was set aside by an overriding rule (the override was exercised). A decision-graph leaf is *reached* when some
-case's known facts lead to it without passing an undecided question (a case that leaves an input out does not
-reach the leaves below that question: it only might).
+case's known facts lead to it and to no other possible leaf of its section (unknown inputs follow every branch;
+a case whose missing data leaves several possible leaves only might reach them, and does not count).
 
 For every uncovered rule a *witness* is built from the graph: a path from its section's root to a possible leaf
 in which the rule's entry is active, turned into facts (one value per question on the path), checked by actually
@@ -80,22 +80,37 @@ def _edge_holds(data: Mapping[str, Any], var: str, inp: str, facts: Mapping[str,
     return any(_in_interval(float(value), iv) for iv in _intervals(data))
 
 
-def reached_leaves(guideline: Guideline, facts: Mapping[str, FactValue]) -> set[str]:
-    """The leaves a case decidedly reaches, one per section at most."""
+def possible_leaves(guideline: Guideline, root: str, facts: Mapping[str, FactValue]) -> set[str]:
+    """The possible (not impossible) leaves of one section diagram that agree with the case's known facts: an
+    unknown input follows every branch."""
     graph = guideline.graph
-    out = set()
+    seen: set[str] = set()
+    out: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        attrs = graph.nodes[node]
+        if attrs["kind"] != "decision":
+            if not attrs.get("impossible"):
+                out.add(node)
+            continue
+        for _, child, data in graph.out_edges(node, data=True):
+            if _edge_holds(data, attrs["var"], attrs["input"], facts) is not False:
+                stack.append(child)
+    return out
+
+
+def reached_leaves(guideline: Guideline, facts: Mapping[str, FactValue]) -> set[str]:
+    """The leaves a case reaches: per section, the one possible leaf its facts lead to (a section where the
+    missing data leaves several possible leaves is not counted: the case only might reach them)."""
+    out: set[str] = set()
     for root in guideline.roots.values():
-        node: str | None = root
-        while node is not None and graph.nodes[node]["kind"] == "decision":
-            attrs = graph.nodes[node]
-            nxt = None
-            for _, child, data in graph.out_edges(node, data=True):
-                if _edge_holds(data, attrs["var"], attrs["input"], facts):
-                    nxt = child
-                    break
-            node = nxt
-        if node is not None:
-            out.add(node)
+        found = possible_leaves(guideline, root, facts)
+        if len(found) == 1:
+            out |= found
     return out
 
 
