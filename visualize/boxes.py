@@ -1,0 +1,150 @@
+"""The boxes of a flowchart as HTML-like Graphviz labels: question boxes and action (leaf) boxes.
+
+A leaf box stacks one cell per active entry. The cell's *fill* is the action's modality and its *border* the
+strength (``visualize.style``); negative strengths get a double frame and a ``✕`` before the strength word. Each
+cell prints the strength word, the action label, its parameters (doses, intervals), the evidence level and the
+citation marks (``[6, 8]`` for numbered references, letters for rule footnotes, both explained at the foot of the
+figure). Overridden entries are left out: a figure shows what a patient gets, and the override is visible as the
+branch that leads to the overriding rule's box.
+
+Boxes are drawn in one of three states: ``normal``; ``on`` (on the highlighted patient's path) and ``off`` (greyed
+because the patient cannot get there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from engine.model import Model
+from visualize.labels import escape, html_lines, param_text, sentence
+from visualize.style import SMALL_SIZE, STRENGTH_WORDS, TINY_SIZE, Theme
+
+State = Literal["normal", "on", "off"]
+LEAF_WRAP = 28
+QUESTION_WRAP = 26
+BR_LEFT = '<BR ALIGN="LEFT"/>'
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    """One active entry of a leaf, with everything the box prints."""
+
+    rule: str
+    strength: str
+    action: str
+    modality: str
+    params: tuple[str, ...]
+    evidence: str | None
+    preference: str | None
+    citations: tuple[int, ...]
+    marks: tuple[str, ...]
+
+
+def action_label(model: Model, action: str) -> str:
+    a = model.actions.get(action)
+    return a.label if a is not None and a.label else sentence(action)
+
+
+def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str]) -> list[EntryView]:
+    """The active entries of a leaf (graph order), with their rule's evidence, citations and footnote marks."""
+    rules = {r.name: r for r in model.rules}
+    out = []
+    for e in leaf.get("entries") or []:
+        if e.get("status", "active") != "active":
+            continue
+        rule = rules.get(str(e.get("rule")))
+        action = str(e.get("action"))
+        act = model.actions.get(action)
+        params = e.get("params") or {}
+        out.append(EntryView(
+            rule=str(e.get("rule")),
+            strength=str(e.get("strength")),
+            action=action_label(model, action),
+            modality=act.modality if act is not None else "other",
+            params=tuple(param_text(k, params[k]) for k in params),
+            evidence=rule.evidence if rule else None,
+            preference=rule.preference if rule else None,
+            citations=tuple(rule.citations) if rule else (),
+            marks=tuple(marks[f] for f in rule.footnotes if f in marks) if rule else (),
+        ))
+    return out
+
+
+def _cite_text(view: EntryView) -> str:
+    parts = [", ".join(str(c) for c in view.citations)] if view.citations else []
+    if view.marks:
+        parts.append(", ".join(view.marks))
+    return f"[{'; '.join(parts)}]" if parts else ""
+
+
+def _font(text: str, size: int, color: str, bold: bool = False) -> str:
+    body = f"<B>{text}</B>" if bold else text
+    return f'<FONT POINT-SIZE="{size}" COLOR="{color}">{body}</FONT>'
+
+
+def _entry_cell(view: EntryView, theme: Theme, state: State) -> str:
+    border = theme.border(view.strength)
+    off = state == "off"
+    line_color = theme.dim_border if off else border.color
+    fill = theme.dim_fill if off else theme.fill(view.modality)
+    text = theme.dim_text if off else theme.text
+    muted = theme.dim_text if off else theme.muted
+    word = STRENGTH_WORDS.get(view.strength, view.strength.upper())
+    head = f"{border.mark} {word}" if border.mark else word
+    if view.preference:
+        head += f" ({view.preference.replace('_', ' ')})"
+    lines = [_font(escape(head), SMALL_SIZE, theme.dim_text if off else border.color, bold=True)]
+    if theme.show_modality_tag:
+        lines[0] += _font(escape(f"  \u00b7 {view.modality}"), SMALL_SIZE, muted)
+    label = html_lines(view.action, LEAF_WRAP, "LEFT")
+    cite = _cite_text(view)
+    if cite:
+        label += " " + f"<SUP>{_font(escape(cite), TINY_SIZE, muted)}</SUP>"
+    lines.append(f'<FONT COLOR="{text}">{label}</FONT>')
+    if view.params:
+        lines.append(_font(html_lines("; ".join(view.params), LEAF_WRAP + 6, "LEFT"), SMALL_SIZE, muted))
+    if view.evidence:
+        lines.append(_font(html_lines(f"Evidence: {view.evidence}", LEAF_WRAP + 6, "LEFT"), TINY_SIZE, muted))
+    body = BR_LEFT.join(lines) + BR_LEFT
+    style = "" if border.style == "solid" else f' STYLE="{border.style}"'
+    cell = (f'<TD BORDER="{border.width}" COLOR="{line_color}" BGCOLOR="{fill}"{style} '
+            f'CELLPADDING="5" ALIGN="LEFT" BALIGN="LEFT">{body}</TD>')
+    if not border.double:
+        return cell
+    return (f'<TD BORDER="0" CELLPADDING="0"><TABLE BORDER="1" COLOR="{line_color}" CELLBORDER="0" '
+            f'CELLSPACING="2" CELLPADDING="0"><TR>{cell}</TR></TABLE></TD>')
+
+
+def _note_cell(text: str, theme: Theme, state: State) -> str:
+    color = theme.dim_text if state == "off" else theme.borders["not_recommended"].color
+    return (f'<TD BORDER="0" ALIGN="LEFT" BALIGN="LEFT">'
+            f'{_font(html_lines(text, LEAF_WRAP + 6, "LEFT") + BR_LEFT, TINY_SIZE, color)}</TD>')
+
+
+def leaf_notes(leaf: Mapping[str, Any], model: Model) -> list[str]:
+    """Warnings a leaf carries: actions with conflicting positions and covered actions nobody speaks about."""
+    notes = [f"\u26a0 conflicting positions: {action_label(model, str(a))}" for a in leaf.get("conflicts") or []]
+    notes += [f"\u26a0 not addressed: {action_label(model, str(a))}" for a in leaf.get("gaps") or []]
+    return notes
+
+
+def leaf_label(views: Sequence[EntryView], notes: Sequence[str], theme: Theme, state: State) -> str:
+    """The HTML label of a leaf with at least one entry or note."""
+    rows = [f"<TR>{_entry_cell(v, theme, state)}</TR>" for v in views]
+    rows += [f"<TR>{_note_cell(n, theme, state)}</TR>" for n in notes]
+    frame = (f'BORDER="2" COLOR="{theme.path}" STYLE="rounded" CELLSPACING="4"' if state == "on"
+             else 'BORDER="0" CELLSPACING="3"')
+    return f'<TABLE {frame} CELLBORDER="0" CELLPADDING="0">{"".join(rows)}</TABLE>'
+
+
+def empty_label(theme: Theme, state: State) -> str:
+    """The small end of a branch on which no rule of the section speaks."""
+    color = theme.dim_text if state == "off" else theme.muted
+    return _font("<I>No recommendation</I>", SMALL_SIZE, color)
+
+
+def question_label(text: str, theme: Theme, state: State) -> str:
+    color = theme.dim_text if state == "off" else theme.text
+    return f'<FONT COLOR="{color}">{html_lines(text, QUESTION_WRAP)}</FONT>'

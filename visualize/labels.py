@@ -1,0 +1,232 @@
+"""The words of a flowchart: questions, answers, action lines, and the escaping that keeps user text as text.
+
+Every piece of text that comes from a rules file (labels, parameter values, evidence, reference texts) passes
+through :func:`escape` before it enters an HTML-like Graphviz label. Graphviz would otherwise read ``<Stage IV>``
+as markup and, even inside HTML-like labels, collapses ``\\\\`` to ``\\``; so ``&<>"'`` become entities and every
+backslash is doubled.
+
+Questions are built from the decision node's input and the tests on its out-edges, the way a guideline figure asks
+them: a number split once at ``5`` reads "Tumour size > 5 cm?" with the answers "yes"/"no"; a number split more
+often, or an enum, asks "Primary site?" and labels each answer; a bool asks "<label>?"; ``known:x`` asks
+"<label> known?".
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from visualize.style import WRAP
+
+IntervalData = tuple[float | None, float | None, bool, bool]
+
+LE, GE, EN_DASH = "\u2264", "\u2265", "\u2013"
+
+
+def escape(text: str) -> str:
+    """``text`` as literal text inside a Graphviz HTML-like label.
+
+    >>> escape('<Stage IV> & "a\\\\b"')
+    '&lt;Stage IV&gt; &amp; &quot;a\\\\\\\\b&quot;'
+    """
+    out = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+           .replace('"', "&quot;").replace("'", "&#39;"))
+    return out.replace("\\", "\\\\")
+
+
+def quote_id(text: str) -> str:
+    """A DOT quoted identifier (node ids, cluster names, tooltips): only ``"`` and ``\\`` need escaping."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def wrap(text: str, width: int = WRAP) -> list[str]:
+    """``text`` broken into lines of about ``width`` characters; words longer than a line are kept whole."""
+    lines = textwrap.wrap(" ".join(text.split()), width=width, break_long_words=False, break_on_hyphens=True)
+    return lines or [""]
+
+
+def html_lines(text: str, width: int = WRAP, align: str = "") -> str:
+    """``text`` wrapped and escaped, lines joined with ``<BR/>`` (``align`` LEFT/RIGHT for flush lines)."""
+    br = f'<BR ALIGN="{align}"/>' if align else "<BR/>"
+    return br.join(escape(line) for line in wrap(text, width))
+
+
+def humanize(name: str) -> str:
+    """An identifier as words: ``trunk_wall`` -> ``trunk wall``."""
+    return name.replace("_", " ")
+
+
+def sentence(name: str) -> str:
+    """An identifier as a label when the author gave none: ``size_cm`` -> ``Size cm``."""
+    words = humanize(name)
+    return words[:1].upper() + words[1:]
+
+
+def number(x: float) -> str:
+    """A number as an author writes it: ``5`` not ``5.0``, ``1.8`` not ``1.8000000000000003``."""
+    if math.isinf(x):
+        return "\u221e" if x > 0 else "-\u221e"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def value_text(value: Any) -> str:
+    """An enum or bool answer: ``True`` -> ``yes``, ``trunk_wall`` -> ``trunk wall``, ``2`` -> ``2``."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return number(value)
+    return humanize(str(value))
+
+
+def _with_unit(text: str, unit: str | None) -> str:
+    return f"{text} {unit}" if unit else text
+
+
+def interval_text(iv: IntervalData, unit: str | None) -> str:
+    """``(5, None, False, True)`` -> ``> 5 cm``; ``(3, 5, True, True)`` -> ``3–5 cm``."""
+    low, high, low_closed, high_closed = iv
+    if low is None and high is None:
+        return "any"
+    if low is None:
+        return _with_unit(f"{LE if high_closed else '<'} {number(high or 0)}", unit)
+    if high is None:
+        return _with_unit(f"{GE if low_closed else '>'} {number(low)}", unit)
+    if low == high:
+        return _with_unit(number(low), unit)
+    if low_closed and high_closed:
+        return _with_unit(f"{number(low)}{EN_DASH}{number(high)}", unit)
+    lo = f"{GE if low_closed else '>'} {number(low)}"
+    hi = f"{LE if high_closed else '<'} {number(high)}"
+    return _with_unit(f"{lo} and {hi}", unit)
+
+
+def edge_intervals(data: Mapping[str, Any]) -> list[IntervalData]:
+    """The intervals on a number edge: ``interval`` is one ``[low, high, low_closed, high_closed]`` or a list of
+    them (two disjoint intervals leading to the same child share one edge of a DiGraph)."""
+    raw = data.get("interval")
+    if raw is None:
+        raw = data.get("intervals")
+    if not isinstance(raw, list | tuple) or not raw:
+        return []
+    items = raw if isinstance(raw[0], list | tuple) else [raw]
+    out: list[IntervalData] = []
+    for it in items:
+        low, high, lc, hc = it
+        out.append((None if low is None else float(low), None if high is None else float(high), bool(lc), bool(hc)))
+    return sorted(out, key=lambda i: (-math.inf if i[0] is None else i[0], not i[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A decision node as words: the question and, per out-edge (in drawing order), the child and its answer."""
+
+    text: str
+    answers: tuple[tuple[str, str], ...]
+
+
+def _ask(label: str) -> str:
+    label = label.strip()
+    return label if label.endswith("?") else f"{label}?"
+
+
+def _bool_key(data: Mapping[str, Any]) -> tuple[int, str]:
+    values = data.get("values") or []
+    return (0 if True in values and False not in values else 1, str(data.get("label", "")))
+
+
+def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, Any]]],
+             kind: str, enum_order: Sequence[Any] = ()) -> Question:
+    """The question a decision node asks, and its answers.
+
+    ``node`` holds the decision attributes (``var``, ``question``, ``unit``), ``edges`` the ``(child, data)`` of
+    its out-edges, ``kind`` the input's kind (``number``/``integer``/``bool``/``enum``; ``known:`` variables are
+    recognised from ``var``) and ``enum_order`` the declared values, which order the answers.
+    """
+    name = str(node.get("input", "?"))
+    label = str(node.get("question") or name)
+    if label == name:  # the input has no label: its name, as words
+        label = sentence(name)
+    var = str(node.get("var", ""))
+    if var.startswith("known:"):
+        ordered = sorted(edges, key=lambda e: _bool_key(e[1]))
+        return Question(_ask(f"{label} known"), tuple((c, _yes_no(d)) for c, d in ordered))
+    if kind == "bool":
+        ordered = sorted(edges, key=lambda e: _bool_key(e[1]))
+        return Question(_ask(label), tuple((c, _yes_no(d)) for c, d in ordered))
+    if kind in ("number", "integer"):
+        return _number_question(label, node.get("unit"), edges)
+    rank = {v: i for i, v in enumerate(enum_order)}
+
+    def enum_key(e: tuple[str, Mapping[str, Any]]) -> tuple[int, str]:
+        values = e[1].get("values") or []
+        return (min((rank.get(v, len(rank)) for v in values), default=len(rank)), str(e[1].get("label", "")))
+
+    ordered = sorted(edges, key=enum_key)
+    answers = []
+    for child, data in ordered:
+        values = sorted(data.get("values") or [], key=lambda v: rank.get(v, len(rank)))
+        text = ", ".join(value_text(v) for v in values) if values else str(data.get("label", ""))
+        answers.append((child, text))
+    return Question(_ask(label), tuple(answers))
+
+
+def _yes_no(data: Mapping[str, Any]) -> str:
+    values = data.get("values") or []
+    if values and all(isinstance(v, bool) for v in values):
+        return "yes" if values == [True] else "no" if values == [False] else "yes, no"
+    return str(data.get("label", ""))
+
+
+def _number_question(label: str, unit: Any, edges: Sequence[tuple[str, Mapping[str, Any]]]) -> Question:
+    unit_s = str(unit) if unit else None
+    spans = [(child, data, edge_intervals(data)) for child, data in edges]
+    spans.sort(key=lambda s: (math.inf if not s[2] else (-math.inf if s[2][0][0] is None else s[2][0][0]),
+                              s[0]))
+    if len(spans) == 2 and all(len(s[2]) == 1 for s in spans):
+        (lo_child, _, [lo]), (hi_child, _, [hi]) = spans
+        if lo[0] is None and hi[1] is None and lo[1] is not None and lo[1] == hi[0]:
+            op = GE if hi[2] else ">"
+            text = _ask(_with_unit(f"{label} {op} {number(lo[1])}", unit_s))
+            return Question(text, ((hi_child, "yes"), (lo_child, "no")))
+    answers = []
+    for child, data, ivs in spans:
+        text = " or ".join(interval_text(iv, unit_s) for iv in ivs) if ivs else str(data.get("label", ""))
+        answers.append((child, text))
+    return Question(_ask(label), tuple(answers))
+
+
+def param_text(name: str, value: Any) -> str:
+    """One action parameter as printed: ``dose: 50–60 Gy``, ``timing: postoperative``."""
+    return f"{humanize(name)}: {param_value_text(value)}"
+
+
+def param_value_text(value: Any) -> str:
+    """A JSON parameter value (``{"value", "unit"}``, ``{"min", "max", "unit"}``, a name or a text) as text."""
+    if isinstance(value, Mapping):
+        unit = value.get("unit")
+        if "min" in value and "max" in value:
+            return _with_unit(f"{number(float(value['min']))}{EN_DASH}{number(float(value['max']))}",
+                              str(unit) if unit else None)
+        if "value" in value:
+            v = value["value"]
+            body = number(float(v)) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+            return _with_unit(body, str(unit) if unit else None)
+        return ", ".join(f"{k}: {param_value_text(v)}" for k, v in sorted(value.items()))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return number(float(value))
+    return humanize(str(value))
+
+
+def footnote_mark(index: int) -> str:
+    """Letters for rule footnotes (``a``, ``b``, ... ``z``, ``aa``), kept apart from numbered references."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(ord("a") + rem) + out
+    return out

@@ -1,0 +1,104 @@
+"""The only place that runs Graphviz's ``dot``: DOT text in, a .dot/.svg/.pdf/.png file out.
+
+The output is written atomically: ``dot`` renders into a temporary file in the target's own directory, which then
+replaces the target with ``os.replace``. A failure at any point (``dot`` missing, a layout error, a timeout, a
+directory that cannot be written) leaves no partial file behind and raises :class:`RenderError` with a message
+a user can act on. PNG is rendered at 300 dpi, the resolution journals ask for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+
+FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".pdf": "pdf", ".png": "png"}
+PNG_DPI = 300
+DEFAULT_TIMEOUT = 120.0
+INSTALL_HINT = ("install Graphviz: 'apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
+                "or see https://graphviz.org/download/")
+
+
+class RenderError(Exception):
+    """Rendering failed; ``str(error)`` says why and what to do."""
+
+
+def output_format(out_path: str) -> str:
+    """The Graphviz output format for ``out_path``'s extension, or RenderError listing the supported ones."""
+    ext = os.path.splitext(out_path)[1].lower()
+    if ext not in FORMATS:
+        raise RenderError(f"cannot render to '{out_path}': unknown extension '{ext or '(none)'}'; "
+                          f"use one of {', '.join(sorted(set(FORMATS) - {'.gv'}))}")
+    return FORMATS[ext]
+
+
+def find_dot() -> str:
+    """The path of the ``dot`` executable, or RenderError saying how to install it."""
+    path = shutil.which("dot")
+    if path is None:
+        raise RenderError(f"the Graphviz 'dot' program was not found on PATH; {INSTALL_HINT}")
+    return path
+
+
+def _temp_beside(out_path: str) -> tuple[int, str]:
+    directory = os.path.dirname(os.path.abspath(out_path))
+    base = os.path.basename(out_path)
+    try:
+        return tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    except FileNotFoundError:
+        raise RenderError(f"cannot write '{out_path}': directory '{directory}' does not exist") from None
+    except PermissionError:
+        raise RenderError(f"cannot write '{out_path}': permission denied in '{directory}'") from None
+    except OSError as e:
+        raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
+
+
+def render_file(dot_text: str, out_path: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Write ``dot_text`` to ``out_path`` as DOT, SVG, PDF or PNG (chosen by the extension)."""
+    fmt = output_format(out_path)
+    dot = None if fmt == "dot" else find_dot()
+    if os.path.isdir(out_path):
+        raise RenderError(f"cannot write '{out_path}': it is a directory")
+    fd, tmp = _temp_beside(out_path)
+    try:
+        if dot is None:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                f.write(dot_text)
+        else:
+            os.close(fd)
+            _run_dot(dot, fmt, dot_text, tmp, timeout)
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, 0o644 & ~_umask())
+        try:
+            os.replace(tmp, out_path)
+        except OSError as e:
+            raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _run_dot(dot: str, fmt: str, dot_text: str, tmp: str, timeout: float) -> None:
+    cmd = [dot, f"-T{fmt}", "-o", tmp]
+    if fmt == "png":
+        cmd.insert(1, f"-Gdpi={PNG_DPI}")
+    try:
+        proc = subprocess.run(cmd, input=dot_text.encode("utf-8"), capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz 'dot' took longer than {timeout:g} s and was stopped; render one section "
+                          "(--section) or a .dot file instead") from None
+    except OSError as e:
+        raise RenderError(f"cannot run Graphviz 'dot' ({dot}): {e.strerror or e}; {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+        raise RenderError(f"Graphviz 'dot' failed: {detail}")
