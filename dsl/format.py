@@ -1,11 +1,11 @@
 """The canonical text of a rules file: ``format_file(File) -> str``.
 
 One layout for every file, so that reviews of rule changes are diffs of meaning, not of whitespace: each
-declaration, section item and rule clause on its own line; 2 spaces inside a section, 4 inside a rule; one blank
-line between groups of top-level declarations of different kinds, around every section and around every rule;
-rule clauses in the order when, strengths, overrides, evidence, preference, cite, source, footnote. Numbers keep
-the digits as written, strings are re-escaped, parentheses are kept as written (and added only where a tree built
-by code needs them).
+declaration, section item and rule clause on its own line (a long action declaration on two); 2 spaces inside a
+section, 4 inside a rule; one blank line between groups of top-level declarations of different kinds, around
+every section and around every rule; rule clauses in the order when, strengths, overrides, evidence, preference,
+cite, source, footnote. Numbers keep the digits as written, strings are re-escaped, parentheses are kept as
+written (and added only where a tree built by code needs them).
 
 Comments are put back where the author meant them: a comment on a line of its own goes before the line that
 followed it (indented like that line), a comment after code stays at the end of that code's line. Which line a
@@ -34,6 +34,8 @@ from dsl.parser import parse
 
 _CLAUSE_ORDER: dict[type, int] = {ast.When: 0, ast.Recommend: 1, ast.Overrides: 2, ast.Evidence: 3,
                                   ast.Preference: 4, ast.Cite: 5, ast.Source: 6, ast.Footnote: 7}
+WIDTH = 120
+"""Past this many characters an action declaration continues on a second line (nothing else is wrapped)."""
 _PRECEDENCE: dict[type, int] = {ast.Implies: 1, ast.Or: 2, ast.And: 3, ast.Not: 4}
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -123,6 +125,18 @@ def _params(params: tuple[ast.ParamDecl, ...]) -> str:
     return f"({inner})"
 
 
+def _action(d: ast.Action) -> str:
+    """One line; or, past WIDTH, two: broken after the parameters if any, else before ``modality``."""
+    modality = f" modality {d.modality.name}" if d.modality else ""
+    head = f"action {d.name.name}{_params(d.params)}"
+    one = head + _label(d.label) + modality
+    if len(one) <= WIDTH or not (d.params or d.modality) or (d.params and not (d.label or d.modality)):
+        return one
+    if d.params:
+        return f"{head}\n    {(_label(d.label) + modality).lstrip()}"
+    return f"{head}{_label(d.label)}\n    {modality.lstrip()}"
+
+
 def decl_line(d: ast.Header | ast.Decl) -> str:
     """The line a declaration starts (for a section: its header, without its items)."""
     if isinstance(d, ast.Header):
@@ -136,8 +150,7 @@ def decl_line(d: ast.Header | ast.Decl) -> str:
     if isinstance(d, ast.Let):
         return f"let {d.name.name}{_label(d.label)} = {cond(d.cond)}"
     if isinstance(d, ast.Action):
-        modality = f" modality {d.modality.name}" if d.modality else ""
-        return f"action {d.name.name}{_params(d.params)}{_label(d.label)}{modality}"
+        return _action(d)
     guard = f" when {cond(d.guard)}" if d.guard else ""
     return f"section {d.name.name}{_label(d.label)}{guard}:"
 
@@ -211,12 +224,17 @@ def _anchors(f: ast.File) -> list[Any]:
 
 
 class _Placement:
-    """Each comment attached to a line: leading (before an anchor), trailing (after it) or at the file's end."""
+    """Each comment attached to a line: leading (before an anchor), trailing (after it) or at the file's end.
+
+    Blank lines next to a comment on its own line are the one piece of the author's layout that is kept (at most
+    one): they separate a banner comment from what follows, or one comment paragraph from the next.
+    """
 
     def __init__(self, f: ast.File) -> None:
         self.leading: dict[int, list[ast.Comment]] = {}
         self.trailing: dict[int, ast.Comment] = {}
         self.tail: list[ast.Comment] = []
+        self.occupied: set[int] = set()  # lines holding code or a comment
         if not f.comments:
             return
         anchors = _anchors(f)
@@ -227,6 +245,7 @@ class _Placement:
             if s.line > 0:
                 code_at[s.line] = min(code_at.get(s.line, s.column), s.column)
                 code_at[s.end_line] = min(code_at.get(s.end_line, s.end_column), s.end_column)
+        self.occupied = set(code_at) | {c.span.line for c in f.comments}
         for c in sorted(f.comments, key=lambda c: c.span.start):
             k = bisect.bisect_left(starts, c.span.start)  # anchors[k] is the first anchor after the comment
             after_code = code_at.get(c.span.line, c.span.column + 1) <= c.span.column
@@ -236,6 +255,12 @@ class _Placement:
                 self.leading.setdefault(id(anchors[k]), []).append(c)
             else:
                 self.tail.append(c)
+
+    def blank_before(self, c: ast.Comment) -> bool:
+        return c.span.line > 1 and c.span.line - 1 not in self.occupied
+
+    def blank_after(self, c: ast.Comment, anchor: Any) -> bool:
+        return c.span.line + 1 < anchor.span.line and c.span.line + 1 not in self.occupied
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -251,17 +276,23 @@ class _Writer:
         if self.lines and self.lines[-1] != "":
             self.lines.append("")
 
+    def _comments(self, pad: str, comments: list[ast.Comment]) -> None:
+        for c in comments:
+            if self.place.blank_before(c):
+                self.blank()
+            self.lines.append(f"{pad}#{c.text}".rstrip())
+
     def line(self, indent: int, text: str, anchor: Any) -> None:
         pad = " " * indent
-        for c in self.place.leading.get(id(anchor), ()):
-            self.lines.append(f"{pad}#{c.text}".rstrip())
+        leading = self.place.leading.get(id(anchor), [])
+        self._comments(pad, leading)
+        if leading and self.place.blank_after(leading[-1], anchor):
+            self.blank()
         trailing = self.place.trailing.get(id(anchor))
         self.lines.append(f"{pad}{text}" + (f"  #{trailing.text}".rstrip() if trailing else ""))
 
     def text(self) -> str:
-        if self.place.tail:
-            self.blank()
-            self.lines.extend(f"#{c.text}".rstrip() for c in self.place.tail)
+        self._comments("", self.place.tail)
         return "\n".join(self.lines) + "\n"
 
 
