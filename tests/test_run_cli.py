@@ -1,0 +1,181 @@
+"""`guidegraph run`: output formats, determinism, and nothing on stdout when the case data is bad."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from test_cases import GOOD, TOY
+
+from engine.cli import main
+from engine.report_run import Progress
+
+CASES = """\
+- id: big
+  facts: {size_cm: 8, grade: 3, site: extremity}
+- id: uterus_reviewed
+  facts: {size_cm: 8, grade: 3, site: uterus, reviewed: true}
+- id: unknown_grade
+  facts: {size_cm: 8, site: extremity}
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["run", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def cases(tmp_path: Path) -> str:
+    path = tmp_path / "cases.yaml"
+    path.write_text(CASES)
+    return str(path)
+
+
+def test_text_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
+    code, out, err = run(capsys, TOY, cases)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[:7] == [
+        "Case big",
+        "  Local disease",
+        "    RECOMMEND Radiation therapy (rt) -- timing: postoperative, dose: 50..60 Gy  [Category 1; refs 6, 8]",
+        "      rule rt_big, because:",
+        "        - big (size_cm = 8)",
+        "        - size_cm > 5 cm (size_cm = 8)",
+        "        - grade in {2, 3} (grade = 3)",
+    ]
+    assert "    RECOMMEND Excision (excision)" in lines
+    assert "    CONSIDER Chemotherapy (chemo) (rule chemo_many_lines) -- needs: lines" in lines
+    assert "  True: Big tumour (big)" in lines
+    block = out.split("Case uterus_reviewed")[1].split("Case unknown_grade")[0]
+    assert "  Set aside:\n    RECOMMEND Radiation therapy (rt) (rule rt_big) -- set aside by" in block
+    assert "    CONSIDER Radiation therapy (rt) -- dose: 66 Gy\n" in block
+    assert "    RECOMMEND Radiation therapy (rt) (rule rt_big) -- needs: grade" in out.split("Case unknown_grade")[1]
+
+
+def test_json_is_deterministic_and_sorted(capsys: pytest.CaptureFixture[str], cases: str) -> None:
+    code, first, _ = run(capsys, TOY, cases, "--format", "json")
+    _, second, _ = run(capsys, TOY, cases, "--format", "json")
+    assert code == 0 and first == second
+    doc = json.loads(first)
+    assert first == json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    assert doc["guideline"] == "Toy guideline"
+    assert [r["case"] for r in doc["results"]] == ["big", "uterus_reviewed", "unknown_grade"]
+    rec = next(r for r in doc["results"][0]["recommendations"] if r["action"] == "rt")
+    assert rec["params"] == {"timing": "postoperative", "dose": {"min": 50, "max": 60, "unit": "Gy"}}
+    assert rec["citations"] == [6, 8] and rec["rule"] == "rt_big" and rec["section"] == "local"
+
+
+def test_json_empty_results(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("age\n")
+    code, out, _ = run(capsys, TOY, str(path), "--format", "json")
+    assert code == 0 and json.loads(out) == {"guideline": "Toy guideline", "results": []}
+    assert out == json.dumps(json.loads(out), indent=2, sort_keys=True) + "\n"
+
+
+def test_csv_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
+    code, out, _ = run(capsys, TOY, cases, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0
+    assert rows[0] == ["case", "section", "action", "strength", "rule", "params", "evidence", "citations"]
+    assert ["big", "local", "rt", "recommend", "rt_big", "timing: postoperative; dose: 50..60 Gy", "Category 1",
+            "6, 8"] in rows
+
+
+def test_output_file_is_written(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:
+    out_path = tmp_path / "out.json"
+    code, out, _ = run(capsys, TOY, cases, "--format", "json", "-o", str(out_path))
+    assert code == 0 and out == ""
+    assert json.loads(out_path.read_text())["guideline"] == "Toy guideline"
+
+
+@pytest.mark.parametrize("text", [
+    "id: p\nfacts:\n  sise_cm: 3\n", "id: p\nfacts:\n  size_cm: \"5\"\n", "id: p\nfacts:\n  reviewed: yes\n",
+    "id: p\nfacts:\n  size_cm: 500\n", "id: p\nfacts:\n  site: lung\n", "id: p\nfacts: {site: uterus, sex: male}\n",
+    "id: p\ndescription: x\n", "id: p\nfacts: [1]\n", "id: p\nfacts: {}\nfact: {}\n", "id: p\nfacts: {a: 2\n",
+    "- a\n- b\n", "", "- id: p\n  facts: {}\n- id: p\n  facts: {}\n",
+])
+def test_bad_case_data_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path, cases: str,
+                                      text: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    out_path = tmp_path / "out.txt"
+    code, out, err = run(capsys, TOY, cases, str(bad), "-o", str(out_path))
+    assert code == 1 and out == "" and not out_path.exists()
+    assert f"{bad}:" in err and "error[E3" in err
+    code, out, err = run(capsys, TOY, cases, str(bad))
+    assert code == 1 and out == ""
+
+
+def test_message_names_case_input_and_allowed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: p7\nfacts:\n  size_cm: 500\n")
+    code, out, err = run(capsys, TOY, str(bad))
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0] == (f"{bad}:3:12: error[E309]: case 'p7': input 'size_cm': 500 cm is out of range: "
+                                   "expected a number in 0..100 cm")
+    assert "3 |   size_cm: 500" in err
+
+
+def test_keep_going(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "cohort.csv"
+    rows = ["id,size_cm,grade,site"] + [f"p{i},{i % 20},{i % 3 + 1},extremity" for i in range(12_000)]
+    rows[6_001] = "broken,8,grade_two,extremity"
+    path.write_text("\n".join(rows) + "\n")
+    code, out, err = run(capsys, TOY, str(path), "--format", "csv")
+    assert (code, out) == (1, "")
+    assert "row 6002" not in err and "case 'broken': input 'grade': 'grade_two' is not an allowed value" in err
+    code, out, err = run(capsys, TOY, str(path), "--format", "csv", "--keep-going")
+    assert code == 1
+    assert f"{path}:6002:" in err and "grade_two" in err
+    cases_out = {row[0] for row in csv.reader(io.StringIO(out))} - {"case"}
+    assert len(cases_out) == 11_999 and "broken" not in cases_out
+
+
+def test_good_cases_from_test_module(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD)
+    code, out, err = run(capsys, TOY, str(path), "--format", "json")
+    assert code == 0 and err == "" and len(json.loads(out)["results"]) == 3
+
+
+def test_unreadable_rules_exit_2(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:
+    code, out, err = run(capsys, str(tmp_path / "missing.rules"), cases)
+    assert (code, out) == (2, "") and "E901" in err
+
+
+def test_unreadable_case_file_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, TOY, str(tmp_path / "missing.yaml"))
+    assert (code, out) == (2, "") and "cannot read case file" in err
+
+
+def test_rules_with_errors_exit_1(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:
+    rules = tmp_path / "bad.rules"
+    rules.write_text(Path(TOY).read_text().replace("when big and grade", "when big and grde"))
+    code, out, err = run(capsys, str(rules), cases)
+    assert (code, out) == (1, "")
+    assert "error[E1" in err and "grde" in err
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = Progress(5000, stream)
+        for _ in range(5000):
+            bar.step()
+        bar.close()
+    assert pipe.getvalue() == ""
+    assert "100% 5000/5000 cases" in tty.getvalue()
+    small = Tty()
+    Progress(10, small).step()
+    assert small.getvalue() == ""
