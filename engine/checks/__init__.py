@@ -1,1 +1,28 @@
-"""Checker passes over a compiled guideline; each module exports one function named after it."""
+"""Checker passes over a compiled guideline; each module exports one function named after it.
+
+Every pass takes the compiled :class:`~engine.guideline.Guideline` and returns sorted diagnostics; the regions
+they report are exact (decision diagrams over the whole case space, see :mod:`engine.checks.space`), described as
+few conditions (:mod:`engine.checks.regions`) with a patient case that exhibits them (:mod:`engine.checks.witness`).
+
+Codes: E201 conflict, W202 gap, W203 dead rule, W204 rule set aside wherever it applies, W205 override that never
+takes effect, W206 parameter clash, N207 todo. (Override cycles are the resolver's, E1xx.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dsl.diagnostics import Diagnostic
+from engine.checks.conflicts import conflicts
+from engine.checks.dead_rules import dead_rules
+from engine.checks.gaps import gaps
+from engine.checks.overrides import overrides
+from engine.checks.param_clashes import param_clashes
+from engine.checks.todos import todos
+from engine.guideline import Guideline
+
+CHECKS: tuple[Callable[[Guideline], list[Diagnostic]], ...] = (
+    conflicts, gaps, dead_rules, overrides, param_clashes, todos,
+)
+
+__all__ = ["CHECKS", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "todos"]

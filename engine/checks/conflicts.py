@@ -1,0 +1,66 @@
+"""E201: two rules give one action a positive and a negative active entry for the same patient.
+
+Neither rule overrides the other (if one did, directly or through a chain, the other would be set aside wherever
+both apply, and its entries would not be active). Per action, the diagram of patients with any active negative
+entry is built once; a positive rule is paired with negative rules only where it meets that diagram, so the
+work grows with the conflicts found, not with the square of the rules. The region of each pair is exact and is
+described by a few cubes; the witness is a patient of the region.
+"""
+
+from __future__ import annotations
+
+from dsl.diagnostics import Diagnostic, Note
+from engine.checks.findings import entry_text, rule_note, rules_for, slug, sort
+from engine.checks.regions import region_text
+from engine.checks.space import space
+from engine.checks.witness import witness
+from engine.guideline import Guideline
+
+
+def conflict_regions(guideline: Guideline) -> dict[tuple[int, int, str], int]:
+    """(positive rule index, negative rule index, action) -> the diagram of the patients in conflict."""
+    sp = space(guideline)
+    m, model = sp.m, guideline.model
+    out: dict[tuple[int, int, str], int] = {}
+    for action in model.actions:
+        pos = rules_for(model, action, True)
+        neg = rules_for(model, action, False)
+        if not pos or not neg:
+            continue
+        any_neg = m.or_(*[sp.active(ri) for ri, _ in neg])
+        for pi, _ in pos:
+            if m.and_(sp.active(pi), any_neg) == m.FALSE:
+                continue
+            for ni, _ in neg:
+                region = m.and_(sp.active(pi), sp.active(ni))
+                if region != m.FALSE:
+                    out[(pi, ni, action)] = region
+    return out
+
+
+def conflicts(guideline: Guideline) -> list[Diagnostic]:
+    sp = space(guideline)
+    model = guideline.model
+    found: list[Diagnostic] = []
+    for (pi, ni, action), region in conflict_regions(guideline).items():
+        p, n = model.rules[pi], model.rules[ni]
+        pe = next(e for e in p.entries if e.action == action and e.strength.positive)
+        ne = next(e for e in n.entries if e.action == action and not e.strength.positive)
+        text, cubes = region_text(guideline, region, sp.allowed)
+        main, other = (n, p) if ni >= pi else (p, n)
+        if pi == ni:
+            message = (f"conflict on '{action}': rule '{p.name}' both gives '{entry_text(pe)}' and "
+                       f"'{entry_text(ne)}' when {text}")
+            notes: tuple[Note, ...] = ()
+        else:
+            message = (f"conflict on '{action}': rule '{p.name}' ({entry_text(pe)}) and rule '{n.name}' "
+                       f"({entry_text(ne)}) are both active, and neither overrides the other, when {text}")
+            notes = (rule_note(other, f"gives '{entry_text(pe if other is p else ne)}' here"),)
+        found.append(Diagnostic(
+            "E201", "error", message, main.span,
+            help=f"add 'overrides {other.name}' to rule '{main.name}' (or the reverse), or narrow one condition",
+            notes=notes,
+            witness=witness(guideline, region, slug("conflict", p.name, n.name, action),
+                            f"'{p.name}' and '{n.name}' conflict on '{action}'",
+                            cubes[0] if cubes else None, sp.allowed)))
+    return sort(found)

@@ -1,0 +1,52 @@
+"""W203: a rule that applies to no allowed patient; W204: a rule set aside wherever it applies.
+
+W203 uses the evaluator's reading: the rule's condition must be decided true for some allowed patient (complete,
+or leaving out inputs tested with ``is known``). W204 holds when every allowed complete patient to whom the rule
+applies also meets a rule that overrides it (directly or through a chain); the witness is one such patient.
+"""
+
+from __future__ import annotations
+
+from dsl.diagnostics import Diagnostic, Note
+from engine.checks.findings import rule_note, slug, sort
+from engine.checks.space import space
+from engine.checks.witness import witness
+from engine.guideline import Guideline
+
+
+def dead_rules(guideline: Guideline) -> list[Diagnostic]:
+    sp = space(guideline)
+    m, model = sp.m, guideline.model
+    found: list[Diagnostic] = []
+    for ri, rule in enumerate(model.rules):
+        if sp.applies(ri) == m.FALSE:
+            raw = sp.raw_applies(ri)
+            if raw == m.FALSE:
+                why = "its condition can never be true"
+                notes: tuple[Note, ...] = ()
+            elif m.and_(raw, guideline.assume_node) == m.FALSE:
+                why = "its condition contradicts the assumptions"
+                notes = tuple(Note(f"assumption '{a.text}'" if a.text else "assumption", a.span)
+                              for a in model.assumptions)
+            else:
+                why = "its condition is never decided (it needs an input it also requires to be unknown)"
+                notes = ()
+            found.append(Diagnostic("W203", "warning", f"rule '{rule.name}' applies to no patient: {why}",
+                                    rule.span, help="fix or remove the condition", notes=notes))
+            continue
+        if not sp.over[ri]:
+            continue
+        alive = m.and_(sp.active_raw(ri), guideline.assume_node)
+        if alive != m.FALSE:
+            continue
+        overriders = [model.rules[o] for o in sp.over[ri]]
+        region = m.and_(sp.applies(ri), sp.decided(sp.set_aside(ri)))
+        found.append(Diagnostic(
+            "W204", "warning",
+            f"rule '{rule.name}' is set aside wherever it applies (overridden by "
+            + ", ".join(f"'{o.name}'" for o in overriders) + ")",
+            rule.span, help="the rule never gives a recommendation: remove it or narrow the overriding rules",
+            notes=tuple(rule_note(o, "overrides it") for o in overriders),
+            witness=witness(guideline, region, slug("set-aside", rule.name),
+                            f"'{rule.name}' applies and is set aside", allowed=sp.allowed)))
+    return sort(found)

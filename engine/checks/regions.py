@@ -1,0 +1,234 @@
+"""A region of the case space (a boolean decision diagram) described as a few readable conditions.
+
+A finding's region is exact but, as a diagram, unreadable. Authors want ``site == uterus and size_cm > 5 cm and
+grade in {2, 3}``. :func:`cubes` covers the region with few *cubes* (one set of allowed branches per variable,
+``None`` for "any"), greedily: take a point of the region not covered yet, widen it one variable at a time as long
+as the widened cube stays inside the region (or among patients the assumptions exclude, which may be covered
+freely: they do not exist), and repeat; then drop cubes the others already cover. Every cube is checked against
+the diagram, so the description is exact: the union of the cubes, intersected with the allowed patients, is the
+region. :func:`describe` prints cubes in the rules language's own condition syntax, so they can be pasted into a
+``when``.
+
+>>> from engine.mdd import MDD
+>>> m = MDD([3, 2])
+>>> r = m.or_(m.test(0, {0}), m.and_(m.test(0, {1}), m.test(1, {1})))
+>>> cubes(m, r, m.TRUE)
+[(frozenset({0}), None), (frozenset({0, 1}), frozenset({1}))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.guideline import Guideline, Var
+from engine.mdd import MDD
+from engine.model import Input, Interval
+
+Cube = tuple[frozenset[int] | None, ...]
+"""One set of branches per level (None: any branch)."""
+
+MAX_CUBES = 12
+"""Descriptions stop after this many cubes (the message then says how many more points remain)."""
+
+
+def cube_node(m: MDD, cube: Cube) -> int:
+    """The boolean diagram of a cube."""
+    return m.and_(*[m.test(lv, s) for lv, s in enumerate(cube) if s is not None])
+
+
+def within(m: MDD, u: int, cube: Cube) -> bool:
+    """Whether every point of ``cube`` leads to True in ``u`` (a walk of the part of ``u`` inside the cube)."""
+    memo: dict[int, bool] = {}
+
+    def rec(n: int) -> bool:
+        r = memo.get(n)
+        if r is None:
+            if m.is_terminal(n):
+                r = m.value(n) is True
+            else:
+                s = cube[m.level(n)]
+                kids = m.children(n)
+                r = all(rec(kids[i]) for i in (range(len(kids)) if s is None else sorted(s)))
+            memo[n] = r
+        return r
+
+    return rec(u)
+
+
+def _expand(m: MDD, upper: int, cube: list[frozenset[int] | None], numeric: Sequence[bool]) -> None:
+    """Widen ``cube`` in place, variable by variable, keeping it inside ``upper``."""
+    for lv, s in enumerate(cube):
+        if s is None:
+            continue
+        cube[lv] = None
+        if within(m, upper, tuple(cube)):
+            continue
+        cube[lv] = s
+        size = m.sizes[lv]
+        if numeric[lv]:  # grow the run of neighbouring cells, so the literal stays one interval
+            lo, hi = min(s), max(s)
+            for step, edge in ((-1, lo), (1, hi)):
+                nxt = edge + step
+                while 0 <= nxt < size:
+                    trial = cube[lv] | {nxt}  # type: ignore[operator]
+                    cube[lv] = trial
+                    if not within(m, upper, tuple(cube)):
+                        cube[lv] = trial - {nxt}
+                        break
+                    nxt += step
+        else:
+            for b in range(size):
+                cur = cube[lv]
+                assert cur is not None
+                if b in cur:
+                    continue
+                cube[lv] = cur | {b}
+                if not within(m, upper, tuple(cube)):
+                    cube[lv] = cur
+        if cube[lv] == frozenset(range(size)):
+            cube[lv] = None
+
+
+def cubes(m: MDD, region: int, care: int, numeric: Sequence[bool] | None = None,
+          limit: int = MAX_CUBES) -> list[Cube]:
+    """Few cubes whose union, within ``care`` (the allowed patients), is ``region`` (at most ``limit``: see
+    :func:`remaining`)."""
+    numeric = numeric if numeric is not None else [False] * m.nvars
+    upper = m.or_(region, m.not_(care))
+    left = m.and_(region, care)
+    found: list[Cube] = []
+    while left != m.FALSE and len(found) < limit:
+        point = m.witness(left, True)
+        assert point is not None
+        cube: list[frozenset[int] | None] = [None] * m.nvars
+        for lv, b in point.items():
+            cube[lv] = frozenset({b})
+        _expand(m, upper, cube, numeric)
+        c = tuple(cube)
+        found.append(c)
+        left = m.and_(left, m.not_(cube_node(m, c)))
+    # drop cubes the others already cover (the later ones are the smaller, so try those first)
+    keep = list(found)
+    for c in reversed(found):
+        others = m.or_(*[cube_node(m, o) for o in keep if o is not c])
+        if len(keep) > 1 and m.and_(region, care, cube_node(m, c), m.not_(others)) == m.FALSE:
+            keep.remove(c)
+    return keep
+
+
+def remaining(m: MDD, region: int, care: int, found: Sequence[Cube]) -> int:
+    """How many points of ``region`` the cubes leave out (0 unless the description was cut at the limit)."""
+    covered = m.or_(*[cube_node(m, c) for c in found])
+    return m.count(m.and_(region, care, m.not_(covered)), True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Text
+
+
+def _num(x: float) -> str:
+    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+
+
+def _enum_text(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _interval_text(name: str, cell: Interval, inp: Input) -> str:
+    u = f" {inp.unit}" if inp.unit else ""
+    open_low = cell.low is None or (cell.low <= inp.low and cell.low_closed)
+    open_high = cell.high is None or (cell.high >= inp.high and cell.high_closed)
+    if open_low and open_high:
+        return "true"
+    if open_low:
+        assert cell.high is not None
+        return f"{name} {'<=' if cell.high_closed else '<'} {_num(cell.high)}{u}"
+    assert cell.low is not None
+    if open_high:
+        return f"{name} {'>=' if cell.low_closed else '>'} {_num(cell.low)}{u}"
+    assert cell.high is not None
+    if cell.low == cell.high:
+        return f"{name} == {_num(cell.low)}{u}"
+    if cell.low_closed and cell.high_closed:
+        return f"{name} in {_num(cell.low)}..{_num(cell.high)}{u}"
+    return (f"{name} {'>=' if cell.low_closed else '>'} {_num(cell.low)}{u} and "
+            f"{name} {'<=' if cell.high_closed else '<'} {_num(cell.high)}{u}")
+
+
+def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
+    """``var`` takes one of ``branches``, in the rules language."""
+    chosen = sorted(branches)
+    if var.kind == "known":
+        return f"{var.input} is {'known' if chosen == [1] else 'unknown'}"
+    if var.numeric:
+        runs: list[Interval] = []
+        prev = -2
+        for i in chosen:
+            cell = var.branches[i]
+            assert isinstance(cell, Interval)
+            if i == prev + 1 and runs:
+                last = runs[-1]
+                runs[-1] = Interval(last.low, cell.high, last.low_closed, cell.high_closed)
+            else:
+                runs.append(cell)
+            prev = i
+        texts = [_interval_text(var.input, r, inp) for r in runs]
+        if len(texts) == 1:
+            return texts[0]
+        return "(" + " or ".join(f"({t})" if " and " in t else t for t in texts) + ")"
+    vals = [var.branches[i] for i in chosen]
+    others = [v for i, v in enumerate(var.branches) if i not in branches]
+    if len(vals) == 1:
+        return f"{var.input} == {_enum_text(vals[0])}"
+    if len(others) == 1 and var.kind != "bool":
+        return f"{var.input} != {_enum_text(others[0])}"
+    return f"{var.input} in {{{', '.join(_enum_text(v) for v in vals)}}}"
+
+
+def cube_text(g: Guideline, cube: Cube) -> str:
+    """One cube as a conjunction (``true`` for the whole space)."""
+    parts: list[str] = []
+    for lv, s in enumerate(cube):
+        if s is None:
+            continue
+        var = g.vars[lv]
+        if var.kind == "known" and s == frozenset({1}) and lv + 1 < len(cube) and cube[lv + 1] is not None:
+            continue  # "x > 5" already says x is known
+        parts.append(literal(var, g.model.inputs[var.input], s))
+    return " and ".join(parts) if parts else "true"
+
+
+def _grouped(text: str) -> str:
+    return f"({text})" if " or " in text or " and " in text else text
+
+
+def describe(g: Guideline, found: Sequence[Cube], more: int = 0) -> str:
+    """Cubes as one condition: ``A and B``, or with the literals every cube shares pulled out,
+    ``A and (B or C and D)``; ``more`` > 0 adds how many points are left out of a cut description."""
+    n = len(g.vars)
+    common: list[frozenset[int] | None] = [None] * n
+    if len(found) > 1:
+        for lv in range(n):
+            sets = {c[lv] for c in found}
+            if len(sets) == 1:
+                common[lv] = next(iter(sets))
+    rest = [tuple(None if common[lv] is not None else c[lv] for lv in range(n)) for c in found]
+    texts = [cube_text(g, c) for c in rest]
+    alt = texts[0] if len(texts) == 1 else " or ".join(_grouped(t) for t in texts)
+    head = cube_text(g, tuple(common)) if any(s is not None for s in common) else ""
+    out = head or alt
+    if head and alt != "true":
+        out = f"{head} and {_grouped(alt) if len(texts) > 1 else alt}"
+    if more:
+        out += f" (and {more} more combination{'s' if more != 1 else ''} of input values not listed)"
+    return out
+
+
+def region_text(g: Guideline, region: int, care: int) -> tuple[str, list[Cube]]:
+    """The description of ``region`` (within ``care``) and its cubes."""
+    numeric = [v.numeric for v in g.vars]
+    found = cubes(g.mdd, region, care, numeric)
+    more = remaining(g.mdd, region, care, found) if len(found) >= MAX_CUBES else 0
+    return describe(g, found, more), found

@@ -1,0 +1,119 @@
+"""The case space the checks reason about, as boolean decision diagrams on the compiled guideline's MDD.
+
+Every check asks "for which patients does X hold?" and answers with a boolean diagram over the compiled
+variables (``guideline.vars``), built with the same :class:`engine.mdd.MDD` manager as the section diagrams, so
+every finding is proven on diagrams, never guessed pairwise.
+
+A point of the space gives every variable a branch. For an input ``x`` tested with ``is known`` the pseudo-variable
+``known:x`` says whether the case gives ``x``; when it does not, the case's meaning is the evaluator's
+(engine/evaluate.py): the walk follows every branch of ``x`` that the assumptions allow, and something is decided
+only when it holds on all of them. :meth:`Space.decided` turns a diagram over complete patients into that
+reading (universal quantification of the omitted inputs over their allowed values), so that a finding at a point
+with ``known:x`` false is exactly what ``Guideline.evaluate`` shows for a case that leaves ``x`` out.
+
+:func:`space` memoises the per-rule diagrams on the guideline, so running all checks builds them once.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+from engine.compile import overriders
+from engine.guideline import Guideline
+from engine.mdd import MDD
+
+
+@dataclass(eq=False)
+class Space:
+    """Per-guideline diagrams shared by the checks. Rule and cover indices are positions in ``model.rules`` /
+    ``model.covers``."""
+
+    guideline: Guideline
+    m: MDD
+    known_levels: tuple[tuple[int, int], ...]  # (level of known:x, level of x) per input tested with is known
+    allowed: int  # the patients (complete or with omitted inputs) the assumptions allow
+    over: dict[int, tuple[int, ...]]  # rule -> rules overriding it directly or through a chain
+    _set_aside: dict[int, int] = field(default_factory=dict)
+    _active: dict[int, int] = field(default_factory=dict)
+    _decided: dict[int, int] = field(default_factory=dict)
+    _applies: dict[int, int] = field(default_factory=dict)
+
+    # -- quantification over omitted inputs ----------------------------------------------------------------------
+
+    def decided(self, f: int) -> int:
+        """``f`` (a property of complete patients) read with omitted inputs: where ``known:x`` is false, ``f``
+        must hold for every value of ``x`` the assumptions allow. Only allowed points are kept."""
+        m = self.m
+        if not self.known_levels:
+            return m.and_(f, self.allowed)
+        g = m.or_(m.not_(self.guideline.assume_node), f)
+        for kl, xl in self.known_levels:
+            g = m.or_(m.and_(m.test(kl, {1}), g), m.and_(m.test(kl, {0}), m.forall(g, xl)))
+        return m.and_(g, self.allowed)
+
+    # -- rules ---------------------------------------------------------------------------------------------------
+
+    def raw_applies(self, ri: int) -> int:
+        """The rule's condition on complete patients (no assumptions)."""
+        return self.guideline.rule_nodes[self.guideline.model.rules[ri].name]
+
+    def set_aside(self, ri: int) -> int:
+        """Complete patients for whom some overrider of the rule (direct or chained) applies."""
+        r = self._set_aside.get(ri)
+        if r is None:
+            r = self._set_aside[ri] = self.m.or_(*[self.raw_applies(o) for o in self.over[ri]])
+        return r
+
+    def applies(self, ri: int) -> int:
+        """Allowed patients for whom the rule's condition is decided true."""
+        r = self._applies.get(ri)
+        if r is None:
+            r = self._applies[ri] = self.decided(self.raw_applies(ri))
+        return r
+
+    def active_raw(self, ri: int) -> int:
+        r = self._active.get(ri)
+        if r is None:
+            r = self._active[ri] = self.m.and_(self.raw_applies(ri), self.m.not_(self.set_aside(ri)))
+        return r
+
+    def active(self, ri: int) -> int:
+        """Allowed patients for whom the rule's entries are decided active (it applies, it is not set aside):
+        what ``evaluate`` lists as recommendations."""
+        r = self._decided.get(ri)
+        if r is None:
+            r = self._decided[ri] = self.decided(self.active_raw(ri))
+        return r
+
+    def cover(self, ci: int) -> int:
+        """Allowed patients decided to be inside cover ``ci``'s region."""
+        g = self.guideline
+        root = g.section_nodes[g.model.covers[ci].section]
+        return self.decided(self.m.map(root, lambda key: ci in key[2]))
+
+
+def _known_levels(g: Guideline) -> tuple[tuple[int, int], ...]:
+    idx = {v.name: i for i, v in enumerate(g.vars)}
+    return tuple((idx[v.name], idx[v.input]) for v in g.vars if v.kind == "known" and v.input in idx)
+
+
+def _allowed(g: Guideline, known: tuple[tuple[int, int], ...]) -> int:
+    m = g.mdd
+    a = g.assume_node
+    for kl, xl in known:
+        a = m.or_(m.and_(m.test(kl, {1}), a), m.and_(m.test(kl, {0}), m.exists(a, xl)))
+    return a
+
+
+_CACHE: weakref.WeakKeyDictionary[Guideline, Space] = weakref.WeakKeyDictionary()
+
+
+def space(g: Guideline) -> Space:
+    """The shared :class:`Space` of ``g`` (built once per guideline)."""
+    s = _CACHE.get(g)
+    if s is None:
+        known = _known_levels(g)
+        s = Space(g, g.mdd, known, _allowed(g, known), overriders(g.model))
+        _CACHE[g] = s
+    return s
