@@ -7,7 +7,8 @@ a case whose missing data leaves several possible leaves only might reach them, 
 
 For every uncovered rule a *witness* is built from the graph: a path from its section's root to a possible leaf
 in which the rule's entry is active, turned into facts (one value per question on the path), checked by actually
-evaluating it, so the YAML printed for the author is a case that fires the rule.
+evaluating it, so the YAML printed for the author is a case that fires the rule; facts the rule does not need
+are then dropped one by one (each drop re-checked by evaluation).
 """
 
 from __future__ import annotations
@@ -207,9 +208,23 @@ def witness(guideline: Guideline, rule: str) -> dict[str, FactValue] | None:
         facts = _facts_of(guideline, path)
         if any(check(facts) is False for check in checks):
             continue
-        if any(r.rule == rule for r in guideline.evaluate(facts).recommendations):
-            return facts
+        if _fires(guideline, rule, facts):
+            return _minimal(guideline, rule, facts, checks)
     return None
+
+
+def _fires(guideline: Guideline, rule: str, facts: Mapping[str, FactValue]) -> bool:
+    return any(r.rule == rule for r in guideline.evaluate(facts).recommendations)
+
+
+def _minimal(guideline: Guideline, rule: str, facts: dict[str, FactValue],
+             checks: Sequence[Any]) -> dict[str, FactValue]:
+    """Drop the facts the rule does not need (greedily, one at a time), so the witness shows only what matters."""
+    for name in list(facts):
+        trial = {k: v for k, v in facts.items() if k != name}
+        if all(check(trial) is not False for check in checks) and _fires(guideline, rule, trial):
+            facts = trial
+    return facts
 
 
 def coverage(guideline: Guideline, cases: Sequence[Mapping[str, FactValue]], results: Sequence[Result],

@@ -29,7 +29,7 @@ def load(tmp_path: Path, model: Model, name: str, text: str) -> tuple[list, list
 
 
 def one_error(tmp_path: Path, model: Model, name: str, text: str) -> Diagnostic:
-    cases, diags = load(tmp_path, model, name, text)
+    _, diags = load(tmp_path, model, name, text)
     assert len(diags) == 1, [d.message for d in diags]
     return diags[0]
 
@@ -176,8 +176,8 @@ def test_csv_unknown_column_rejects_file(tmp_path: Path, model: Model) -> None:
 
 def test_large_csv_with_one_bad_row(tmp_path: Path, model: Model) -> None:
     rows = ["id,age,size_cm,sex,site,grade,reviewed,lines"]
-    rows += [f"p{i},{i % 100},{i % 50}.5,female,{('extremity', 'uterus')[i % 2]},{i % 3 + 1},{'true' if i % 2 else 'false'},"
-             f"{i % 10}" for i in range(20_000)]
+    rows += [f"p{i},{i % 100},{i % 50}.5,female,{('extremity', 'uterus')[i % 2]},{i % 3 + 1},"
+             f"{'true' if i % 2 else 'false'},{i % 10}" for i in range(20_000)]
     rows[10_001] = "bad,40,8,male,uterus,2,true,1"
     path = tmp_path / "big.csv"
     path.write_text("\n".join(rows) + "\n")
