@@ -29,15 +29,16 @@ BR_LEFT = '<BR ALIGN="LEFT"/>'
 
 @dataclass(frozen=True, slots=True)
 class EntryView:
-    """One active entry of a leaf, with everything the box prints."""
+    """One box line of a leaf: the active entries with the same action and strength, merged (three rules that
+    each recommend a wide excision with different details read as one box listing the details)."""
 
-    rule: str
+    rules: tuple[str, ...]
     strength: str
     action: str
     modality: str
-    params: tuple[str, ...]
-    evidence: str | None
-    preference: str | None
+    details: tuple[str, ...]  # the parameters of each entry that has some, one text per entry
+    evidence: tuple[str, ...]
+    preference: tuple[str, ...]
     citations: tuple[int, ...]
     marks: tuple[str, ...]
 
@@ -47,27 +48,37 @@ def action_label(model: Model, action: str) -> str:
     return a.label if a is not None and a.label else sentence(action)
 
 
+def _unique(items: list[Any]) -> tuple[Any, ...]:
+    return tuple(dict.fromkeys(items))
+
+
 def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str]) -> list[EntryView]:
-    """The active entries of a leaf (graph order), with their rule's evidence, citations and footnote marks."""
+    """The active entries of a leaf, merged per (action, strength) in graph order, with their rules' evidence,
+    citations and footnote marks."""
     rules = {r.name: r for r in model.rules}
-    out = []
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for e in leaf.get("entries") or []:
-        if e.get("status", "active") != "active":
-            continue
-        rule = rules.get(str(e.get("rule")))
-        action = str(e.get("action"))
+        if e.get("status", "active") == "active":
+            groups.setdefault((str(e.get("action")), str(e.get("strength"))), []).append(e)
+    out = []
+    for (action, strength), entries in groups.items():
+        found = [rules[str(e.get("rule"))] for e in entries if str(e.get("rule")) in rules]
         act = model.actions.get(action)
-        params = e.get("params") or {}
+        details = []
+        for e in entries:
+            params = e.get("params") or {}
+            if params:
+                details.append("; ".join(param_text(k, params[k]) for k in params))
         out.append(EntryView(
-            rule=str(e.get("rule")),
-            strength=str(e.get("strength")),
+            rules=_unique([str(e.get("rule")) for e in entries]),
+            strength=strength,
             action=action_label(model, action),
             modality=act.modality if act is not None else "other",
-            params=tuple(param_text(k, params[k]) for k in params),
-            evidence=rule.evidence if rule else None,
-            preference=rule.preference if rule else None,
-            citations=tuple(rule.citations) if rule else (),
-            marks=tuple(marks[f] for f in rule.footnotes if f in marks) if rule else (),
+            details=_unique(details),
+            evidence=_unique([r.evidence for r in found if r.evidence]),
+            preference=_unique([r.preference for r in found if r.preference]),
+            citations=tuple(sorted({c for r in found for c in r.citations})),
+            marks=_unique([marks[f] for r in found for f in r.footnotes if f in marks]),
         ))
     return out
 
@@ -94,7 +105,7 @@ def _entry_cell(view: EntryView, theme: Theme, state: State) -> str:
     word = STRENGTH_WORDS.get(view.strength, view.strength.upper())
     head = f"{border.mark} {word}" if border.mark else word
     if view.preference:
-        head += f" ({view.preference.replace('_', ' ')})"
+        head += f" ({', '.join(p.replace('_', ' ') for p in view.preference)})"
     lines = [_font(escape(head), SMALL_SIZE, theme.dim_text if off else border.color, bold=True)]
     if theme.show_modality_tag:
         lines[0] += _font(escape(f"  \u00b7 {view.modality}"), SMALL_SIZE, muted)
@@ -103,10 +114,12 @@ def _entry_cell(view: EntryView, theme: Theme, state: State) -> str:
     if cite:
         label += " " + f"<SUP>{_font(escape(cite), TINY_SIZE, muted)}</SUP>"
     lines.append(f'<FONT COLOR="{text}">{label}</FONT>')
-    if view.params:
-        lines.append(_font(html_lines("; ".join(view.params), LEAF_WRAP + 6, "LEFT"), SMALL_SIZE, muted))
+    bullet = "\u2022 " if len(view.details) > 1 else ""
+    for detail in view.details:
+        lines.append(_font(html_lines(bullet + detail, LEAF_WRAP + 6, "LEFT"), SMALL_SIZE, muted))
     if view.evidence:
-        lines.append(_font(html_lines(f"Evidence: {view.evidence}", LEAF_WRAP + 6, "LEFT"), TINY_SIZE, muted))
+        evidence = f"Evidence: {'; '.join(view.evidence)}"
+        lines.append(_font(html_lines(evidence, LEAF_WRAP + 6, "LEFT"), TINY_SIZE, muted))
     body = BR_LEFT.join(lines) + BR_LEFT
     style = "" if border.style == "solid" else f' STYLE="{border.style}"'
     cell = (f'<TD BORDER="{border.width}" COLOR="{line_color}" BGCOLOR="{fill}"{style} '

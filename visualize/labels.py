@@ -138,12 +138,15 @@ def _bool_key(data: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, Any]]],
-             kind: str, enum_order: Sequence[Any] = ()) -> Question:
+             kind: str, enum_order: Sequence[Any] = (), domain: tuple[float, float] = (-math.inf, math.inf),
+             ) -> Question:
     """The question a decision node asks, and its answers.
 
     ``node`` holds the decision attributes (``var``, ``question``, ``unit``), ``edges`` the ``(child, data)`` of
     its out-edges, ``kind`` the input's kind (``number``/``integer``/``bool``/``enum``; ``known:`` variables are
-    recognised from ``var``) and ``enum_order`` the declared values, which order the answers.
+    recognised from ``var``), ``enum_order`` the declared values, which order the answers, and ``domain`` a
+    number input's declared range: a bound at the edge of the range is not worth saying ("> 5 cm", not
+    "> 5 and <= 100 cm").
     """
     name = str(node.get("input", "?"))
     label = str(node.get("question") or name)
@@ -157,7 +160,7 @@ def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, An
         ordered = sorted(edges, key=lambda e: _bool_key(e[1]))
         return Question(_ask(label), tuple((c, _yes_no(d)) for c, d in ordered))
     if kind in ("number", "integer"):
-        return _number_question(label, node.get("unit"), edges)
+        return _number_question(label, node.get("unit"), edges, domain)
     rank = {v: i for i, v in enumerate(enum_order)}
 
     def enum_key(e: tuple[str, Mapping[str, Any]]) -> tuple[int, str]:
@@ -180,9 +183,20 @@ def _yes_no(data: Mapping[str, Any]) -> str:
     return str(data.get("label", ""))
 
 
-def _number_question(label: str, unit: Any, edges: Sequence[tuple[str, Mapping[str, Any]]]) -> Question:
+def _open_ended(iv: IntervalData, domain: tuple[float, float]) -> IntervalData:
+    """``iv`` with a bound that is the input's own range limit dropped (shown as unbounded)."""
+    low, high, lc, hc = iv
+    if low is not None and lc and low <= domain[0]:
+        low = None
+    if high is not None and hc and high >= domain[1]:
+        high = None
+    return (low, high, lc, hc)
+
+
+def _number_question(label: str, unit: Any, edges: Sequence[tuple[str, Mapping[str, Any]]],
+                     domain: tuple[float, float]) -> Question:
     unit_s = str(unit) if unit else None
-    spans = [(child, data, edge_intervals(data)) for child, data in edges]
+    spans = [(child, data, [_open_ended(iv, domain) for iv in edge_intervals(data)]) for child, data in edges]
     spans.sort(key=lambda s: (math.inf if not s[2] else (-math.inf if s[2][0][0] is None else s[2][0][0]),
                               s[0]))
     if len(spans) == 2 and all(len(s[2]) == 1 for s in spans):

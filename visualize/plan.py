@@ -1,0 +1,196 @@
+"""What a section figure draws: the section's diagram reduced to what a reader can see.
+
+The compiled diagram is reduced for *evaluation*: two leaves differ whenever anything about them differs,
+including things a figure does not show (overridden entries, which covers hold). Drawn as is, a figure would
+show the same box several times and ask questions whose answers all lead to the same box. So the plan reduces
+the diagram again, on what is drawn:
+
+- every node gets a *display key*: a leaf's key is what its box prints (merged entries and notes); a decision's
+  key is its question and the keys its answers lead to;
+- impossible leaves, and questions that only lead to them, are dropped;
+- a question whose possible answers all lead to the same key is skipped (its child is drawn in its place);
+- nodes with equal keys are drawn once (the first in walk order), and answers of one question that lead to the
+  same box share one edge ("localized, metastatic");
+- empty leaves ("no recommendation") are drawn once per incoming edge, so they do not pull far branches together.
+
+With a case, a drawn node is on the patient's path when any graph node it stands for is, and a drawn edge when
+one of the graph edges it stands for is.
+
+Everything is walked in a fixed order (answers in question order), so ids and order are deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from engine.model import Model
+from visualize.boxes import entry_views, leaf_notes
+from visualize.labels import Question, question, sentence
+
+Kind = Literal["question", "leaf", "empty"]
+
+
+class DrawableGuideline(Protocol):
+    """What the renderer needs of ``engine.guideline.Guideline`` (the graph contract of docs/graph.md)."""
+
+    @property
+    def model(self) -> Model: ...
+
+    @property
+    def graph(self) -> Any: ...
+
+    @property
+    def roots(self) -> Mapping[str, str]: ...
+
+
+@dataclass(slots=True)
+class DrawNode:
+    id: str  # DOT id (a graph node id, or "<leaf>@<parent>" for an empty end)
+    node: str  # the graph node it is drawn for
+    kind: Kind
+    question: str = ""
+    on: bool = False  # on the highlighted patient's path
+
+
+@dataclass(slots=True)
+class DrawEdge:
+    src: str
+    dst: str
+    label: str
+    on: bool = False
+
+
+@dataclass(slots=True)
+class SectionPlan:
+    name: str
+    title: str
+    nodes: list[DrawNode] = field(default_factory=list)
+    edges: list[DrawEdge] = field(default_factory=list)
+
+
+def section_names(guideline: DrawableGuideline) -> list[str]:
+    """Sections with a diagram, in the rules file's order."""
+    order = [s.name for s in guideline.model.sections if s.name in guideline.roots]
+    return order + [name for name in guideline.roots if name not in order]
+
+
+def question_of(guideline: DrawableGuideline, node: str) -> Question:
+    """The question a decision node asks, with its answers in drawing order."""
+    g = guideline.graph
+    data = g.nodes[node]
+    inp = guideline.model.inputs.get(str(data.get("input", "")))
+    kind = inp.kind if inp is not None else ("number" if data.get("unit") else "enum")
+    edges = [(child, d) for _, child, d in g.out_edges(node, data=True)]
+    if inp is None:
+        return question(data, edges, kind)
+    return question(data, edges, kind, inp.values, (inp.low, inp.high))
+
+
+EMPTY = 0
+
+
+@dataclass(slots=True)
+class _Keys:
+    """Display keys, interned as small integers (``EMPTY`` is the empty leaf), and per key the graph node that
+    draws it and, for questions, its answers grouped by the key they lead to."""
+
+    guideline: DrawableGuideline
+    ids: dict[Any, int] = field(default_factory=lambda: {("empty",): EMPTY})
+    of_node: dict[str, int | None] = field(default_factory=dict)
+    rep: dict[int, str] = field(default_factory=dict)
+    text: dict[int, str] = field(default_factory=dict)
+    answers: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    drawn: set[str] = field(default_factory=set)  # graph decision nodes that are drawn (not skipped)
+
+    def intern(self, key: Any, node: str) -> int:
+        k = self.ids.setdefault(key, len(self.ids))
+        self.rep.setdefault(k, node)
+        return k
+
+    def key(self, n: str) -> int | None:
+        if n in self.of_node:
+            return self.of_node[n]
+        self.of_node[n] = None  # guards against cycles in a malformed graph
+        g = self.guideline.graph
+        data = g.nodes[n]
+        if data.get("kind") != "decision":
+            k: int | None = None
+            if not data.get("impossible", False):
+                model = self.guideline.model
+                views = tuple(entry_views(data, model, {}))
+                notes = tuple(leaf_notes(data, model))
+                if views or notes:
+                    k = self.intern(("leaf", views, notes), n)
+                else:
+                    k = EMPTY
+                    self.rep.setdefault(EMPTY, n)
+            self.of_node[n] = k
+            return k
+        q = question_of(self.guideline, n)
+        grouped: dict[int, list[str]] = {}
+        for child, answer in q.answers:
+            ck = self.key(child)
+            if ck is not None:
+                grouped.setdefault(ck, []).append(answer)
+        if not grouped:
+            k = None
+        elif len(grouped) == 1:
+            k = next(iter(grouped))  # every possible answer leads to the same box: skip the question
+        else:
+            merged = [(ck, ", ".join(answers)) for ck, answers in grouped.items()]
+            k = self.intern(("question", q.text, tuple(merged)), n)
+            if self.rep[k] == n:
+                self.text[k] = q.text
+                self.answers[k] = merged
+            self.drawn.add(n)  # its edges are drawn (as the edges of the node drawn for its key)
+        self.of_node[n] = k
+        return k
+
+
+def plan_section(guideline: DrawableGuideline, name: str,
+                 path: tuple[set[str], set[tuple[str, str]]] | None = None) -> SectionPlan:
+    """The nodes and edges to draw for section ``name``; ``path`` (graph nodes and edges of a case) marks what
+    is on the patient's path."""
+    titles = {s.name: s.label for s in guideline.model.sections}
+    plan = SectionPlan(name, titles.get(name) or sentence(name))
+    keys = _Keys(guideline)
+    root = keys.key(guideline.roots[name])
+    if root is None:
+        return plan
+    on_keys: set[int] = set()
+    on_edges: set[tuple[int, int]] = set()
+    if path is not None:
+        nodes, edges = path
+        on_keys = {k for n in nodes if (k := keys.of_node.get(n)) is not None}
+        for u, v in edges:
+            ku, kv = keys.of_node.get(u), keys.of_node.get(v)
+            if ku is not None and kv is not None and u in keys.drawn:
+                on_edges.add((ku, kv))
+    if root == EMPTY:
+        rep = guideline.roots[name]
+        plan.nodes.append(DrawNode(rep, rep, "empty", on=EMPTY in on_keys))
+        return plan
+    seen: set[int] = set()
+
+    def visit(k: int) -> None:
+        seen.add(k)
+        rep = keys.rep[k]
+        if k not in keys.answers:
+            plan.nodes.append(DrawNode(rep, rep, "leaf", on=k in on_keys))
+            return
+        plan.nodes.append(DrawNode(rep, rep, "question", question=keys.text[k], on=k in on_keys))
+        for ck, label in keys.answers[k]:
+            on = (k, ck) in on_edges
+            if ck == EMPTY:
+                end = f"{keys.rep[EMPTY]}@{rep}"
+                plan.nodes.append(DrawNode(end, keys.rep[EMPTY], "empty", on=on))
+                plan.edges.append(DrawEdge(rep, end, label, on))
+                continue
+            plan.edges.append(DrawEdge(rep, keys.rep[ck], label, on))
+            if ck not in seen:
+                visit(ck)
+
+    visit(root)
+    return plan
