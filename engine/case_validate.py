@@ -63,13 +63,16 @@ class CaseChecker:
         self.converters: dict[str, Converter] = {n: converter(i) for n, i in model.inputs.items()}
         self.text_converters: dict[str, Converter] = {n: converter(i, True) for n, i in model.inputs.items()}
         self.assumptions = [(a, kleene(a.expr, model), inputs_of(a.expr, model)) for a in model.assumptions]
-        self.ids: dict[str, Span] = {}
+        self.ids: dict[str, tuple[str, int, int]] = {}
 
-    def claim_id(self, case_id: str, span: Span) -> Diagnostic | None:
+    def claim_id(self, case_id: str, file: str, line: int, column: int = 1) -> Diagnostic | None:
         """Record an explicit case id; a second use is an error pointing back at the first."""
-        first = self.ids.setdefault(case_id, span)
-        if first is span:
+        place = (file, line, column)
+        seen = self.ids.setdefault(case_id, place)
+        if seen is place:
             return None
+        first = Span(seen[0], seen[1], seen[2], seen[1], seen[2] + 1)
+        span = Span(file, line, column, line, column + 1)
         return _err("E312", f"case '{case_id}': duplicate case id", span, "give every case its own id",
                     (Note("the id is first used here", first),))
 
@@ -120,8 +123,10 @@ class CaseChecker:
         if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int)):
             diags.append(_err("E314", f"{label}: 'id' must be a string or a number, got {describe(raw_id)}",
                               where("id")))
-        elif raw_id is not None and (dup := self.claim_id(str(raw_id), where("id"))):
-            diags.append(dup)
+        elif raw_id is not None:
+            at = where("id")
+            if dup := self.claim_id(str(raw_id), at.file, at.line, at.column):
+                diags.append(dup)
         description = data.get("description")
         if description is not None and not isinstance(description, str):
             diags.append(_err("E314", f"{label}: 'description' must be a string, got {describe(description)}",

@@ -140,13 +140,45 @@ def _enum_converter(inp: Input) -> Converter:
     return convert
 
 
+def _text_fast_path(inp: Input, slow: Converter) -> Converter:
+    """CSV cells: a dictionary lookup (enum, bool) or one ``float()`` (numbers) for the common, valid case; the
+    general converter only runs for cells it cannot settle, and produces the error message."""
+    if inp.numeric:
+        low, high = inp.low, inp.high
+        if inp.kind == "integer":
+            return slow
+
+        def number(raw: Any) -> FactValue:
+            try:
+                x = float(raw)
+            except ValueError:
+                return slow(raw)
+            return x if low <= x <= high and math.isfinite(x) else slow(raw)
+
+        return number
+    table: dict[str, FactValue] = {}
+    if inp.kind == "bool":
+        for text, value in (("true", True), ("false", False)):
+            table.update({text: value, text.upper(): value, text.capitalize(): value})
+    else:
+        table = {str(v): v for v in inp.values}
+
+    def lookup(raw: Any) -> FactValue:
+        found = table.get(raw)
+        return found if found is not None else slow(raw)
+
+    return lookup
+
+
 def converter(inp: Input, from_text: bool = False) -> Converter:
     """The converter for one input; ``from_text`` for CSV cells (every value arrives as a string)."""
     if inp.numeric:
-        return _number_converter(inp, from_text)
-    if inp.kind == "bool":
-        return _bool_converter(inp, from_text)
-    return _enum_converter(inp)
+        slow = _number_converter(inp, from_text)
+    elif inp.kind == "bool":
+        slow = _bool_converter(inp, from_text)
+    else:
+        slow = _enum_converter(inp)
+    return _text_fast_path(inp, slow) if from_text else slow
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -77,7 +77,7 @@ def load_csv(file: str, text: str, checker: CaseChecker) -> tuple[list[Case], li
                                         f"{width} columns", _span(file, line, 1)))
                 continue
             row_id = row[id_col].strip() if id_col is not None else ""
-            if row_id and (dup := checker.claim_id(row_id, _span(file, line, 1))):
+            if row_id and (dup := checker.claim_id(row_id, file, line)):
                 diags.append(dup)
                 continue
             facts = {}
@@ -94,12 +94,10 @@ def load_csv(file: str, text: str, checker: CaseChecker) -> tuple[list[Case], li
                         diags.append(checker.bad_value(label, name, b, _span(file, line, column, len(row[i]))))
             if bad:
                 continue
-            if assumptions:
+            if assumptions and any(holds(facts) is False for _, holds, _ in assumptions):
                 label = case_label(row_id or None, line, "row ")
-                broken = checker.check_assumptions(label, facts, _span(file, line, 1))
-                if broken:
-                    diags.extend(broken)
-                    continue
+                diags.extend(checker.check_assumptions(label, facts, _span(file, line, 1)))
+                continue
             description = row[desc_col].strip() or None if desc_col is not None else None
             cases.append(Case(row_id or f"{file}:{line}", description, facts, None, file, line))
     except csv.Error as e:
