@@ -396,3 +396,81 @@ def test_render_png_at_300_dpi(tmp_path: Path) -> None:
     render_file(to_dot(demo_guideline(), section="localized"), str(svg))
     m = re.search(r'<svg width="(\d+)pt"', svg.read_text())
     assert m and abs(width_px - int(m.group(1)) * 300 / 72) < 10
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The display reduction
+
+
+def test_equal_boxes_are_drawn_once_and_one_outcome_questions_skipped() -> None:
+    fg = demo_guideline()
+    g = fg.graph
+    # A copy of l1 that differs only in what a figure does not show (an overridden entry), under a new question
+    # whose two answers both lead to a box equal to l1: the question is skipped, the copy merged with l1.
+    _dec(g, "localized/d9", "localized", "mdt", "Discussed at MDT")
+    _leaf(g, "localized/l9", "localized", [_e("excise", "wide_excision", "must"),
+                                           _e("rt_standard", "radiotherapy", "recommend", "overridden", ["x"])])
+    g.remove_edge("localized/d1", "localized/l1")
+    g.add_edge("localized/d1", "localized/d9", interval=[None, 5, True, True], label="<= 5 cm")
+    g.add_edge("localized/d9", "localized/l1", values=[True], label="yes")
+    g.add_edge("localized/d9", "localized/l9", values=[False], label="no")
+    dot = to_dot(fg, section="localized")
+    assert '"localized/d9"' not in dot and '"localized/l9"' not in dot
+    assert re.search(r'"localized/d1" -> "localized/l1" \[.*>no<', dot)
+    # two answers leading to the same box share one edge
+    _leaf(g, "localized/l2b", "localized", [dict(e) for e in g.nodes["localized/l2"]["entries"]])
+    g.remove_edge("localized/d2", "localized/l2")
+    g.add_edge("localized/d2", "localized/l2", values=["extremity"], label="extremity")
+    g.add_edge("localized/d2", "localized/l2b", values=["trunk_wall"], label="trunk_wall")
+    dot = _text(to_dot(fg, section="localized"))
+    assert '"localized/l2b"' not in dot and "extremity, trunk wall" in dot
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The command line, on a small rules file (parse, resolve, compile, render)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "visualize"
+SMALL = str(FIXTURES / "small.rules")
+
+
+def _cli(*argv: str) -> int:
+    from engine.cli import main
+
+    return main(["render", *argv])
+
+
+@pytest.mark.parametrize(("name", "extra"), [
+    pytest.param("pathway", (), id="pathway"),
+    pytest.param("section_early", ("--section", "early"), id="section"),
+    pytest.param("case_early", ("--case", str(FIXTURES / "case_early.yaml")), id="case"),
+    pytest.param("grayscale", ("--theme", "grayscale"), id="grayscale"),
+])
+def test_render_cli_snapshots(tmp_path: Path, snapshot: Any, name: str, extra: tuple[str, ...]) -> None:
+    out = tmp_path / "out.dot"
+    assert _cli(SMALL, "-o", str(out), *extra) == 0
+    snapshot.assert_match(out.read_text(encoding="utf-8"), f"small_{name}.dot")
+
+
+def test_render_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.svg"
+    assert _cli(SMALL, "-o", str(out), "--section", "erly") == 2
+    err = capsys.readouterr().err
+    assert "unknown section 'erly'; the sections are: early, late" in err and "did you mean 'early'" in err
+    assert _cli(SMALL, "-o", str(out), "--case", str(FIXTURES / "case_bad.yaml")) == 1
+    assert "stage" in capsys.readouterr().err
+    assert _cli(str(tmp_path / "missing.rules"), "-o", str(out)) == 2
+    assert _cli(SMALL, "-o", str(tmp_path / "out.gif")) == 2
+    assert "unknown extension '.gif'" in capsys.readouterr().err
+    assert _cli(SMALL, "-o", str(tmp_path / "no" / "out.svg")) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_render_cli_svg_escapes_labels(tmp_path: Path) -> None:
+    out = tmp_path / "out.svg"
+    assert _cli(SMALL, "-o", str(out)) == 0
+    texts = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", out.read_text(encoding="utf-8")))
+    for expected in ("Demo &lt;pathway&gt; &amp; &quot;friends&quot;", "Stage &lt;I&#45;IV&gt;?",
+                     "Radiation \\ therapy", "Smith &amp; Jones &lt;2020&gt;", "Early &lt;disease&gt;"):
+        assert expected in texts, expected

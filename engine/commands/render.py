@@ -50,7 +50,8 @@ def _case_facts(path: str, model: Any) -> tuple[dict[str, Any] | None, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from visualize.dot import section_names, to_dot
+    from visualize.dot import to_dot
+    from visualize.plan import section_names
     from visualize.run_dot import RenderError, output_format, render_file
 
     try:
