@@ -46,6 +46,9 @@ class SyntaxErrorKind:
     message: str
     help: str
     examples: tuple[str, ...]
+    after_previous: bool = False
+    """Point just after the previous word (the thing something is missing after), not at the next token when
+    that is on a later line."""
 
 
 SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
@@ -63,44 +66,44 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                     (H + "section s:\n  rule r:\n    when\n    recommend x",
                      H + "section s when:\n", H + "section s:\n  cover x when\n  todo \"t\"",
                      H + "section s:\n  rule r:\n    when == 2",
-                     H + "section s when", H + "section s:\n  rule r:\n    when\n")),
+                     H + "section s when", H + "section s:\n  rule r:\n    when\n"), after_previous=True),
     SyntaxErrorKind("E013", "a condition is missing after '{prev}'",
                     "write a condition such as x == v, x in {{a, b}}, x is known or a let's name",
                     (H + "assume a and recommend", H + "assume a or\n", H + "assume not\n",
                      H + "assume a implies\n", H + "assume (\n", H + "assume\n", H + "let x =\n",
-                     H + "assume a and )", H + "assume a and == 2")),
+                     H + "assume a and )", H + "assume a and == 2"), after_previous=True),
     SyntaxErrorKind("E014", "unclosed '{{' in a value set",
                     "close the set with '}}' and separate its values with ','",
                     (H + "input s: {a, b\ninput t: bool", H + "assume s in {a, b\n",
                      H + "action x(t: {a, b) ", H + "input s: {a b}", H + "assume s in {a b}",
-                     H + "input s: {a, b", H + "assume s in {a, b")),
+                     H + "input s: {a, b", H + "assume s in {a, b"), after_previous=True),
     SyntaxErrorKind("E015", "an input needs a type: number, integer, bool or {{values}}",
                     "e.g. input size_cm: number cm in 0..100, input grade: {{1, 2, 3}}, input done: bool",
                     (H + "input x: string", H + "input x:\n", H + "input x: \"a\"", H + "input x: true")),
     SyntaxErrorKind("E016", "expected ':' after the input's name",
                     "an input is written: input NAME [\"label\"]: TYPE",
-                    (H + "input x bool", H + "input x \"Label\" bool", H + "input x\n")),
+                    (H + "input x bool", H + "input x \"Label\" bool", H + "input x\n"), after_previous=True),
     SyntaxErrorKind("E017", "a comparison needs a value on the right",
                     "compare with a name, a number (with its unit) or true/false, e.g. size_cm > 5 cm",
                     (H + "assume x == recommend", H + "assume x >\n", H + "assume x == \"a\"",
-                     H + "assume x != (")),
+                     H + "assume x != ("), after_previous=True),
     SyntaxErrorKind("E018", "expected ':' after the section header",
                     "a section is written: section NAME [\"title\"] [when CONDITION]:",
                     (H + "section s\n  rule r:", H + "section s \"T\"\n  rule r:", H + "section s when a\n  rule r:",
-                     H + "section s when a == b\n  rule r:", H + "section s\n")),
+                     H + "section s when a == b\n  rule r:", H + "section s\n"), after_previous=True),
     SyntaxErrorKind("E019", "expected ':' after the rule's name",
                     "a rule is written: rule NAME [\"label\"]: followed by its clauses",
                     (H + "section s:\n  rule r\n    recommend x", H + "section s:\n  rule r \"L\"\n    when a",
-                     H + "section s:\n  rule r\n")),
+                     H + "section s:\n  rule r\n"), after_previous=True),
     SyntaxErrorKind("E020", "an action name is missing after '{prev}'",
                     "name a declared action, e.g. recommend radiotherapy",
                     (H + "section s:\n  rule r:\n    recommend\n    cite 6", H + "section s:\n  rule r:\n    never (",
                      H + "section s:\n  cover\n  todo \"t\"", H + "section s:\n  rule r:\n    must \"x\"",
-                     H + "section s:\n  rule r:\n    consider\n")),
+                     H + "section s:\n  rule r:\n    consider\n"), after_previous=True),
     SyntaxErrorKind("E021", "a range needs two numbers: LOW..HIGH",
                     "e.g. 0..120 or 50..60 Gy",
                     (H + "assume x in 1..", H + "input x: number in 0..y", H + "input x: number in 0",
-                     H + "assume x in 1..\n", H + "input x: number in a..b")),
+                     H + "assume x in 1..\n", H + "input x: number in a..b"), after_previous=True),
     SyntaxErrorKind("E022", "use '==' to compare; '=' only names a let",
                     "e.g. when site == uterus",
                     (H + "assume x = 3", H + "section s:\n  rule r:\n    when x = 3")),
@@ -113,29 +116,56 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
     SyntaxErrorKind("E024", "unclosed '(': expected ')'",
                     "close the parenthesis, or separate items with ','",
                     (H + "assume (a and b\n", H + "section s:\n  rule r:\n    recommend x(dose: 5 Gy\n",
-                     H + "action x(dose: Gy\n", H + "assume (a\n", H + "assume (a == b\n")),
+                     H + "action x(dose: Gy\n", H + "assume (a\n", H + "assume (a == b\n"), after_previous=True),
     SyntaxErrorKind("E025", "a let needs '=' and a condition: let NAME [\"label\"] = CONDITION",
                     "e.g. let high_grade = grade in {{2, 3}}",
-                    (H + "let x a", H + "let x \"label\" a", H + "let x\n")),
+                    (H + "let x a", H + "let x \"label\" a", H + "let x\n"), after_previous=True),
     SyntaxErrorKind("E026", "'cite' needs reference numbers, e.g. cite 6, 8",
                     "cite the numbers of declared references",
                     (H + "section s:\n  rule r:\n    cite a", H + "section s:\n  rule r:\n    cite\n",
-                     H + "section s:\n  rule r:\n    cite 6,\n")),
+                     H + "section s:\n  rule r:\n    cite 6,\n"), after_previous=True),
     SyntaxErrorKind("E027", "a quoted text is missing after '{prev}'",
                     'write the text in double quotes, e.g. evidence "Category 1"',
                     (H + "section s:\n  rule r:\n    evidence category1", H + "section s:\n  rule r:\n    source\n",
                      H + "section s:\n  rule r:\n    footnote x", H + "section s:\n  todo x", H + "reference 6 x",
-                     H + "reference 6\n", H + "section s:\n  todo\n")),
+                     H + "reference 6\n", H + "section s:\n  todo\n"), after_previous=True),
     SyntaxErrorKind("E028", "{token} is a keyword and cannot be used as a name",
                     "choose another name, e.g. add a suffix: '{bare}_'",
                     (H + "input rule: bool", H + "let when = a", H + "action must", H + "section in:",
                      H + "section s:\n  rule never:", H + "assume x == never", H + "assume rule == a",
                      H + "assume a and rule == b")),
     SyntaxErrorKind("E029", "expected a declaration: reference, input, assume, let, action or section",
-                    "found {token}; a rule must be inside a section",
-                    (H + "inptu x: bool", H + "input x: bool\ninptu y: bool", H + "rule r:\n",
-                     H + "cover x", H + "let a = b c", H + "reference 6 \"t\" x", H + "input x: bool x",
-                     H + "when x")),
+                    "found {token}",
+                    (H + "inptu x: bool", H + "input x: bool\ninptu y: bool", H + "let a = b c",
+                     H + "reference 6 \"t\" x", H + "input x: bool x", H + "action a \"A\" x",
+                     H + "action a x")),
+    SyntaxErrorKind("E036", "a value is missing in the set",
+                    "write the values between '{{' and '}}', separated by single commas, e.g. {{1, 2, 3}}",
+                    (H + "input s: {a, , b}", H + "input s: {, b}", H + "input s: {}", H + "input s: {a, }",
+                     H + "assume s in {a, , b}", H + "assume s in {, b}", H + "assume s in {}", H + "assume s in {a, }",
+                     H + "action x(t: {a, , b})", H + "action x(t: {})", H + "action x(t: {a, })",
+                     H + "input s: {{a}}", H + "assume s in {{a}}")),
+    SyntaxErrorKind("E037", "a name is missing after '{prev}'",
+                    "names are letters, digits and '_', starting with a letter or '_'",
+                    (H + "action (", H + "input \"Age\": bool", H + "action x(a: b, : c)", H + "action x(, a: b)",
+                     H + "section s:\n  rule r:\n    recommend x(, a: b)",
+                     H + "section s:\n  rule r:\n    recommend x(a: b, : c)"), after_previous=True),
+    SyntaxErrorKind("E038", "a section holds only rules, covers and todos",
+                    "found {token}; a section ends where the next declaration (input, let, section...) starts",
+                    (H + "section s:\n  rt:", H + "section s:\n  cover x\n  rt:", H + "section s:\n  todo \"t\"\n  5",
+                     H + "section s:\n  \"t\"")),
+    SyntaxErrorKind("E039", "a number is missing after '{prev}'",
+                    "e.g. reference 6 \"Reference 6\", cite 6, 8",
+                    (H + "reference \"R\"", H + "reference x", H + "section s:\n  rule r:\n    cite 6, x"),
+                    after_previous=True),
+    SyntaxErrorKind("E034", "'{bare}' must be inside a section",
+                    "start a section first: section NAME [\"title\"] [when CONDITION]:",
+                    (H + "rule r:\n", H + "cover x", H + "todo \"t\"", H + "input x: bool\nrule r:",
+                     H + "action a \"A\"\nrule r:", H + "action a\ncover a")),
+    SyntaxErrorKind("E035", "'{bare}' must be inside a rule",
+                    "a rule is written: rule NAME [\"label\"]: followed by its clauses",
+                    (H + "when x", H + "recommend x", H + "section s:\n  when x", H + "cite 6",
+                     H + "section s:\n  cover x\n  evidence \"e\"")),
     SyntaxErrorKind("E030", "expected 'known' or 'unknown' after 'is'",
                     "e.g. menopausal_status is known",
                     (H + "assume x is 3", H + "assume x is\n", H + "assume x is not known")),
@@ -151,15 +181,18 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                     "e.g. modality surgery, overrides other_rule, preference preferred",
                     (H + "action x modality\n", H + "action x modality 5",
                      H + "section s:\n  rule r:\n    overrides\n", H + "section s:\n  rule r:\n    preference 5",
-                     H + "section s:\n  rule r:\n    overrides a,\n")),
+                     H + "section s:\n  rule r:\n    overrides a,\n"), after_previous=True),
 )
 """The table of known syntax errors (see the module docstring)."""
 
+_CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "NOT_RECOMMENDED", "NEVER", "OVERRIDES",
+                              "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 _EXAMPLES: dict[str, list[str]] = {k.code: list(k.examples) for k in SYNTAX_ERRORS}
 _BY_CODE = {k.code: k for k in SYNTAX_ERRORS}
 _PUNCT_NAMES = {"LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "COLON": "':'", "COMMA": "','",
                 "EQUAL": "'='", "COMPARE": "a comparison (==, !=, <, <=, >, >=)", "NAME": "a name",
-                "NUM": "a number", "STRING": "a quoted text", "$END": "the end of the file"}
+                "NUM": "a number", "STRING": "a quoted text", "$END": "the end of the file",
+                "NUMBER_KW": "'number'", "INTEGER_KW": "'integer'", "__ANON_0": "'..'"}
 _WORD_BEFORE = re.compile(r"(\.\.|[A-Za-z_][A-Za-z0-9_]*|\S)\s*(?:#[^\n]*\s*)*$")
 
 
@@ -205,6 +238,19 @@ def _previous_word(text: str, pos: int) -> str:
     return m.group(1) if m else ""
 
 
+def _after_previous(text: str, span: Span) -> Span:
+    """A one-character span just after the word before ``span``, when that word ends on an earlier line."""
+    m = _WORD_BEFORE.search(text[:span.start])
+    if not m:
+        return span
+    end = m.end(1)
+    line = text.count("\n", 0, end) + 1
+    if line == span.line:
+        return span
+    column = end - (text.rfind("\n", 0, end) + 1) + 1
+    return Span(span.file, line, column, line, column + 1, end, end + 1)
+
+
 def _close_keyword(word: str) -> str | None:
     close = difflib.get_close_matches(word, sorted(KEYWORDS), n=1, cutoff=0.75)
     return close[0] if close else None
@@ -241,10 +287,12 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, file: str, parse_fn: Call
     code = err.match_examples(_numbered(parse_fn), _EXAMPLES, token_type_match_fallback=True, use_accepts=True)
     if code == "E028" and str(token) not in KEYWORDS:
         code = None  # the keyword row matched the state only; the token is not a keyword
-    if code is None and token.type != "NAME" and str(token) in KEYWORDS and "NAME" in _expected(err):
-        code = "E028"
+    if code is None:
+        code = _fallback(token, _expected(err))
     if code is not None:
         kind = _BY_CODE[code]
+        if kind.after_previous and token.type != "$END":
+            span = _after_previous(text, span)
         help_text = kind.help.format(**fields)
         if hint and hint != str(token):
             help_text += f"; did you mean '{hint}'?"
@@ -276,6 +324,45 @@ def _numbered(parse_fn: Callable[[str], Any]) -> Callable[[str], Any]:
             _state_by_number(err)
             raise
     return run
+
+
+def _fallback(token: Token, expected: set[str]) -> str | None:
+    """The table's message for errors in states its examples do not reach, recognised by the token alone."""
+    word = str(token)
+    if token.type == "NAME" or word not in KEYWORDS:
+        return _fallback_by_place(expected)
+    if "NAME" in expected:
+        return "E028"
+    if "SECTION" in expected and token.type in ("RULE", "COVER", "TODO"):
+        return "E034"
+    if "SECTION" in expected and token.type in _CLAUSE_KEYWORDS:
+        return "E035"
+    return _fallback_by_place(expected)
+
+
+def _fallback_by_place(expected: set[str]) -> str | None:
+    """The table's message for any token, recognised by where the parser is (what it expected)."""
+    if expected and expected <= {"NAME"}:
+        return "E037"
+    if expected == {"NUM"}:
+        return "E039"
+    if expected and expected <= {"NAME", "NUM", "TRUE", "FALSE"}:
+        return "E036"
+    if expected == {"COMMA", "RBRACE"}:
+        return "E014"
+    if expected and {"COMMA", "RPAR"} <= expected <= {"COMMA", "RPAR", "NAME"}:
+        return "E024"
+    if expected == {"COLON", "WHEN"}:
+        return "E018"
+    if expected == {"COLON"}:
+        return "E023"
+    if "MUST" in expected:
+        return "E011"
+    if "RULE" in expected:
+        return "E038"
+    if "SECTION" in expected:
+        return "E029"
+    return None
 
 
 def _expected(err: UnexpectedInput) -> set[str]:

@@ -181,24 +181,34 @@ class _Builder(Transformer[Token, ast.File]):
     def reference(self, meta: Any, c: list[Any]) -> ast.Reference:
         return ast.Reference(c[0], c[1], self._span(meta))
 
+    def head(self, meta: Any, c: list[Any]) -> tuple[ast.Name, ast.String | None]:
+        return c[0], c[1]
+
     def input(self, meta: Any, c: list[Any]) -> ast.Input:
-        return ast.Input(c[0], c[1], c[2], self._span(meta))
+        name, label = c[0]
+        return ast.Input(name, label, c[1], self._span(meta))
 
     def assume(self, meta: Any, c: list[Any]) -> ast.Assume:
         return ast.Assume(c[0], self._span(meta))
 
     def let(self, meta: Any, c: list[Any]) -> ast.Let:
-        return ast.Let(c[0], c[1], c[2], self._span(meta))
+        name, label = c[0]
+        return ast.Let(name, label, c[1], self._span(meta))
 
     def action(self, meta: Any, c: list[Any]) -> ast.Action:
         return ast.Action(c[0], c[1] or (), c[2], c[3], self._span(meta))
 
     # ---- sections and rules
+    def section_head(self, meta: Any, c: list[Any]) -> tuple[ast.Name, ast.String | None, ast.Cond | None]:
+        return c[0][0], c[0][1], c[1]
+
     def section(self, meta: Any, c: list[Any]) -> ast.Section:
-        return ast.Section(c[0], c[1], c[2], tuple(c[3:]), self._span(meta))
+        name, label, guard = c[0]
+        return ast.Section(name, label, guard, tuple(c[1:]), self._span(meta))
 
     def rule(self, meta: Any, c: list[Any]) -> ast.Rule:
-        return ast.Rule(c[0], c[1], tuple(c[2:]), self._span(meta))
+        name, label = c[0]
+        return ast.Rule(name, label, tuple(c[1:]), self._span(meta))
 
     def cover(self, meta: Any, c: list[Any]) -> ast.Cover:
         return ast.Cover(c[0], c[1], self._span(meta))
