@@ -133,9 +133,10 @@ def generate(g: Guideline) -> tuple[str, list[Any]]:
     em = _Emitter(g, names)
     roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
     em.plan_functions(roots)
-    lines = ["def fast_(facts_):", "    try:"]
-    lines += [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(g.vars) if v.kind != "known"]
-    lines += ["    except KeyError:", "        return None"]
+    lines = ["def fast_(facts_):"]
+    reads = [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(g.vars) if v.kind != "known"]
+    if reads:
+        lines += ["    try:", *reads, "    except KeyError:", "        return None"]
     for k, s in enumerate(g.model.sections):
         em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
     for k, node in enumerate(g.let_nodes.values()):
