@@ -1,1 +1,21 @@
-"""Resolve, compile, evaluate and check guidelines. Knows nothing about any particular disease."""
+"""Resolve, compile, evaluate and check guidelines. Knows nothing about any particular disease.
+
+``engine.load(path)`` is the library entry point (see :mod:`engine.api`); it is imported lazily so that
+``from engine import model`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.guideline import Guideline
+
+
+def load(path: str) -> Guideline:
+    """Read, parse, resolve and compile a rules file (raises ``engine.errors.GuidelineError`` on errors)."""
+    from engine.api import load as _load
+    return _load(path)
+
+
+__all__ = ["load"]
