@@ -188,7 +188,10 @@ def test_questions_and_answers() -> None:
     assert re.search(r'"localized/d1" -> "localized/d2" \[.*>yes<', dot)
     assert re.search(r'"localized/d1" -> "localized/l1" \[.*>no<', dot)
     assert "Primary site?" in dot and "extremity, trunk wall" in dot
-    assert "Discussed at MDT known?" in dot and "Discussed at MDT?" in dot
+    assert "Discussed at MDT known?" in dot and "Discussed at MDT?" in dot and "known? known" not in dot
+    q = question({"var": "known:x", "input": "x", "question": "X known?"},
+                 [("a", {"values": [True]}), ("b", {"values": [False]})], "bool")
+    assert q.text == "X known?" and q.answers == (("a", "yes"), ("b", "no"))
     # a three-way number split asks about the input and labels the intervals; unlabelled input: humanized name
     assert "Age?" in dot and "18\u201365 years" in dot and "&gt; 65 years" in dot
 
@@ -283,6 +286,13 @@ def test_number_question_texts() -> None:
                  [("lo", {"interval": [None, 5, True, False]}), ("hi", {"interval": [5, None, True, True]})],
                  "number")
     assert q.text == "Size \u2265 5 cm?" and q.answers == (("hi", "yes"), ("lo", "no"))
+    # the input's own range limits are not worth saying; a list of intervals on one edge is read as such
+    q = question({"question": "Size", "unit": "cm", "var": "size"},
+                 [("a", {"interval": [0, 5, True, True], "intervals": [[0, 2, True, False], [4, 5, True, True]]}),
+                  ("b", {"intervals": [[2, 4, True, False]]}), ("c", {"interval": [5, 50, False, True]})],
+                 "number", domain=(0.0, 50.0))
+    assert q.text == "Size?"
+    assert q.answers == (("a", "< 2 cm or 4\u20135 cm"), ("b", "\u2265 2 and < 4 cm"), ("c", "> 5 cm"))
 
 
 NASTY = {"extent": 'Stage "<Stage IV>" & C:\\tmp\\', "size_cm": "Size 'a' \\\\ b", "radiotherapy":

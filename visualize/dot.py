@@ -28,6 +28,7 @@ from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, p
 from visualize.style import (
     FONT,
     FONT_SIZE,
+    LANDSCAPE_SIZE,
     PAGE_SIZE,
     PATHWAY_WIDTH,
     SECTION_TITLE_SIZE,
@@ -141,6 +142,40 @@ class _Emitter:
             self.lines.append(f"{indent}}}")
 
 
+def page_size(plan: SectionPlan) -> str:
+    """Portrait A4, or landscape when the figure will clearly be wider than tall.
+
+    A rough layout predicts the figure's shape: dot puts a node on the rank of its longest path from the root, so
+    the width is that of the fullest rank (questions about 1.7 in with their gap, action boxes 2.3 in, "no
+    recommendation" ends 1.3 in) and the height the sum of each rank's tallest box plus the rank gap with its
+    answer labels. It only has to tell the clear cases apart: a tree with many outcomes side by side is set
+    landscape so that its text is not shrunk to illegibility on a portrait page.
+    """
+    if not plan.nodes:
+        return PAGE_SIZE
+    parents: dict[str, list[str]] = {}
+    for e in plan.edges:
+        parents.setdefault(e.dst, []).append(e.src)
+    rank: dict[str, int] = {}
+
+    def rank_of(n: str) -> int:
+        if n not in rank:
+            rank[n] = 0
+            rank[n] = 1 + max((rank_of(p) for p in parents.get(n, [])), default=-1)
+        return rank[n]
+
+    widths: dict[int, float] = {}
+    heights: dict[int, float] = {}
+    for dn in plan.nodes:
+        r = rank_of(dn.id)
+        w, h = {"question": (1.7, 0.5), "empty": (1.3, 0.3)}.get(dn.kind, (2.3, 0.16 * dn.lines + 0.2))
+        widths[r] = widths.get(r, 0.0) + w
+        heights[r] = max(heights.get(r, 0.0), h)
+    width = max(widths.values())
+    height = sum(h + 0.7 for h in heights.values())
+    return LANDSCAPE_SIZE if width > 1.3 * height else PAGE_SIZE
+
+
 def _sinks(plan: SectionPlan) -> list[str]:
     sources = {e.src for e in plan.edges}
     return [dn.id for dn in plan.nodes if dn.id not in sources]
@@ -179,15 +214,17 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
         title = model.title + (f" (version {model.version})" if model.version else "")
     else:
         em.section(plans[0], "    ", cluster=False)
-        title = f"{model.title}: {plans[0].title}"
+        title = f"{model.title} \u2014 {plans[0].title}"
 
     refs = [(n, model.references.get(n, "(reference text not given)")) for n in sorted(em.citations)]
     foot = foot_label(th, modalities=em.modalities, strengths=em.strengths, references=refs,
-                      footnotes=[(m, text) for text, m in em.marks.items()], case=case_facts is not None)
+                      footnotes=[(m, text) for text, m in em.marks.items()], case=case_facts is not None,
+                      empty=any(dn.kind == "empty" for plan in plans for dn in plan.nodes))
     graph_attrs = {
         "bgcolor": "white", "fontname": FONT, "label": Html(foot), "labeljust": "l", "labelloc": "b",
         "nodesep": "0.25", "ranksep": "0.4", "rankdir": "TB", "newrank": "true", "pad": "0.2",
-        "size": PAGE_SIZE if section is not None else PATHWAY_WIDTH, "margin": "0", "outputorder": "edgesfirst",
+        "size": page_size(plans[0]) if section is not None else PATHWAY_WIDTH, "margin": "0",
+        "outputorder": "edgesfirst",
     }
     figure_attrs = {"labelloc": "t", "labeljust": "l", "color": "white", "margin": "4"}
     title_html = f'<FONT POINT-SIZE="{TITLE_SIZE}"><B>{html_lines(title, 70)}</B></FONT>'

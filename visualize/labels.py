@@ -104,11 +104,11 @@ def interval_text(iv: IntervalData, unit: str | None) -> str:
 
 
 def edge_intervals(data: Mapping[str, Any]) -> list[IntervalData]:
-    """The intervals on a number edge: ``interval`` is one ``[low, high, low_closed, high_closed]`` or a list of
-    them (two disjoint intervals leading to the same child share one edge of a DiGraph)."""
-    raw = data.get("interval")
+    """The intervals on a number edge: ``intervals`` (preferred: two disjoint intervals leading to the same child
+    share one edge of a DiGraph) or ``interval``, each ``[low, high, low_closed, high_closed]``."""
+    raw = data.get("intervals")
     if raw is None:
-        raw = data.get("intervals")
+        raw = data.get("interval")
     if not isinstance(raw, list | tuple) or not raw:
         return []
     items = raw if isinstance(raw[0], list | tuple) else [raw]
@@ -155,7 +155,8 @@ def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, An
     var = str(node.get("var", ""))
     if var.startswith("known:"):
         ordered = sorted(edges, key=lambda e: _bool_key(e[1]))
-        return Question(_ask(f"{label} known"), tuple((c, _yes_no(d)) for c, d in ordered))
+        asked = label if label.rstrip("?").rstrip().endswith(" known") else f"{label} known"
+        return Question(_ask(asked), tuple((c, _yes_no(d)) for c, d in ordered))
     if kind == "bool":
         ordered = sorted(edges, key=lambda e: _bool_key(e[1]))
         return Question(_ask(label), tuple((c, _yes_no(d)) for c, d in ordered))

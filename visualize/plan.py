@@ -52,6 +52,7 @@ class DrawNode:
     kind: Kind
     question: str = ""
     on: bool = False  # on the highlighted patient's path
+    lines: int = 1  # about how many lines of text the box holds (for choosing the page)
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ class _Keys:
     text: dict[int, str] = field(default_factory=dict)
     answers: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     drawn: set[str] = field(default_factory=set)  # graph decision nodes that are drawn (not skipped)
+    lines: dict[int, int] = field(default_factory=dict)
 
     def intern(self, key: Any, node: str) -> int:
         k = self.ids.setdefault(key, len(self.ids))
@@ -123,6 +125,7 @@ class _Keys:
                 notes = tuple(leaf_notes(data, model))
                 if views or notes:
                     k = self.intern(("leaf", views, notes), n)
+                    self.lines[k] = sum(3 + 2 * len(v.details) for v in views) + len(notes)
                 else:
                     k = EMPTY
                     self.rep.setdefault(EMPTY, n)
@@ -178,7 +181,7 @@ def plan_section(guideline: DrawableGuideline, name: str,
         seen.add(k)
         rep = keys.rep[k]
         if k not in keys.answers:
-            plan.nodes.append(DrawNode(rep, rep, "leaf", on=k in on_keys))
+            plan.nodes.append(DrawNode(rep, rep, "leaf", on=k in on_keys, lines=keys.lines.get(k, 1)))
             return
         plan.nodes.append(DrawNode(rep, rep, "question", question=keys.text[k], on=k in on_keys))
         for ck, label in keys.answers[k]:

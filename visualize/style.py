@@ -156,6 +156,8 @@ WRAP = 34
 """Characters per line of wrapped label text: about a third of an A4 column at 11 pt."""
 PAGE_SIZE = "7.5,10.3"
 """Inches of drawing on an A4 page with margins (8.27 x 11.69 in); section figures are scaled to fit it."""
+LANDSCAPE_SIZE = "10.3,7.5"
+"""The same page turned, for section figures much wider than tall (many outcomes side by side)."""
 PATHWAY_WIDTH = "7.5,1000"
 """The whole pathway is scaled to A4 width only: it may run over several pages in height."""
 
