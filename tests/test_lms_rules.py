@@ -226,6 +226,26 @@ def test_gaps_are_exactly_the_open_questions(model: Model) -> None:
                     "metastasectomy", "follow_up_visit"}
 
 
+def test_check_reports_exactly_the_documented_findings() -> None:
+    """`guidegraph check` finds no error and no conflict; its warnings are the six open-question gaps and the
+    year-3 overlap of the follow-up intervals (the source's own ambiguity), and its notes are the two todos."""
+    import json
+
+    done = subprocess.run([sys.executable, "-m", "engine", "check", str(RULES), "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    findings = json.loads(done.stdout)["diagnostics"]
+    assert [f for f in findings if f["severity"] == "error"] == []
+    gaps = sorted(f["message"].split("'")[1] for f in findings if f["code"] == "W202")
+    assert gaps == sorted(["radiotherapy", "bilateral_salpingo_oophorectomy", "lymphadenectomy", "doxorubicin",
+                           "metastasectomy", "follow_up_visit"])
+    (clash,) = [f for f in findings if f["code"] == "W206"]
+    assert "fu_years_0_3" in clash["message"] and "fu_years_3_5" in clash["message"]
+    assert "years_since_treatment == 3" in clash["message"]
+    assert len([f for f in findings if f["code"] == "N207"]) == 2
+    assert {f["code"] for f in findings} == {"W202", "W206", "N207"}
+
+
 def test_canonical_format() -> None:
     done = subprocess.run([sys.executable, "-m", "engine", "fmt", "--check", str(RULES)],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
