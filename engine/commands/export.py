@@ -1,15 +1,76 @@
-"""`guidegraph export` (placeholder while the session builds it; replaced by the real command)."""
+"""`guidegraph export RULES [--format json|yaml] [-o FILE]`: the rules and the decision graph as data.
+
+The data schema is engine/export.py's (docs/graph.md, "Rules as data"). Output goes to stdout, or atomically to
+``-o FILE`` (written beside it, then renamed), so a failed export never leaves half a file. Exit codes: 0 written,
+1 errors in the rules, 2 unreadable rules file or unwritable output.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import tempfile
+from typing import Any
+
+import yaml
+
+from dsl.diagnostics import Diagnostic, has_errors, render_all
+from engine.api import too_large
+from engine.compile import GraphTooLarge, compile
+from engine.export import to_data
+from engine.pipeline import load_model
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("args", nargs="*")
+    parser.add_argument("rules", metavar="RULES", help="the rules file to export")
+    parser.add_argument("--format", choices=("json", "yaml"), default="json", help="output format (default: json)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def dumps(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "yaml":
+        text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+        return text
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_atomic(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".guidegraph-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _report(diagnostics: list[Diagnostic], sources: dict[str, str]) -> None:
+    sys.stderr.write(render_all(diagnostics, sources) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stderr.write("guidegraph export: not available yet\n")
-    return 2
+    model, diagnostics, sources = load_model(args.rules)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if model is None or has_errors(diagnostics):
+        _report(errors, sources)
+        return 2 if any(d.code == "E901" for d in errors) else 1
+    try:
+        guideline = compile(model)
+    except GraphTooLarge as e:
+        _report([too_large(e)], sources)
+        return 1
+    text = dumps(to_data(guideline), args.format)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_atomic(args.output, text)
+    except OSError as e:
+        _report([Diagnostic("E902", "error", f"cannot write '{args.output}': {e.strerror or e}")], {})
+        return 2
+    return 0
