@@ -484,3 +484,44 @@ def test_render_cli_svg_escapes_labels(tmp_path: Path) -> None:
     for expected in ("Demo &lt;pathway&gt; &amp; &quot;friends&quot;", "Stage &lt;I&#45;IV&gt;?",
                      "Radiation \\ therapy", "Smith &amp; Jones &lt;2020&gt;", "Early &lt;disease&gt;"):
         assert expected in texts, expected
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The list form (a section whose tree is far too wide for a page)
+
+
+def _small_guideline() -> Any:
+    from engine.compile import compile
+    from engine.pipeline import load_model
+
+    model, diagnostics, _ = load_model(SMALL)
+    assert model is not None, diagnostics
+    return compile(model)
+
+
+def test_condition_text_and_three_valued_holds() -> None:
+    from visualize.rule_list import condition_text, holds
+
+    g = _small_guideline()
+    m = g.model
+    assert condition_text(m.rule("rt_big").when, m) == "Tumour size > 5 cm"
+    assert condition_text(m.rule("no_rt_uterus").when, m) == "Primary site: uterus"
+    assert condition_text(m.rule("excise").when, m) == "Fit for surgery: yes"
+    cond = m.rule("rt_big").condition  # stage == early and size_cm > 5
+    assert holds(cond, m, {"stage": "early", "size_cm": 7}) is True
+    assert holds(cond, m, {"stage": "late"}) is False
+    assert holds(cond, m, {"stage": "early"}) is None
+
+
+def test_wide_sections_are_drawn_as_lists(monkeypatch: pytest.MonkeyPatch, snapshot: Any) -> None:
+    import visualize.dot
+
+    g = _small_guideline()
+    assert "If tumour size &gt; 5 cm" not in to_dot(g, section="early")
+    monkeypatch.setattr(visualize.dot, "LIST_WIDTH", 1.0)
+    dot = to_dot(g, section="early", case_facts={"stage": "early", "size_cm": 3})
+    text = _text(dot)
+    assert "If tumour size &gt; 5 cm" in text and "If fit for surgery: yes" in text
+    assert "unless: No rt uterus" in text  # the overriding rule has no label: its name, as words
+    assert re.search(r"\{rank=same; \"early/rule/excise\"; \"early/rule/excise/entries\"\}", dot)
+    snapshot.assert_match(dot, "small_early_list_case.dot")

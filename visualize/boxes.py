@@ -131,7 +131,8 @@ def _entry_cell(view: EntryView, theme: Theme, state: State) -> str:
 
 
 def _note_cell(text: str, theme: Theme, state: State) -> str:
-    color = theme.dim_text if state == "off" else theme.borders["not_recommended"].color
+    warning = text.startswith("\u26a0")
+    color = theme.dim_text if state == "off" else (theme.borders["not_recommended"].color if warning else theme.muted)
     return (f'<TD BORDER="0" ALIGN="LEFT" BALIGN="LEFT">'
             f'{_font(html_lines(text, LEAF_WRAP + 6, "LEFT") + BR_LEFT, TINY_SIZE, color)}</TD>')
 

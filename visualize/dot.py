@@ -25,6 +25,7 @@ from visualize.case_path import case_path
 from visualize.labels import escape, footnote_mark, html_lines, quote_id
 from visualize.legend import foot_label
 from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, plan_section, section_names
+from visualize.rule_list import list_plan
 from visualize.style import (
     FONT,
     FONT_SIZE,
@@ -60,7 +61,8 @@ def _footnote_marks(guideline: DrawableGuideline, plans: list[SectionPlan]) -> d
         for dn in plan.nodes:
             if dn.kind != "leaf":
                 continue
-            for e in guideline.graph.nodes[dn.node].get("entries") or []:
+            data = dn.data if dn.data is not None else guideline.graph.nodes[dn.node]
+            for e in data.get("entries") or []:
                 rule = rules.get(str(e.get("rule")))
                 if e.get("status", "active") != "active" or rule is None:
                     continue
@@ -95,21 +97,22 @@ class _Emitter:
                      "penwidth": "2" if st == "on" else "0.8", "height": "0.3", "margin": "0.08,0.03",
                      "id": dn.id, "tooltip": "no active entry"}
         elif dn.kind == "question":
-            data = self.guideline.graph.nodes[dn.node]
+            tooltip = dn.tooltip or str(self.guideline.graph.nodes[dn.node].get("var", ""))
             attrs = {"shape": "box", "style": "rounded,filled", "id": dn.id,
                      "label": Html(boxes.question_label(dn.question, t, st)),
                      "color": {"on": t.path, "off": t.dim_border}.get(st, t.question_border),
                      "fillcolor": {"on": t.path_fill, "off": t.dim_fill}.get(st, t.question_fill),
                      "penwidth": "2.5" if st == "on" else "1.2", "margin": "0.12,0.06",
-                     "tooltip": str(data.get("var", ""))}
+                     "tooltip": tooltip}
         else:
-            data = self.guideline.graph.nodes[dn.node]
+            data = dn.data if dn.data is not None else self.guideline.graph.nodes[dn.node]
             views = boxes.entry_views(data, self.guideline.model, self.marks)
             for v in views:
                 self.modalities.add(v.modality)
                 self.strengths.add(v.strength)
                 self.citations.update(v.citations)
-            label = boxes.leaf_label(views, boxes.leaf_notes(data, self.guideline.model), t, st)
+            notes = data["notes"] if dn.data is not None else boxes.leaf_notes(data, self.guideline.model)
+            label = boxes.leaf_label(views, notes, t, st)
             attrs = {"shape": "plain", "label": Html(label), "id": dn.id,
                      "tooltip": ", ".join(dict.fromkeys(r for v in views for r in v.rules)) or "no active entry"}
         self.lines.append(f"{indent}{quote_id(dn.id)} {_attrs(attrs)}")
@@ -122,8 +125,9 @@ class _Emitter:
                 color, width, font = t.path, "3", t.text
             else:
                 color, width, font = t.dim_border, "0.8", t.dim_text
-        attrs = {"label": Html(f'<FONT COLOR="{font}">{html_lines(de.label, 20)}</FONT>'),
-                 "color": color, "penwidth": width}
+        attrs = {"color": color, "penwidth": width}
+        if de.label:
+            attrs["label"] = Html(f'<FONT COLOR="{font}">{html_lines(de.label, 20)}</FONT>')
         self.lines.append(f"{indent}{quote_id(de.src)} -> {quote_id(de.dst)} {_attrs(attrs)}")
 
     def section(self, plan: SectionPlan, indent: str, cluster: bool) -> None:
@@ -138,21 +142,29 @@ class _Emitter:
             self.node(dn, inner)
         for de in plan.edges:
             self.edge(de, inner)
+        if plan.form == "list":  # rows: condition and box side by side, rows stacked in rule order
+            for de in plan.edges:
+                self.lines.append(f"{inner}{{rank=same; {quote_id(de.src)}; {quote_id(de.dst)}}}")
+            for upper, lower in itertools.pairwise(plan.edges):
+                self.lines.append(f"{inner}{quote_id(upper.src)} -> {quote_id(lower.src)} "
+                                  f"{_attrs({'style': 'invis'})}")
         if cluster:
             self.lines.append(f"{indent}}}")
 
 
-def page_size(plan: SectionPlan) -> str:
-    """Portrait A4, or landscape when the figure will clearly be wider than tall.
+def estimate(plan: SectionPlan) -> tuple[float, float]:
+    """A rough layout: (width, height) in inches of the drawn plan before scaling.
 
-    A rough layout predicts the figure's shape: dot puts a node on the rank of its longest path from the root, so
-    the width is that of the fullest rank (questions about 1.7 in with their gap, action boxes 2.3 in, "no
-    recommendation" ends 1.3 in) and the height the sum of each rank's tallest box plus the rank gap with its
-    answer labels. It only has to tell the clear cases apart: a tree with many outcomes side by side is set
-    landscape so that its text is not shrunk to illegibility on a portrait page.
+    dot puts a node on the rank of its longest path from the root, so the width is that of the fullest rank
+    (questions about 1.7 in with their gap, action boxes 2.3 in, "no recommendation" ends 1.3 in) and the height
+    the sum of each rank's tallest box plus the rank gap with its answer labels. It only has to tell the clear
+    cases apart (portrait or landscape; tree or list).
     """
     if not plan.nodes:
-        return PAGE_SIZE
+        return (1.0, 1.0)
+    if plan.form == "list":
+        rows = [dn for dn in plan.nodes if dn.kind == "leaf"]
+        return (4.5, sum(0.16 * dn.lines + 0.45 for dn in rows))
     parents: dict[str, list[str]] = {}
     for e in plan.edges:
         parents.setdefault(e.dst, []).append(e.src)
@@ -171,9 +183,28 @@ def page_size(plan: SectionPlan) -> str:
         w, h = {"question": (1.7, 0.5), "empty": (1.3, 0.3)}.get(dn.kind, (2.3, 0.16 * dn.lines + 0.2))
         widths[r] = widths.get(r, 0.0) + w
         heights[r] = max(heights.get(r, 0.0), h)
-    width = max(widths.values())
-    height = sum(h + 0.7 for h in heights.values())
+    return (max(widths.values()), sum(h + 0.7 for h in heights.values()))
+
+
+LIST_WIDTH = 24.0
+"""A tree estimated wider than this (inches; over twice a landscape page) is drawn as a list of rules."""
+
+
+def page_size(plan: SectionPlan) -> str:
+    """Portrait A4, or landscape when the figure will clearly be wider than tall: a tree with many outcomes
+    side by side is set landscape so that its text is not shrunk to illegibility on a portrait page."""
+    width, height = estimate(plan)
     return LANDSCAPE_SIZE if width > 1.3 * height else PAGE_SIZE
+
+
+def choose_plan(guideline: DrawableGuideline, name: str, case_facts: Mapping[str, Any] | None) -> SectionPlan:
+    """The tree of section ``name``, or its list form (``visualize.rule_list``) when the tree is far too wide
+    for a page."""
+    path = None if case_facts is None else case_path(guideline.graph, guideline.roots[name], case_facts)
+    plan = plan_section(guideline, name, path)
+    if estimate(plan)[0] <= LIST_WIDTH:
+        return plan
+    return list_plan(guideline.model, name, plan.title, case_facts)
 
 
 def _sinks(plan: SectionPlan) -> list[str]:
@@ -194,10 +225,7 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     if section is not None and section not in names:
         raise ValueError(f"unknown section {section!r}; sections: {', '.join(names) or '(none)'}")
     chosen = [section] if section is not None else names
-    plans = []
-    for name in chosen:
-        path = None if case_facts is None else case_path(guideline.graph, guideline.roots[name], case_facts)
-        plans.append(plan_section(guideline, name, path))
+    plans = [choose_plan(guideline, name, case_facts) for name in chosen]
     em = _Emitter(guideline, th, _footnote_marks(guideline, plans), case_facts is not None)
 
     model = guideline.model
@@ -219,7 +247,8 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     refs = [(n, model.references.get(n, "(reference text not given)")) for n in sorted(em.citations)]
     foot = foot_label(th, modalities=em.modalities, strengths=em.strengths, references=refs,
                       footnotes=[(m, text) for text, m in em.marks.items()], case=case_facts is not None,
-                      empty=any(dn.kind == "empty" for plan in plans for dn in plan.nodes))
+                      empty=any(dn.kind == "empty" for plan in plans for dn in plan.nodes),
+                      questions=any(dn.kind == "question" for plan in plans for dn in plan.nodes))
     graph_attrs = {
         "bgcolor": "white", "fontname": FONT, "label": Html(foot), "labeljust": "l", "labelloc": "b",
         "nodesep": "0.25", "ranksep": "0.4", "rankdir": "TB", "newrank": "true", "pad": "0.2",

@@ -74,7 +74,7 @@ def _notes_row(title: str, items: Sequence[tuple[str, str]], theme: Theme) -> st
 
 def foot_label(theme: Theme, *, modalities: Iterable[str], strengths: Iterable[str],
                references: Sequence[tuple[int, str]], footnotes: Sequence[tuple[str, str]],
-               case: bool, empty: bool = True) -> str:
+               case: bool, empty: bool = True, questions: bool = True) -> str:
     """The HTML label placed at the foot of the figure (the root graph's label)."""
     grid: list[tuple[str, Sequence[str]]] = []
     mod_cells = _modality_cells(modalities, theme)
@@ -87,12 +87,13 @@ def foot_label(theme: Theme, *, modalities: Iterable[str], strengths: Iterable[s
               f'{_small("question", theme.text)}</TD>')
     e_cell = (f'<TD BORDER="1" STYLE="dashed" COLOR="{theme.muted}">'
               f'{_small("<I>no recommendation</I>", theme.muted)}</TD>')
-    other = [q_cell, e_cell] if empty else [q_cell]
+    other = [cell for cell, used in ((q_cell, questions), (e_cell, empty)) if used]
     if case:
         other.append(f'<TD BORDER="3" COLOR="{theme.path}" BGCOLOR="{theme.path_fill}">'
                      f'{_small("patient&#39;s path", theme.text)}</TD>')
-    grid.append(("Boxes", other))
-    rows = [_grid(grid, theme)]
+    if other:
+        grid.append(("Boxes", other))
+    rows = [_grid(grid, theme)] if grid else []
     if references:
         rows.append(_notes_row("References", [(str(n), t) for n, t in references], theme))
     if footnotes:

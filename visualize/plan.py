@@ -53,6 +53,8 @@ class DrawNode:
     question: str = ""
     on: bool = False  # on the highlighted patient's path
     lines: int = 1  # about how many lines of text the box holds (for choosing the page)
+    tooltip: str = ""
+    data: dict[str, Any] | None = None  # a box's entries and notes when it stands for no graph node (list form)
 
 
 @dataclass(slots=True)
@@ -69,6 +71,7 @@ class SectionPlan:
     title: str
     nodes: list[DrawNode] = field(default_factory=list)
     edges: list[DrawEdge] = field(default_factory=list)
+    form: Literal["tree", "list"] = "tree"  # a list is drawn as rows (visualize.rule_list)
 
 
 def section_names(guideline: DrawableGuideline) -> list[str]:

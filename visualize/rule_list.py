@@ -1,0 +1,124 @@
+"""The list form of a section: one row per rule, "condition -> box", for sections a tree cannot show on a page.
+
+A section of independent statements (a list of pitfalls, say) compiles to a diagram whose outcomes are every
+combination of the statements' conditions; drawn as a tree it is dozens of boxes wide and unreadable on a page.
+Guideline figures show such sections as a list, and so does this module: each rule becomes a row with its
+condition (as the reader's words: "Primary site: uterus and Menopausal status: premenopausal") and a box of its
+entries, styled like the tree's boxes, with "unless ..." naming the rules that set it aside. ``visualize.dot``
+picks this form only when the tree would be far wider than a page (see ``dot.too_wide``).
+
+With a case, a row is on the patient's path when its condition is true or still undecided for the case
+(Kleene logic, as evaluation uses) and greyed when it is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from engine.model import (
+    And,
+    Const,
+    Expr,
+    KnownTest,
+    LetRef,
+    Model,
+    Not,
+    NumTest,
+    ValueTest,
+)
+from visualize.labels import interval_text, sentence, value_text
+from visualize.plan import DrawEdge, DrawNode, SectionPlan
+
+
+def _input_label(model: Model, name: str) -> str:
+    inp = model.inputs.get(name)
+    return inp.label if inp is not None and inp.label else sentence(name)
+
+
+def _lower(text: str) -> str:
+    """A label inside a sentence: ``Primary site`` -> ``primary site``, but ``AJCC stage`` stays."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def condition_text(expr: Expr, model: Model, nested: bool = False) -> str:
+    """A condition in the reader's words (``Primary site: uterus and Tumour size > 5 cm``)."""
+    if isinstance(expr, Const):
+        return "all patients" if expr.value else "no patient"
+    if isinstance(expr, ValueTest):
+        inp = model.inputs.get(expr.input)
+        order = {v: i for i, v in enumerate(inp.domain)} if inp is not None else {}
+        values = sorted(expr.values, key=lambda v: (order.get(v, len(order)), str(v)))
+        return f"{_input_label(model, expr.input)}: {' or '.join(value_text(v) for v in values)}"
+    if isinstance(expr, NumTest):
+        inp = model.inputs.get(expr.input)
+        iv = expr.interval
+        low = None if iv.low is None or (inp is not None and iv.low <= inp.low and iv.low_closed) else iv.low
+        high = None if iv.high is None or (inp is not None and iv.high >= inp.high and iv.high_closed) else iv.high
+        unit = inp.unit if inp is not None else None
+        return f"{_input_label(model, expr.input)} {interval_text((low, high, iv.low_closed, iv.high_closed), unit)}"
+    if isinstance(expr, KnownTest):
+        return f"{_input_label(model, expr.input)} known"
+    if isinstance(expr, LetRef):
+        let = model.lets.get(expr.name)
+        return let.label if let is not None and let.label else sentence(expr.name)
+    if isinstance(expr, Not):
+        inner = expr.item
+        if isinstance(inner, KnownTest):
+            return f"{_input_label(model, inner.input)} unknown"
+        return f"not {condition_text(inner, model, nested=True)}"
+    word = " and " if isinstance(expr, And) else " or "
+    text = word.join(condition_text(item, model, nested=True) for item in expr.items)
+    return f"({text})" if nested and len(expr.items) > 1 else text
+
+
+def holds(expr: Expr, model: Model, facts: Mapping[str, Any]) -> bool | None:
+    """``expr`` for ``facts`` in three-valued logic: True, False, or None when a missing input decides it."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, KnownTest):
+        return facts.get(expr.input) is not None
+    if isinstance(expr, ValueTest | NumTest):
+        value = facts.get(expr.input)
+        if value is None:
+            return None
+        if isinstance(expr, NumTest):
+            return isinstance(value, int | float) and not isinstance(value, bool) and \
+                expr.interval.contains(float(value))
+        return any(v == value and isinstance(v, bool) == isinstance(value, bool) for v in expr.values)
+    if isinstance(expr, LetRef):
+        let = model.lets.get(expr.name)
+        return None if let is None else holds(let.expr, model, facts)
+    if isinstance(expr, Not):
+        inner = holds(expr.item, model, facts)
+        return None if inner is None else not inner
+    results = [holds(item, model, facts) for item in expr.items]
+    if isinstance(expr, And):
+        return False if False in results else (None if None in results else True)
+    return True if True in results else (None if None in results else False)
+
+
+def list_plan(model: Model, name: str, title: str, facts: Mapping[str, Any] | None) -> SectionPlan:
+    """The rows of section ``name``: per rule a condition node and an entry box, chained top to bottom."""
+    plan = SectionPlan(name, title, form="list")
+    overriders: dict[str, list[str]] = {}
+    for r in model.rules:
+        for target in r.overrides:
+            overriders.setdefault(target, []).append(r.label or sentence(r.name))
+    for rule in model.rules:
+        if rule.section != name:
+            continue
+        on = facts is not None and holds(rule.condition, model, facts) is not False
+        when = condition_text(rule.when, model)
+        question = "All patients" if isinstance(rule.when, Const) and rule.when.value else f"If {_lower(when)}"
+        cond_id, box_id = f"{name}/rule/{rule.name}", f"{name}/rule/{rule.name}/entries"
+        entries = [{"rule": rule.name, "action": e.action, "strength": e.strength.value, "status": "active",
+                    "params": {k: v.to_json() for k, v in e.params}} for e in rule.entries]
+        unless = overriders.get(rule.name, [])
+        notes = [f"unless: {'; '.join(unless)}"] if unless else []
+        plan.nodes.append(DrawNode(cond_id, cond_id, "question", question=question, on=on,
+                                   tooltip=rule.name))
+        plan.nodes.append(DrawNode(box_id, box_id, "leaf", on=on, lines=3 * len(entries) + len(notes),
+                                   data={"entries": entries, "notes": notes}))
+        plan.edges.append(DrawEdge(cond_id, box_id, "", on))
+    return plan
