@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.evaluate import because, conflicts
+from engine.evaluate import atom_text, conflicts
 from engine.guideline import Guideline, Leaf, Var
-from engine.mdd import MDD
-from engine.model import Interval
-from engine.result import Overridden, Recommendation, Result
+from engine.model import And, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
+from engine.result import Because, Overridden, Recommendation, Result
 
 INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
 MEMO_LIMIT = 50_000
@@ -157,21 +156,38 @@ def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Re
     leaves: list[Leaf] = [g.leaves[k] for k in keys]
     model = g.model
     let_names = tuple(model.lets)
-    memo: dict[tuple[int, ...], tuple[list[tuple[Any, ...]], tuple[Overridden, ...], Any]] = {}
+    Plan = tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Overridden, ...], Any]
+    memo: dict[tuple[int, ...], Plan] = {}
 
-    def plan(key: tuple[int, ...]) -> tuple[list[tuple[Any, ...]], tuple[Overridden, ...], Any]:
-        recs: list[tuple[Any, ...]] = []
+    def plan(key: tuple[int, ...]) -> Plan:
+        """What a tuple of leaves (one per section) decides: the rules whose recommendations appear, which entry
+        of which rule goes where, the overridden entries and the conflicts."""
+        rules: dict[int, int] = {}
+        picks: list[tuple[int, int]] = []
         over: list[Overridden] = []
         for lid in key:
             for le in leaves[lid].entries:
                 r = model.rules[le.rule]
                 e = r.entries[le.index]
                 if le.status == "active":
-                    recs.append((r, e))
+                    picks.append((rules.setdefault(le.rule, len(rules)), le.index))
                 else:
                     over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
-        dummy = [Recommendation(e.action, e.strength, r.name, r.section) for r, e in recs]
-        return recs, tuple(over), conflicts(model, dummy)
+        order = list(rules)
+        dummy = [Recommendation(model.rules[order[pos]].entries[ei].action,
+                                model.rules[order[pos]].entries[ei].strength, model.rules[order[pos]].name,
+                                model.rules[order[pos]].section) for pos, ei in picks]
+        return tuple(order), tuple(picks), tuple(over), conflicts(model, dummy)
+
+    keys_of = _rule_keys(g)
+    because_of = because_functions(g)
+    made: dict[Any, tuple[Recommendation, ...]] = {}
+
+    def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
+        r = model.rules[ri]
+        b = because_of[ri](facts, lets)
+        return tuple(Recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations,
+                                    b, r.preference, r.footnotes) for e in r.entries)
 
     def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
         out = fast(facts)
@@ -183,18 +199,96 @@ def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Re
             p = plan(key)
             if len(memo) < MEMO_LIMIT:
                 memo[key] = p
-        lets = dict(zip(let_names, let_vals, strict=True))
-        made: dict[str, Any] = {}
-        recs = []
-        for r, e in p[0]:
-            b = made.get(r.name)
-            if b is None:
-                b = made[r.name] = because(model, r.condition, facts, lets)
-            recs.append(Recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations,
-                                       b, r.preference, r.footnotes))
-        return Result(case_id, tuple(recs), p[1], (), p[2], tuple(lets.items()))
+        objs = []
+        # A rule's recommendations depend only on the values its condition reads (``because``), so they are
+        # memoised on those values (with their types, so that 5 and 5.0 stay apart).
+        for ri in p[0]:
+            k = keys_of[ri](facts)
+            o = made.get(k)
+            if o is None:
+                o = build(ri, facts, let_vals)
+                if len(made) >= MEMO_LIMIT:
+                    made.clear()
+                made[k] = o
+            objs.append(o)
+        return Result(case_id, tuple([objs[pos][ei] for pos, ei in p[1]]), p[2], (), p[3],
+                      tuple(zip(let_names, let_vals, strict=True)))
 
     return run
 
 
-__all__ = ["MDD", "fast_evaluator", "generate"]
+def because_functions(g: Guideline) -> list[Callable[[Mapping[str, Any], tuple[bool | None, ...]], Any]]:
+    """Per rule, generated code computing ``engine.evaluate.because`` (same literals, same order, same values)
+    from the facts and the tuple of let values, without walking the condition tree."""
+    model = g.model
+    let_pos = {n: i for i, n in enumerate(model.lets)}
+    from engine.evaluate import inputs_read
+
+    def lit(text: str, names: list[str], cond: str, lines: list[str]) -> None:
+        vals = "".join(f"({n!r}, f.get({n!r})), " for n in names)
+        lines.append(f"    if ({cond}) and {text!r} not in seen:")
+        lines.append(f"        seen.add({text!r}); out.append(B({text!r}, ({vals})))")
+
+    def walk(e: Expr, positive: bool, lines: list[str]) -> None:
+        if isinstance(e, ValueTest | NumTest | KnownTest):
+            if isinstance(e, KnownTest):
+                test = f"{e.input!r} in f"
+            elif isinstance(e, NumTest):
+                iv = e.interval
+                parts = [f"{e.input!r} in f", f"f[{e.input!r}].__class__ is not bool"]
+                if iv.low is not None:
+                    parts.append(f"f[{e.input!r}] {'>=' if iv.low_closed else '>'} {iv.low!r}")
+                if iv.high is not None:
+                    parts.append(f"f[{e.input!r}] {'<=' if iv.high_closed else '<'} {iv.high!r}")
+                test = " and ".join(parts)
+            else:
+                test = f"{e.input!r} in f and any_value(f[{e.input!r}], {tuple(e.values)!r})"
+            if positive:
+                lit(atom_text(e, False), [e.input], test, lines)
+            else:
+                known = "True" if isinstance(e, KnownTest) else f"{e.input!r} in f"
+                lit(atom_text(e, True), [e.input], f"{known} and not ({test})", lines)
+        elif isinstance(e, LetRef):
+            lit(e.name if positive else f"not {e.name}", inputs_read(e, model),
+                f"lets[{let_pos[e.name]}] is {positive}", lines)
+            walk(model.lets[e.name].expr, positive, lines)
+        elif isinstance(e, Not):
+            walk(e.item, not positive, lines)
+        elif isinstance(e, And | Or):
+            for item in e.items:
+                walk(item, positive, lines)
+
+    src = []
+    for ri, r in enumerate(model.rules):
+        lines = [f"def b{ri}(f, lets):", "    out = []; seen = set()"]
+        walk(r.condition, True, lines)
+        lines.append("    return tuple(out)")
+        src.append("\n".join(lines))
+    namespace: dict[str, Any] = {"B": Because, "any_value": _any_value}
+    exec(compile("\n\n".join(src) + "\n", "<guidegraph because>", "exec"), namespace)
+    return [namespace[f"b{ri}"] for ri in range(len(model.rules))]
+
+
+def _any_value(v: Any, values: tuple[Any, ...]) -> bool:
+    """``v`` is one of ``values`` with bools and ints kept apart (``True`` is not ``1``)."""
+    return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in values)
+
+
+def _rule_keys(g: Guideline) -> list[Callable[[Mapping[str, Any]], Any]]:
+    """Per rule, a generated function giving the memo key of its recommendations: the rule index and the values
+    (and, for numbers, types) of the inputs its condition reads."""
+    from engine.evaluate import inputs_read
+    src = []
+    for ri, r in enumerate(g.model.rules):
+        parts = [repr(ri)]
+        for name in inputs_read(r.condition, g.model):
+            parts.append(f"f[{name!r}]")
+            if g.model.inputs[name].numeric:
+                parts.append(f"f[{name!r}].__class__")
+        src.append(f"def k{ri}(f):\n    return ({', '.join(parts)},)\n")
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(src), "<guidegraph memo keys>", "exec"), namespace)
+    return [namespace[f"k{ri}"] for ri in range(len(g.model.rules))]
+
+
+__all__ = ["fast_evaluator", "generate"]
