@@ -525,3 +525,15 @@ def test_wide_sections_are_drawn_as_lists(monkeypatch: pytest.MonkeyPatch, snaps
     assert "unless: No rt uterus" in text  # the overriding rule has no label: its name, as words
     assert re.search(r"\{rank=same; \"early/rule/excise\"; \"early/rule/excise/entries\"\}", dot)
     snapshot.assert_match(dot, "small_early_list_case.dot")
+
+
+def test_cli_dot_is_identical_across_hash_seeds(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    outs = []
+    for seed in ("0", "31337"):
+        out = tmp_path / f"{seed}.dot"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "engine", "render", SMALL, "-o", str(out), "--case",
+                        str(FIXTURES / "case_early.yaml")], cwd=root, env=env, check=True)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and b"early/d" in outs[0]
