@@ -142,3 +142,47 @@ def facts_for(draw: Any, model: Model, max_missing: int = 4) -> dict[str, FactVa
     k = draw(st.integers(0, min(max_missing, len(names))))
     missing = set(draw(st.lists(st.sampled_from(names), min_size=k, max_size=k, unique=True)))
     return {n: _value(draw, model.inputs[n]) for n in names if n not in missing}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hand-written models for unit tests
+
+
+def num(name: str, low: float = 0.0, high: float = 100.0, unit: str | None = "cm", kind: str = "number") -> Input:
+    return Input(name, kind, label=name.replace("_", " ").capitalize(), unit=unit, low=low, high=high)  # type: ignore[arg-type]
+
+
+def enum(name: str, *values: str | int) -> Input:
+    return Input(name, "enum", values=tuple(values))
+
+
+def flag(name: str) -> Input:
+    return Input(name, "bool")
+
+
+def gt(name: str, x: float, closed: bool = False) -> NumTest:
+    return NumTest(name, Interval(x, None, low_closed=closed), f"{name} {'>=' if closed else '>'} {x:g}")
+
+
+def le(name: str, x: float, closed: bool = True) -> NumTest:
+    return NumTest(name, Interval(None, x, high_closed=closed), f"{name} {'<=' if closed else '<'} {x:g}")
+
+
+def eq(name: str, *values: str | int | bool) -> ValueTest:
+    return ValueTest(name, frozenset(values), f"{name} == {values[0]}" if len(values) == 1 else
+                     f"{name} in {{{', '.join(map(str, values))}}}")
+
+
+def rule(name: str, when: Expr, *entries: tuple[str, str], section: str = "main", overrides: tuple[str, ...] = (),
+         guard: Expr = TRUE) -> Rule:
+    return Rule(name, section, And((guard, when)), when,
+                tuple(Entry(a, Strength(s)) for s, a in entries), overrides=overrides, citations=(1,))
+
+
+def build(inputs_: list[Input], rules: list[Rule], *, lets: list[Let] = (),  # type: ignore[assignment]
+          assumptions: list[Expr] = (), covers: list[Cover] = (),  # type: ignore[assignment]
+          sections: list[Section] | None = None) -> Model:
+    actions = {a: Action(a) for a in sorted({e.action for r in rules for e in r.entries} | {c.action for c in covers})}
+    secs = sections or [Section("main", TRUE)]
+    return Model("Test", "1", "test.rules", {1: "Ref"}, {i.name: i for i in inputs_}, {x.name: x for x in lets},
+                 tuple(Assumption(a) for a in assumptions), actions, tuple(secs), tuple(rules), tuple(covers), ())
