@@ -114,6 +114,37 @@ class Guideline:
     def var_index(self) -> dict[str, int]:
         return {v.name: i for i, v in enumerate(self.vars)}
 
+    def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:
+        """A patient for a partial assignment ``{level: branch}`` (e.g. ``self.mdd.witness(...)``): each tested
+        input gets its branch's value (a number cell gets a simple point inside it); an input whose ``known:x``
+        is on branch 0 is left out (unknown). With ``complete``, untested inputs get their first branch's value,
+        so the patient is fully known apart from the inputs that must be unknown."""
+        out: dict[str, FactValue] = {}
+        unknown = {self.vars[lv].input for lv, b in path.items() if self.vars[lv].kind == "known" and b == 0}
+        for lv, var in enumerate(self.vars):
+            if var.kind == "known" or var.input in unknown or (lv not in path and not complete):
+                continue
+            cell = var.branches[path.get(lv, 0)]
+            out[var.input] = point_in(cell, var.kind == "integer") if isinstance(cell, Interval) else cell
+        return out
+
+
+def point_in(cell: Interval, integer: bool = False) -> int | float:
+    """A simple number inside ``cell``: a closed end, else the next whole number inside, else the midpoint."""
+    lo, hi = cell.low, cell.high
+    x: float
+    if lo is not None and cell.low_closed:
+        x = lo
+    elif hi is not None and cell.high_closed and lo is None:
+        x = hi
+    elif lo is None:
+        x = 0.0 if hi is None else hi - 1.0
+    elif hi is None or math.floor(lo) + 1 < hi or (math.floor(lo) + 1 == hi and cell.high_closed):
+        x = math.floor(lo) + 1.0
+    else:
+        x = (lo + hi) / 2
+    return int(x) if integer or float(x).is_integer() else x
+
 
 def interval_json(cell: Interval) -> list[Any]:
     """``[low, high, low_closed, high_closed]`` with None for unbounded ends (JSON numbers as written)."""

@@ -166,3 +166,13 @@ def test_lms_rules_compile() -> None:
     assert set(g.roots) == {s.name for s in g.model.sections}
     assert len(g.graph) > 0 and "known:years_since_treatment" in g.order
     assert le("x", 1).interval.contains(1)
+
+
+def test_witness_paths_become_patients() -> None:
+    g = compile(_lms_like())
+    m = g.mdd
+    path = m.witness(g.section_nodes["main"], lambda key: bool(g.leaves[key].gaps))
+    assert path is not None
+    patient = g.facts_of(path, complete=True)
+    assert leaf_of(g, "main", patient).gaps == ("rt",)
+    assert m.count(g.rule_nodes["standard"], True) == m.count(g.rule_nodes["standard"], False)
