@@ -180,7 +180,7 @@ def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Re
         return tuple(order), tuple(picks), tuple(over), conflicts(model, dummy)
 
     keys_of = _rule_keys(g)
-    because_of = because_functions(g)
+    because_of = g._because if g._because is not None else because_functions(g)
     made: dict[Any, tuple[Recommendation, ...]] = {}
 
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:

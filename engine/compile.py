@@ -350,6 +350,7 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
                   section_nodes=sections, let_nodes=lets, assume_node=assume,
                   rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
                   rule_index={r.name: i for i, r in enumerate(model.rules)})
-    from engine.codegen import fast_evaluator
+    from engine.codegen import because_functions, fast_evaluator
+    g._because = because_functions(g)
     g._fast = fast_evaluator(g)
     return g

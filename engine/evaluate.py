@@ -99,9 +99,14 @@ Outcome = tuple[str, tuple[int, ...], tuple[str, ...]]
 """Per rule: (kind, by, needs); kind is "active", "pending" or "overridden"."""
 
 
+BecauseFn = Callable[[Mapping[str, FactValue], tuple[bool | None, ...]], tuple[Because, ...]]
+
+
 def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
-             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]]) -> Result:
-    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``."""
+             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]],
+             because_of: Sequence[BecauseFn] | None = None) -> Result:
+    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``. ``because_of`` are the
+    generated per-rule equivalents of :func:`because` (engine/codegen.py); without them the tree is walked."""
     let_map = dict(lets)
     section_pos = {s.name: i for i, s in enumerate(model.sections)}
     items = sorted(((section_pos.get(model.rules[ri].section, 0), e.strength.rank, ri, ei)
@@ -116,7 +121,8 @@ def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
         e = rule.entries[ei]
         if kind == "active":
             if ri not in because_memo:
-                because_memo[ri] = because(model, rule.condition, facts, let_map)
+                because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
+                                    else because_of[ri](facts, tuple(v for _, v in lets)))
             recs.append(Recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
                                        rule.citations, because_memo[ri], rule.preference, rule.footnotes))
         elif kind == "overridden":
@@ -164,8 +170,10 @@ def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
     memo: dict[int, Summary] = {}
     empty: Summary = (frozenset(), {})
 
+    act = _active_sets(g)
+
     def active(keys: Iterable[LeafKey], ri: int) -> frozenset[bool]:
-        return frozenset(any(r == ri and st == "active" for r, st in k[1]) for k in keys)
+        return frozenset(ri in act[k] for k in keys)
 
     def rec(n: int) -> Summary:
         r = memo.get(n)
@@ -186,7 +194,7 @@ def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
                 for s in kids:
                     for ri, lvs in s[1].items():
                         needs.setdefault(ri, set()).update(lvs)
-                rules = {ri for k in keys for ri, st in k[1] if st == "active"}
+                rules = frozenset().union(*(act[k] for k in keys))
                 for ri in rules:
                     if len({active(s[0], ri) for s in kids}) > 1:
                         needs.setdefault(ri, set()).add(lv)
@@ -197,14 +205,24 @@ def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
     return rec(root)
 
 
+def _active_sets(g: Guideline) -> dict[LeafKey, frozenset[int]]:
+    """Per leaf key, the rules active there (computed once per guideline)."""
+    cached: dict[LeafKey, frozenset[int]] | None = getattr(g, "_active", None)
+    if cached is None:
+        cached = {k: frozenset(ri for ri, st in k[1] if st == "active") for k in g.leaves}
+        g._active = cached
+    return cached
+
+
 def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[LeafKey],
                   needs: Callable[[int], tuple[str, ...]]) -> dict[int, Outcome]:
     """Per rule of a section, its outcome over the possible leaves ``keys`` (see the module docstring)."""
     out: dict[int, Outcome] = {}
     if not keys:
         return out
+    tables = [dict(k[1]) for k in keys]
     for ri in section_rules:
-        sts = [dict(k[1]).get(ri) for k in keys]
+        sts = [t.get(ri) for t in tables]
         n_active = sum(1 for s in sts if s == "active")
         if n_active == len(sts):
             out[ri] = ("active", (), ())
@@ -253,9 +271,8 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
             return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
 
-        rules = [i for i, r in enumerate(model.rules) if r.section == s.name]
-        outcomes.update(outcomes_from(model, rules, keys, need_names))
-    return assemble(model, case_id, outcomes, facts, let_values(g, branch))
+        outcomes.update(outcomes_from(model, g.section_rules[s.name], keys, need_names))
+    return assemble(model, case_id, outcomes, facts, let_values(g, branch), g._because)
 
 
 def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:

@@ -101,6 +101,18 @@ class Guideline:
     leaves: dict[LeafKey, Leaf]
     rule_index: dict[str, int]
     _fast: Callable[[Mapping[str, Any], str | None], Result | None] | None = field(default=None, repr=False)
+    _active: dict[LeafKey, frozenset[int]] | None = field(default=None, repr=False)
+    _because: list[Any] | None = field(default=None, repr=False)
+
+    @property
+    def section_rules(self) -> dict[str, tuple[int, ...]]:
+        """Section -> indices (in ``model.rules``) of its rules."""
+        cached: dict[str, tuple[int, ...]] | None = getattr(self, "_section_rules", None)
+        if cached is None:
+            cached = {s.name: tuple(i for i, r in enumerate(self.model.rules) if r.section == s.name)
+                      for s in self.model.sections}
+            self._section_rules = cached
+        return cached
 
     def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
         """Evaluate one validated case (missing inputs are unknown). See engine/evaluate.py."""
