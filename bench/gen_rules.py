@@ -4,9 +4,11 @@ The generated files look like real guidelines rather than noise, because the che
 shape of the rules, not only on their number:
 
 - number inputs reuse a few thresholds each (real guidelines say "> 5 cm" many times, not 5.01, 5.02, ...);
-- rules are grouped in sections guarded by one input, each section speaking about a handful of actions;
+- rules are grouped in sections guarded by one input, each section speaking about a handful of actions and
+  splitting its patients on a few inputs of its own (its "stratifiers"), with the odd test of any other input;
 - about a third of the rules are exceptions: the parent rule's condition plus one more test, opposite polarity,
-  and an ``overrides`` of the parent (the Catala-style default logic the language is built for);
+  and an ``overrides`` of the parent and of most of the section's other rules it contradicts (the Catala-style
+  default logic the language is built for); the rest conflict, as in a draft guideline;
 - a few ``let``s, ``assume``s, ``cover``s, ``todo``s, ``is known`` tests and a parameterised follow-up action.
 
 ``generate(n_rules, n_inputs, seed)`` is deterministic for its arguments. Usable as a script:
@@ -19,8 +21,11 @@ import random
 import sys
 from dataclasses import dataclass, field
 
-SECTION_SIZE = 40
+SECTION_SIZE = 12
 """Rules per section: sections are what keeps each decision diagram small as the guideline grows."""
+
+STRATIFIERS = 3
+"""Inputs a section's rules mostly test (a real section splits its patients on a few questions)."""
 
 
 @dataclass
@@ -96,7 +101,7 @@ def generate(n_rules: int, n_inputs: int = 12, seed: int = 0) -> str:
     rng = random.Random(seed)
     n_inputs = max(2, n_inputs)
     inputs = _inputs(rng, n_inputs)
-    n_actions = max(2, min(200, n_rules // 10))
+    n_actions = max(2, n_rules // 10)  # each action is spoken about in a few sections, as in real guidelines
     actions = [f"a{i}" for i in range(n_actions)]
     lines = [f'guideline "Generated {n_rules} rules, {n_inputs} inputs, seed {seed}" version "1"', ""]
     lines += [_decl(i) for i in inputs]
@@ -121,24 +126,35 @@ def generate(n_rules: int, n_inputs: int = 12, seed: int = 0) -> str:
         guard = f" when {_atom(rng, guard_input)}" if guard_input else ""
         lines += ["", f'section s{s} "Section {s}"{guard}:']
         local_actions = rng.sample(actions, min(len(actions), 3))
+        default = {a: rng.random() < 0.85 for a in local_actions}  # the polarity of a section's plain rules
+        strat = rng.sample(inputs, min(STRATIFIERS, n_inputs))
+
+        def some_input(strat: list[_Input] = strat) -> _Input:
+            return rng.choice(inputs) if rng.random() < 0.15 else rng.choice(strat)
+
         rules: list[_Rule] = []
         for _ in range(size):
             name = f"r{count}"
             count += 1
             if rules and rng.random() < 0.35:
                 parent = rng.choice(rules)
-                extra = _atom(rng, rng.choice(inputs))
-                rule = _Rule(name, [*parent.atoms, extra], parent.action, not parent.positive, [parent.name])
+                extra = _atom(rng, some_input())
+                # an exception sets aside its parent and, usually, the section's other rules it contradicts
+                others = [r.name for r in rules if r.action == parent.action and r.positive == parent.positive
+                          and r is not parent and rng.random() < 0.8]
+                rule = _Rule(name, [*parent.atoms, extra], parent.action, not parent.positive,
+                             [parent.name, *others[:3]])
             else:
-                atoms = [_atom(rng, rng.choice(inputs)) for _ in range(rng.randint(1, 3))]
+                atoms = [_atom(rng, some_input()) for _ in range(rng.randint(1, 2))]
                 r = rng.random()
                 if lets and r < 0.1:
                     atoms[0] = rng.choice(lets)
                 elif known_candidates and r < 0.15:
                     atoms[0] = f"{rng.choice(known_candidates).name} is {rng.choice(('known', 'unknown'))}"
                 elif r < 0.3 and len(atoms) > 1:
-                    atoms = [f"({atoms[0]} or {atoms[1]})", *atoms[2:]]
-                rule = _Rule(name, atoms, rng.choice(local_actions), rng.random() < 0.75)
+                    atoms = [f"({atoms[0]} or {atoms[1]})"]
+                action = rng.choice(local_actions)
+                rule = _Rule(name, atoms, action, default[action] if rng.random() < 0.9 else not default[action])
             rules.append(rule)
             lines.append(f"  rule {name}:")
             lines.append(f"    when {' and '.join(rule.atoms)}")
@@ -146,7 +162,7 @@ def generate(n_rules: int, n_inputs: int = 12, seed: int = 0) -> str:
             if rule.overrides:
                 lines.append(f"    overrides {', '.join(rule.overrides)}")
         for a in local_actions[: rng.randint(0, 2)]:
-            cond = f" when {_atom(rng, rng.choice(inputs))}" if rng.random() < 0.5 else ""
+            cond = f" when {_atom(rng, rng.choice(strat))}" if rng.random() < 0.5 else ""
             lines.append(f"  cover {a}{cond}")
         if rng.random() < 0.2:
             lines.append(f'  todo "Open question {s}"')

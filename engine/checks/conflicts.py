@@ -62,5 +62,5 @@ def conflicts(guideline: Guideline) -> list[Diagnostic]:
             notes=notes,
             witness=witness(guideline, region, slug("conflict", p.name, n.name, action),
                             f"'{p.name}' and '{n.name}' conflict on '{action}'",
-                            cubes[0] if cubes else None, sp.allowed)))
+                            cubes[0] if cubes else None)))
     return sort(found)

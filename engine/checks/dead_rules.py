@@ -48,5 +48,5 @@ def dead_rules(guideline: Guideline) -> list[Diagnostic]:
             rule.span, help="the rule never gives a recommendation: remove it or narrow the overriding rules",
             notes=tuple(rule_note(o, "overrides it") for o in overriders),
             witness=witness(guideline, region, slug("set-aside", rule.name),
-                            f"'{rule.name}' applies and is set aside", allowed=sp.allowed)))
+                            f"'{rule.name}' applies and is set aside")))
     return sort(found)

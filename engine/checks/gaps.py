@@ -46,5 +46,5 @@ def gaps(guideline: Guideline) -> list[Diagnostic]:
             help=f"add a rule for '{action}' covering these patients, or narrow the cover with 'when'",
             witness=witness(guideline, region, slug("gap", cover.section, action),
                             f"no position on '{action}' in section '{cover.section}'",
-                            cubes[0] if cubes else None, sp.allowed)))
+                            cubes[0] if cubes else None)))
     return sort(found)

@@ -64,5 +64,5 @@ def param_clashes(guideline: Guideline) -> list[Diagnostic]:
             notes=(rule_note(a, f"gives '{entry_text(ea)}' here"),),
             witness=witness(guideline, region, slug("parameters", a.name, b.name, action),
                             f"'{a.name}' and '{b.name}' give '{action}' different {', '.join(names)}",
-                            cubes[0] if cubes else None, sp.allowed)))
+                            cubes[0] if cubes else None)))
     return sort(found)

@@ -55,38 +55,63 @@ def within(m: MDD, u: int, cube: Cube) -> bool:
     return rec(u)
 
 
+def good_branches(m: MDD, upper: int, cube: Sequence[frozenset[int] | None], lv: int) -> frozenset[int]:
+    """The branches ``b`` of level ``lv`` for which ``cube`` with ``lv`` set to ``{b}`` lies inside ``upper``, in
+    one walk. A cube lies inside ``upper`` exactly when each of its branches at ``lv`` does, so this set is the
+    widest ``lv`` can become with the other levels kept."""
+    size = m.sizes[lv]
+    everything = frozenset(range(size))
+    memo: dict[int, frozenset[int]] = {}
+    inside: dict[int, bool] = {}
+
+    def within_below(n: int) -> bool:  # nodes below lv: the cube decides them alone
+        r = inside.get(n)
+        if r is None:
+            if m.is_terminal(n):
+                r = m.value(n) is True
+            else:
+                s = cube[m.level(n)]
+                kids = m.children(n)
+                r = all(within_below(kids[i]) for i in (range(len(kids)) if s is None else sorted(s)))
+            inside[n] = r
+        return r
+
+    def rec(n: int) -> frozenset[int]:
+        r = memo.get(n)
+        if r is None:
+            level = m.level(n)
+            if m.is_terminal(n) or level > lv:
+                r = everything if within_below(n) else frozenset()
+            elif level == lv:
+                r = frozenset(b for b, c in enumerate(m.children(n)) if within_below(c))
+            else:
+                s = cube[level]
+                kids = m.children(n)
+                r = everything
+                for i in range(len(kids)) if s is None else sorted(s):
+                    r = r & rec(kids[i])
+                    if not r:
+                        break
+            memo[n] = r
+        return r
+
+    return rec(upper)
+
+
 def _expand(m: MDD, upper: int, cube: list[frozenset[int] | None], numeric: Sequence[bool]) -> None:
-    """Widen ``cube`` in place, variable by variable, keeping it inside ``upper``."""
+    """Widen ``cube`` in place, variable by variable (each as far as it goes), keeping it inside ``upper``."""
     for lv, s in enumerate(cube):
         if s is None:
             continue
-        cube[lv] = None
-        if within(m, upper, tuple(cube)):
-            continue
-        cube[lv] = s
-        size = m.sizes[lv]
-        if numeric[lv]:  # grow the run of neighbouring cells, so the literal stays one interval
+        good = good_branches(m, upper, cube, lv)
+        if numeric[lv]:  # only the run of neighbouring cells around the current ones: one interval
             lo, hi = min(s), max(s)
-            for step, edge in ((-1, lo), (1, hi)):
-                nxt = edge + step
-                while 0 <= nxt < size:
-                    trial = cube[lv] | {nxt}  # type: ignore[operator]
-                    cube[lv] = trial
-                    if not within(m, upper, tuple(cube)):
-                        cube[lv] = trial - {nxt}
-                        break
-                    nxt += step
-        else:
-            for b in range(size):
-                cur = cube[lv]
-                assert cur is not None
-                if b in cur:
-                    continue
-                cube[lv] = cur | {b}
-                if not within(m, upper, tuple(cube)):
-                    cube[lv] = cur
-        if cube[lv] == frozenset(range(size)):
-            cube[lv] = None
+            while lo - 1 in good:
+                lo -= 1
+            while hi + 1 in good:
+                hi += 1
+            good = frozenset(range(lo, hi + 1)) | s
+        cube[lv] = None if len(good) == m.sizes[lv] else good
 
 
 def cubes(m: MDD, region: int, care: int, numeric: Sequence[bool] | None = None,

@@ -16,12 +16,15 @@ with ``known:x`` false is exactly what ``Guideline.evaluate`` shows for a case t
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass, field
 
+from engine.checks.witness import number_in
 from engine.compile import overriders
 from engine.guideline import Guideline
 from engine.mdd import MDD
+from engine.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or
 
 
 @dataclass(eq=False)
@@ -48,8 +51,10 @@ class Space:
         if not self.known_levels:
             return m.and_(f, self.allowed)
         g = m.or_(m.not_(self.guideline.assume_node), f)
+        support = set(m.support(g))
         for kl, xl in self.known_levels:
-            g = m.or_(m.and_(m.test(kl, {1}), g), m.and_(m.test(kl, {0}), m.forall(g, xl)))
+            if xl in support:  # otherwise "for every x" changes nothing
+                g = m.or_(m.and_(m.test(kl, {1}), g), m.and_(m.test(kl, {0}), m.forall(g, xl)))
         return m.and_(g, self.allowed)
 
     # -- rules ---------------------------------------------------------------------------------------------------
@@ -88,9 +93,32 @@ class Space:
 
     def cover(self, ci: int) -> int:
         """Allowed patients decided to be inside cover ``ci``'s region."""
-        g = self.guideline
-        root = g.section_nodes[g.model.covers[ci].section]
-        return self.decided(self.m.map(root, lambda key: ci in key[2]))
+        return self.decided(self.condition(self.guideline.model.covers[ci].condition))
+
+    def condition(self, e: Expr) -> int:
+        """The boolean diagram of a core condition on complete patients (``known:x`` read as a variable). The
+        same construction as the compiler's; tests check that both agree on every rule."""
+        m, g = self.m, self.guideline
+        if isinstance(e, Const):
+            return m.TRUE if e.value else m.FALSE
+        if isinstance(e, LetRef):
+            return self.condition(g.model.lets[e.name].expr)
+        if isinstance(e, And):
+            return m.and_(*[self.condition(i) for i in e.items])
+        if isinstance(e, Or):
+            return m.or_(*[self.condition(i) for i in e.items])
+        if isinstance(e, Not):
+            return m.not_(self.condition(e.item))
+        levels = {v.name: i for i, v in enumerate(g.vars)}
+        if isinstance(e, KnownTest):
+            return m.test(levels[f"known:{e.input}"], {1})
+        lv = levels[e.input]
+        var = g.vars[lv]
+        if isinstance(e, NumTest):
+            return m.test(lv, {i for i, c in enumerate(var.branches) if isinstance(c, Interval)
+                               and e.interval.contains(number_in(c, var.kind == "integer", -math.inf, math.inf))})
+        return m.test(lv, {i for i, v in enumerate(var.branches)
+                           if any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)})
 
 
 def _known_levels(g: Guideline) -> tuple[tuple[int, int], ...]:

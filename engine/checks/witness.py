@@ -1,10 +1,11 @@
 """A region of the case space turned into one concrete patient case, ready to paste into a YAML case file.
 
-The patient is a point of the region, and the case gives a value exactly for the inputs the region depends on
-(its diagram's support); the others are left out. Leaving them out is exact, not a shortcut: the region does not
-depend on them and contains only allowed patients, so every allowed value of the omitted inputs is in the region
-too, and the evaluator, which reads an omitted input as "any allowed value", decides the finding just as for the
-point itself. A ``known:x`` branch that is false leaves ``x`` out, which is what ``x is unknown`` means.
+The patient is a point of the region. Given the cube that describes the part of the region it comes from (a cube
+inside "the region, or not allowed"), the case gives a value exactly for the inputs the cube restricts and leaves
+the others out. That is exact, not a shortcut: every allowed patient that agrees with the case on the given inputs
+is in the cube, hence in the region, and the evaluator, which reads an omitted input as "any allowed value",
+decides the finding just as for the point itself. Without a cube the region's support is given. A ``known:x``
+branch that is false leaves ``x`` out, which is what ``x is unknown`` means.
 
 Values are chosen to read well: an enum's first value in the region, and for a number cell the smallest whole
 number strictly inside it (``size_cm > 5`` gives 6), else an end point or the midpoint.
@@ -17,7 +18,6 @@ from typing import Any
 
 from engine.checks.regions import Cube, cube_node
 from engine.guideline import Guideline, Var
-from engine.mdd import MDD
 from engine.model import Interval
 
 
@@ -51,20 +51,35 @@ def value_of(var: Var, branch: int, low: float, high: float) -> Any:
 
 
 def point_in(g: Guideline, region: int, cube: Cube | None = None) -> dict[int, int] | None:
-    """A point (level -> branch, on the region's support only) of ``region`` (and of ``cube`` if given)."""
+    """A point of ``region`` (and of ``cube`` if given) on the levels that matter: the cube's restricted levels
+    when a cube is given (see :func:`witness`), else the region's support. Where the cube tests ``x`` but not
+    ``known:x``, a point with ``x`` given is preferred (so the value can be stated)."""
     m = g.mdd
-    u = m.and_(region, cube_node(m, cube)) if cube is not None else region
-    path = m.witness(u, True)
+    if cube is None:
+        path = m.witness(region, True)
+        if path is None:
+            return None
+        return {lv: path.get(lv, 0) for lv in m.support(region)}
+    levels = {v.name: i for i, v in enumerate(g.vars)}
+    narrowed = list(cube)
+    for lv, s in enumerate(cube):
+        klv = levels.get(f"known:{g.vars[lv].input}")
+        if s is not None and g.vars[lv].kind != "known" and klv is not None and cube[klv] is None:
+            narrowed[klv] = frozenset({1})
+    path = None
+    for c in (tuple(narrowed), cube):
+        path = m.witness(m.and_(region, cube_node(m, c)), True)
+        if path is not None:
+            cube = c
+            break
     if path is None:
         return None
-    out: dict[int, int] = {}
-    for lv in m.support(region):
-        if lv in path:
-            out[lv] = path[lv]
-        else:  # the path does not test it: any branch (inside the cube, to match the description) will do
-            s = cube[lv] if cube is not None else None
-            out[lv] = min(s) if s else 0
-    return out
+    point = {lv: path[lv] if lv in path else min(s) for lv, s in enumerate(cube) if s is not None}
+    for lv, var in enumerate(g.vars):  # "x is known" needs a value of x: one on the path (any if untested)
+        klv = levels.get(f"known:{var.input}")
+        if var.kind != "known" and klv is not None and point.get(klv) == 1 and lv not in point:
+            point[lv] = path.get(lv, 0)
+    return point
 
 
 def facts_of(g: Guideline, point: dict[int, int]) -> dict[str, Any]:
@@ -87,54 +102,10 @@ def facts_of(g: Guideline, point: dict[int, int]) -> dict[str, Any]:
     return facts
 
 
-def cofactor(m: MDD, u: int, fixed: dict[int, int]) -> int:
-    """``u`` with every level of ``fixed`` set to its branch, in one pass (``MDD.restrict`` does one level)."""
-    memo: dict[int, int] = {}
-
-    def rec(n: int) -> int:
-        r = memo.get(n)
-        if r is None:
-            if m.is_terminal(n):
-                r = n
-            else:
-                lv = m.level(n)
-                kids = m.children(n)
-                r = rec(kids[fixed[lv]]) if lv in fixed else m.node(lv, [rec(c) for c in kids])
-            memo[n] = r
-        return r
-
-    return rec(u)
-
-
-def shrink(g: Guideline, region: int, allowed: int, point: dict[int, int]) -> dict[int, int]:
-    """Leave out every input the finding does not need: an input may go when, with it unknown, every allowed
-    patient matching the rest of the case is still in ``region`` (what the evaluator then decides). Inputs with a
-    ``known:x`` variable are left out by setting it to false. Tried from the last input to the first."""
-    m = g.mdd
-    levels = {v.name: i for i, v in enumerate(g.vars)}
-    out = dict(point)
-    for lv in sorted(point, reverse=True):
-        var = g.vars[lv]
-        if var.kind == "known" or lv not in out:
-            continue
-        trial = dict(out)
-        del trial[lv]
-        klv = levels.get(f"known:{var.input}")
-        if klv is not None:
-            trial[klv] = 0
-        r, a = cofactor(m, region, trial), cofactor(m, allowed, trial)
-        if a != m.FALSE and m.or_(m.not_(a), r) == m.TRUE:
-            out = trial
-    return out
-
-
-def witness(g: Guideline, region: int, case_id: str, description: str, cube: Cube | None = None,
-            allowed: int | None = None) -> dict[str, Any] | None:
-    """``{"id", "description", "facts"}`` for a patient of ``region``; None when the region is empty. With
-    ``allowed`` (the allowed patients), inputs the finding does not need are left out (:func:`shrink`)."""
+def witness(g: Guideline, region: int, case_id: str, description: str, cube: Cube | None = None) -> \
+        dict[str, Any] | None:
+    """``{"id", "description", "facts"}`` for a patient of ``region``; None when the region is empty."""
     point = point_in(g, region, cube)
     if point is None:
         return None
-    if allowed is not None:
-        point = shrink(g, region, allowed, point)
     return {"id": case_id, "description": description, "facts": facts_of(g, point)}
