@@ -150,7 +150,7 @@ def test_checks_are_deterministic() -> None:
 def test_description_is_exact_for_the_region() -> None:
     g = compiled("gap")
     sp = space(g)
-    m = g.mdd
+    m = sp.m
     region = m.and_(sp.cover(0), m.not_(m.or_(sp.active(0), sp.active(1))))
     found = cubes(m, region, sp.allowed, [v.numeric for v in g.vars])
     union = m.or_(*[cube_node(m, c) for c in found])
@@ -163,4 +163,12 @@ def test_condition_builder_agrees_with_the_compiler() -> None:
         g = compiled(name)
         sp = space(g)
         for r in g.model.rules:
-            assert sp.condition(r.condition) == g.rule_nodes[r.name], (name, r.name)
+            assert sp.condition(r.condition) == sp.copy(g.rule_nodes[r.name]), (name, r.name)
+
+
+def test_checks_leave_the_compiled_diagrams_alone() -> None:
+    g = compiled("conflict")
+    before = len(g.mdd)
+    for c in CHECKS:
+        c(g)
+    assert len(g.mdd) == before

@@ -26,6 +26,7 @@ from engine.checks.conflicts import conflict_regions
 from engine.checks.gaps import gap_regions
 from engine.compile import compile
 from engine.guideline import Guideline
+from engine.mdd import MDD
 from engine.model import (
     And,
     Const,
@@ -242,8 +243,8 @@ def branches(g: Guideline, point: Point) -> list[int]:
     return out
 
 
-def points_in(g: Guideline, region: int, points: list[Point]) -> set[Point]:
-    return {p for p in points if g.mdd.evaluate(region, branches(g, p)) is True}
+def points_in(g: Guideline, m: MDD, region: int, points: list[Point]) -> set[Point]:
+    return {p for p in points if m.evaluate(region, branches(g, p)) is True}
 
 
 def model_of(n_rules: int, n_inputs: int, seed: int) -> Model:
@@ -259,12 +260,12 @@ def compare(model: Model) -> None:
     g = compile(model)
     truth = analyse(model)
     names = [r.name for r in model.rules]
-    found = {(names[p], names[n], a): points_in(g, region, truth.points)
-             for (p, n, a), region in conflict_regions(g).items()}
+    found = {(names[p], names[n], a): points_in(g, sp.m, region, truth.points)
+             for (p, n, a), sp, region in conflict_regions(g)}
     assert set(found) == set(truth.conflicts)
     for key, pts in found.items():
         assert pts == truth.conflicts[key], key
-    holes = {key: points_in(g, region, truth.points) for key, region in gap_regions(g).items()}
+    holes = {key: points_in(g, sp.m, region, truth.points) for key, sp, region in gap_regions(g)}
     assert set(holes) == set(truth.gaps)
     for key, pts in holes.items():
         assert pts == truth.gaps[key], key

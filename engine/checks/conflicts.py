@@ -9,44 +9,44 @@ described by a few cubes; the witness is a patient of the region.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dsl.diagnostics import Diagnostic, Note
 from engine.checks.findings import entry_text, rule_note, rules_for, slug, sort
-from engine.checks.regions import region_text
-from engine.checks.space import space
+from engine.checks.regions import meets, region_text
+from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
 
 
-def conflict_regions(guideline: Guideline) -> dict[tuple[int, int, str], int]:
-    """(positive rule index, negative rule index, action) -> the diagram of the patients in conflict."""
-    sp = space(guideline)
-    m, model = sp.m, guideline.model
-    out: dict[tuple[int, int, str], int] = {}
+def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], Space, int]]:
+    """((positive rule index, negative rule index, action), the action's scratch space, the diagram of the
+    patients in conflict), action by action."""
+    model = guideline.model
     for action in model.actions:
         pos = rules_for(model, action, True)
         neg = rules_for(model, action, False)
         if not pos or not neg:
             continue
+        sp = space(guideline)
+        m = sp.m
         any_neg = m.or_(*[sp.active(ri) for ri, _ in neg])
         for pi, _ in pos:
-            if m.and_(sp.active(pi), any_neg) == m.FALSE:
+            if not meets(m, sp.active(pi), any_neg):
                 continue
             for ni, _ in neg:
-                region = m.and_(sp.active(pi), sp.active(ni))
-                if region != m.FALSE:
-                    out[(pi, ni, action)] = region
-    return out
+                if meets(m, sp.active(pi), sp.active(ni)):
+                    yield (pi, ni, action), sp, m.and_(sp.active(pi), sp.active(ni))
 
 
 def conflicts(guideline: Guideline) -> list[Diagnostic]:
-    sp = space(guideline)
     model = guideline.model
     found: list[Diagnostic] = []
-    for (pi, ni, action), region in conflict_regions(guideline).items():
+    for (pi, ni, action), sp, region in conflict_regions(guideline):
         p, n = model.rules[pi], model.rules[ni]
         pe = next(e for e in p.entries if e.action == action and e.strength.positive)
         ne = next(e for e in n.entries if e.action == action and not e.strength.positive)
-        text, cubes = region_text(guideline, region, sp.allowed)
+        text, cubes = region_text(guideline, sp.m, region, sp.allowed)
         main, other = (n, p) if ni >= pi else (p, n)
         if pi == ni:
             message = (f"conflict on '{action}': rule '{p.name}' both gives '{entry_text(pe)}' and "
@@ -60,7 +60,7 @@ def conflicts(guideline: Guideline) -> list[Diagnostic]:
             "E201", "error", message, main.span,
             help=f"add 'overrides {other.name}' to rule '{main.name}' (or the reverse), or narrow one condition",
             notes=notes,
-            witness=witness(guideline, region, slug("conflict", p.name, n.name, action),
+            witness=witness(guideline, sp.m, region, slug("conflict", p.name, n.name, action),
                             f"'{p.name}' and '{n.name}' conflict on '{action}'",
                             cubes[0] if cubes else None)))
     return sort(found)

@@ -9,22 +9,27 @@ from __future__ import annotations
 
 from dsl.diagnostics import Diagnostic, Note
 from engine.checks.findings import rule_note, slug, sort
-from engine.checks.space import space
+from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
 
 
 def dead_rules(guideline: Guideline) -> list[Diagnostic]:
-    sp = space(guideline)
-    m, model = sp.m, guideline.model
+    model = guideline.model
     found: list[Diagnostic] = []
+    sections: dict[str, Space] = {}
     for ri, rule in enumerate(model.rules):
+        sp = sections.get(rule.section)
+        if sp is None:  # one scratch space per section (the previous one is dropped)
+            sections.clear()
+            sp = sections[rule.section] = space(guideline)
+        m = sp.m
         if sp.applies(ri) == m.FALSE:
             raw = sp.raw_applies(ri)
             if raw == m.FALSE:
                 why = "its condition can never be true"
                 notes: tuple[Note, ...] = ()
-            elif m.and_(raw, guideline.assume_node) == m.FALSE:
+            elif m.and_(raw, sp.assume) == m.FALSE:
                 why = "its condition contradicts the assumptions"
                 notes = tuple(Note(f"assumption '{a.text}'" if a.text else "assumption", a.span)
                               for a in model.assumptions)
@@ -36,7 +41,7 @@ def dead_rules(guideline: Guideline) -> list[Diagnostic]:
             continue
         if not sp.over[ri]:
             continue
-        alive = m.and_(sp.active_raw(ri), guideline.assume_node)
+        alive = m.and_(sp.active_raw(ri), sp.assume)
         if alive != m.FALSE:
             continue
         overriders = [model.rules[o] for o in sp.over[ri]]
@@ -47,6 +52,6 @@ def dead_rules(guideline: Guideline) -> list[Diagnostic]:
             + ", ".join(f"'{o.name}'" for o in overriders) + ")",
             rule.span, help="the rule never gives a recommendation: remove it or narrow the overriding rules",
             notes=tuple(rule_note(o, "overrides it") for o in overriders),
-            witness=witness(guideline, region, slug("set-aside", rule.name),
+            witness=witness(guideline, m, region, slug("set-aside", rule.name),
                             f"'{rule.name}' applies and is set aside")))
     return sort(found)

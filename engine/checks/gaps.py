@@ -8,43 +8,46 @@ leaves out) is in the gap: the case as given gets no position.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import rules_for, slug, sort
 from engine.checks.regions import region_text
-from engine.checks.space import space
+from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
 
 
-def gap_regions(guideline: Guideline) -> dict[tuple[int, str], int]:
-    """(cover index, action) -> the diagram of the uncovered patients (only non-empty ones)."""
-    sp = space(guideline)
-    m, model = sp.m, guideline.model
-    speaks: dict[str, int] = {}
-    out: dict[tuple[int, str], int] = {}
+def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, int]]:
+    """((cover index, action), the action's scratch space, the diagram of the uncovered patients), non-empty
+    ones only, action by action."""
+    model = guideline.model
+    by_action: dict[str, list[int]] = {}
     for ci, c in enumerate(model.covers):
-        if c.action not in speaks:
-            rules = {ri for pol in (True, False) for ri, _ in rules_for(model, c.action, pol)}
-            speaks[c.action] = m.or_(*[sp.active(ri) for ri in sorted(rules)])
-        region = m.and_(sp.cover(ci), m.not_(speaks[c.action]))
-        if region != m.FALSE:
-            out[(ci, c.action)] = region
-    return out
+        by_action.setdefault(c.action, []).append(ci)
+    for action, covers in by_action.items():
+        sp = space(guideline)
+        m = sp.m
+        rules = {ri for pol in (True, False) for ri, _ in rules_for(model, action, pol)}
+        speaks = m.or_(*[sp.active(ri) for ri in sorted(rules)])
+        for ci in covers:
+            region = m.and_(sp.cover(ci), m.not_(speaks))
+            if region != m.FALSE:
+                yield (ci, action), sp, region
 
 
 def gaps(guideline: Guideline) -> list[Diagnostic]:
-    sp = space(guideline)
     model = guideline.model
     found: list[Diagnostic] = []
-    for (ci, action), region in gap_regions(guideline).items():
+    for (ci, action), sp, region in gap_regions(guideline):
         cover = model.covers[ci]
-        text, cubes = region_text(guideline, region, sp.allowed)
+        text, cubes = region_text(guideline, sp.m, region, sp.allowed)
         found.append(Diagnostic(
             "W202", "warning",
             f"gap: no rule gives a position on '{action}' (section '{cover.section}') when {text}",
             cover.span,
             help=f"add a rule for '{action}' covering these patients, or narrow the cover with 'when'",
-            witness=witness(guideline, region, slug("gap", cover.section, action),
+            witness=witness(guideline, sp.m, region, slug("gap", cover.section, action),
                             f"no position on '{action}' in section '{cover.section}'",
                             cubes[0] if cubes else None)))
     return sort(found)

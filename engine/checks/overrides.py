@@ -8,23 +8,30 @@ from __future__ import annotations
 
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import rule_note, sort
-from engine.checks.space import space
+from engine.checks.space import Space, space
 from engine.guideline import Guideline
 
 
 def overrides(guideline: Guideline) -> list[Diagnostic]:
-    sp = space(guideline)
-    m, model = sp.m, guideline.model
+    model = guideline.model
     index = guideline.rule_index
     found: list[Diagnostic] = []
+    sections: dict[str, Space] = {}
     for ri, rule in enumerate(model.rules):
+        if not rule.overrides:
+            continue
+        sp = sections.get(rule.section)
+        if sp is None:  # one scratch space per section (the previous one is dropped)
+            sections.clear()
+            sp = sections[rule.section] = space(guideline)
+        m = sp.m
         if sp.applies(ri) == m.FALSE:
             continue  # a dead overriding rule is reported once, as W203
         for target in rule.overrides:
             ti = index.get(target)
             if ti is None or sp.applies(ti) == m.FALSE:
                 continue
-            both = m.and_(sp.raw_applies(ri), sp.raw_applies(ti), guideline.assume_node)
+            both = m.and_(sp.raw_applies(ri), sp.raw_applies(ti), sp.assume)
             if both == m.FALSE:
                 other = model.rules[ti]
                 found.append(Diagnostic(

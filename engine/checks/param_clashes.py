@@ -7,10 +7,12 @@ E201), and only parameters both entries set: an entry without a parameter does n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import entry_text, rule_note, slug, sort
-from engine.checks.regions import region_text
-from engine.checks.space import space
+from engine.checks.regions import meets, region_text
+from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
 from engine.model import Entry
@@ -22,47 +24,47 @@ def _differ(a: Entry, b: Entry) -> list[str]:
     return [k for k in pa if k in pb and pa[k] != pb[k]]
 
 
-def clash_regions(guideline: Guideline) -> dict[tuple[int, int, str], tuple[int, list[str]]]:
-    """(rule index, later rule index, action) -> (diagram of the patients, differing parameter names)."""
-    sp = space(guideline)
-    m, model = sp.m, guideline.model
+def clash_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], Space, int, list[str]]]:
+    """((rule index, later rule index, action), scratch space, diagram of the patients, differing parameter
+    names), action by action."""
+    model = guideline.model
     by_action: dict[tuple[str, bool], list[tuple[int, Entry]]] = {}
     for ri, r in enumerate(model.rules):
         for e in r.entries:
             if e.params:
                 by_action.setdefault((e.action, e.strength.positive), []).append((ri, e))
-    out: dict[tuple[int, int, str], tuple[int, list[str]]] = {}
+    seen: set[tuple[int, int, str]] = set()
     for (action, _), items in by_action.items():
+        if len(items) < 2:
+            continue
+        sp = space(guideline)
+        m = sp.m
         for i, (ra, ea) in enumerate(items):
             rivals = [(rb, eb) for rb, eb in items[i + 1:] if rb != ra and _differ(ea, eb)]
-            if not rivals:
-                continue
-            if m.and_(sp.active(ra), m.or_(*[sp.active(rb) for rb, _ in rivals])) == m.FALSE:
+            if not rivals or not meets(m, sp.active(ra), m.or_(*[sp.active(rb) for rb, _ in rivals])):
                 continue
             for rb, eb in rivals:
-                region = m.and_(sp.active(ra), sp.active(rb))
                 key = (ra, rb, action)
-                if region != m.FALSE and key not in out:
-                    out[key] = (region, _differ(ea, eb))
-    return out
+                if key not in seen and meets(m, sp.active(ra), sp.active(rb)):
+                    seen.add(key)
+                    yield key, sp, m.and_(sp.active(ra), sp.active(rb)), _differ(ea, eb)
 
 
 def param_clashes(guideline: Guideline) -> list[Diagnostic]:
-    sp = space(guideline)
     model = guideline.model
     found: list[Diagnostic] = []
-    for (ra, rb, action), (region, names) in clash_regions(guideline).items():
+    for (ra, rb, action), sp, region, names in clash_regions(guideline):
         a, b = model.rules[ra], model.rules[rb]
         ea = next(e for e in a.entries if e.action == action and e.params)
         eb = next(e for e in b.entries if e.action == action and e.params)
-        text, cubes = region_text(guideline, region, sp.allowed)
+        text, cubes = region_text(guideline, sp.m, region, sp.allowed)
         found.append(Diagnostic(
             "W206", "warning",
             f"rules '{a.name}' ({entry_text(ea)}) and '{b.name}' ({entry_text(eb)}) give '{action}' different "
             f"values of {', '.join(repr(n) for n in names)} when {text}",
             b.span, help="make the conditions exclusive, or let one rule override the other",
             notes=(rule_note(a, f"gives '{entry_text(ea)}' here"),),
-            witness=witness(guideline, region, slug("parameters", a.name, b.name, action),
+            witness=witness(guideline, sp.m, region, slug("parameters", a.name, b.name, action),
                             f"'{a.name}' and '{b.name}' give '{action}' different {', '.join(names)}",
                             cubes[0] if cubes else None)))
     return sort(found)

@@ -98,6 +98,82 @@ def good_branches(m: MDD, upper: int, cube: Sequence[frozenset[int] | None], lv:
     return rec(upper)
 
 
+def meets(m: MDD, u: int, v: int) -> bool:
+    """Whether some point is True in both ``u`` and ``v`` (a walk: no node is built, unlike ``m.and_``)."""
+    memo: dict[tuple[int, int], bool] = {}
+    nv = m.nvars
+
+    def rec(a: int, b: int) -> bool:
+        if a == m.FALSE or b == m.FALSE:
+            return False
+        la, lb = m.level(a), m.level(b)
+        if la == nv and lb == nv:
+            return m.value(a) is True and m.value(b) is True
+        key = (a, b)
+        r = memo.get(key)
+        if r is None:
+            lv = min(la, lb)
+            ca = m.children(a) if la == lv else (a,) * m.sizes[lv]
+            cb = m.children(b) if lb == lv else (b,) * m.sizes[lv]
+            r = memo[key] = any(rec(x, y) for x, y in dict.fromkeys(zip(ca, cb, strict=True)))
+        return r
+
+    return rec(u, v)
+
+
+def point_in_cube(m: MDD, u: int, cube: Cube) -> dict[int, int] | None:
+    """The first path (``{level: branch}``, tested levels only) to True in ``u`` that stays inside ``cube``."""
+    memo: dict[int, bool] = {}
+
+    def branches(n: int) -> range | list[int]:
+        s = cube[m.level(n)]
+        return range(m.sizes[m.level(n)]) if s is None else sorted(s)
+
+    def has(n: int) -> bool:
+        r = memo.get(n)
+        if r is None:
+            kids = m.children(n)
+            r = (m.value(n) is True) if m.is_terminal(n) else any(has(kids[i]) for i in branches(n))
+            memo[n] = r
+        return r
+
+    if not has(u):
+        return None
+    path: dict[int, int] = {}
+    while not m.is_terminal(u):
+        kids = m.children(u)
+        b = next(i for i in branches(u) if has(kids[i]))
+        path[m.level(u)] = b
+        u = kids[b]
+    return path
+
+
+def escapes(m: MDD, u: int, cube: Cube) -> bool:
+    """Whether some point True in boolean ``u`` lies outside ``cube`` (a walk: no node is built). A path of a
+    reduced diagram that skips a level the cube restricts has points outside the cube on that level."""
+    def restricted(lv: int) -> bool:
+        s = cube[lv]
+        return s is not None and len(s) < m.sizes[lv]
+
+    memo: dict[tuple[int, int], bool] = {}
+
+    def rec(n: int, above: int) -> bool:  # some True point below n outside the cube (levels < above are inside)
+        lv = m.level(n)
+        if any(restricted(x) for x in range(above, lv)):
+            return n != m.FALSE
+        if m.is_terminal(n):
+            return False
+        key = (n, above)
+        r = memo.get(key)
+        if r is None:
+            s = cube[lv]
+            r = memo[key] = any((c != m.FALSE) if (s is not None and i not in s) else rec(c, lv + 1)
+                                for i, c in enumerate(m.children(n)))
+        return r
+
+    return rec(u, 0)
+
+
 def _expand(m: MDD, upper: int, cube: list[frozenset[int] | None], numeric: Sequence[bool]) -> None:
     """Widen ``cube`` in place, variable by variable (each as far as it goes), keeping it inside ``upper``."""
     for lv, s in enumerate(cube):
@@ -131,6 +207,8 @@ def cubes(m: MDD, region: int, care: int, numeric: Sequence[bool] | None = None,
         _expand(m, upper, cube, numeric)
         c = tuple(cube)
         found.append(c)
+        if not escapes(m, left, c):
+            break
         left = m.and_(left, m.not_(cube_node(m, c)))
     # drop cubes the others already cover (the later ones are the smaller, so try those first)
     keep = list(found)
@@ -251,9 +329,9 @@ def describe(g: Guideline, found: Sequence[Cube], more: int = 0) -> str:
     return out
 
 
-def region_text(g: Guideline, region: int, care: int) -> tuple[str, list[Cube]]:
-    """The description of ``region`` (within ``care``) and its cubes."""
+def region_text(g: Guideline, m: MDD, region: int, care: int) -> tuple[str, list[Cube]]:
+    """The description of ``region`` (a diagram of ``m``, within ``care``) and its cubes."""
     numeric = [v.numeric for v in g.vars]
-    found = cubes(g.mdd, region, care, numeric)
-    more = remaining(g.mdd, region, care, found) if len(found) >= MAX_CUBES else 0
+    found = cubes(m, region, care, numeric)
+    more = remaining(m, region, care, found) if len(found) >= MAX_CUBES else 0
     return describe(g, found, more), found

@@ -1,8 +1,8 @@
 """The case space the checks reason about, as boolean decision diagrams on the compiled guideline's MDD.
 
 Every check asks "for which patients does X hold?" and answers with a boolean diagram over the compiled
-variables (``guideline.vars``), built with the same :class:`engine.mdd.MDD` manager as the section diagrams, so
-every finding is proven on diagrams, never guessed pairwise.
+variables (``guideline.vars``, same levels and branches), built with :class:`engine.mdd.MDD` from the compiled
+rule diagrams, so every finding is proven on diagrams, never guessed pairwise.
 
 A point of the space gives every variable a branch. For an input ``x`` tested with ``is known`` the pseudo-variable
 ``known:x`` says whether the case gives ``x``; when it does not, the case's meaning is the evaluator's
@@ -11,7 +11,8 @@ only when it holds on all of them. :meth:`Space.decided` turns a diagram over co
 reading (universal quantification of the omitted inputs over their allowed values), so that a finding at a point
 with ``known:x`` false is exactly what ``Guideline.evaluate`` shows for a case that leaves ``x`` out.
 
-:func:`space` memoises the per-rule diagrams on the guideline, so running all checks builds them once.
+:func:`space` gives a scratch space (its own MDD manager) per group of findings, so that the checks leave the
+compiled guideline's manager untouched and their memory is freed group by group.
 """
 
 from __future__ import annotations
@@ -27,20 +28,60 @@ from engine.mdd import MDD
 from engine.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or
 
 
+@dataclass(frozen=True)
+class _Static:
+    """What every scratch space of one guideline shares: computed once."""
+
+    known_levels: tuple[tuple[int, int], ...]  # (level of known:x, level of x) per input tested with is known
+    over: dict[int, tuple[int, ...]]  # rule -> rules overriding it directly or through a chain
+
+
 @dataclass(eq=False)
 class Space:
-    """Per-guideline diagrams shared by the checks. Rule and cover indices are positions in ``model.rules`` /
-    ``model.covers``."""
+    """Diagrams of one group of findings (one action, one section), in a scratch MDD manager of their own.
+
+    The scratch manager holds copies of the compiled diagrams the group needs and every intermediate result; it
+    is dropped with the group, so the checks neither grow the compiled guideline's manager nor keep memory
+    across groups. Rule and cover indices are positions in ``model.rules`` / ``model.covers``."""
 
     guideline: Guideline
     m: MDD
-    known_levels: tuple[tuple[int, int], ...]  # (level of known:x, level of x) per input tested with is known
-    allowed: int  # the patients (complete or with omitted inputs) the assumptions allow
-    over: dict[int, tuple[int, ...]]  # rule -> rules overriding it directly or through a chain
+    known_levels: tuple[tuple[int, int], ...]
+    over: dict[int, tuple[int, ...]]
+    _copied: dict[int, int] = field(default_factory=dict)
     _set_aside: dict[int, int] = field(default_factory=dict)
     _active: dict[int, int] = field(default_factory=dict)
     _decided: dict[int, int] = field(default_factory=dict)
     _applies: dict[int, int] = field(default_factory=dict)
+    assume: int = 0
+    allowed: int = 0  # the patients (complete or with omitted inputs) the assumptions allow
+    _assume_support: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.assume = self.copy(self.guideline.assume_node)
+        self._assume_support = frozenset(self.m.support(self.assume))
+        a = self.assume
+        m = self.m
+        for kl, xl in self.known_levels:
+            if xl in self._assume_support:
+                a = m.or_(m.and_(m.test(kl, {1}), a), m.and_(m.test(kl, {0}), m.exists(a, xl)))
+        self.allowed = a
+
+    def copy(self, u: int) -> int:
+        """The compiled manager's node ``u`` in this scratch manager."""
+        src, dst, memo = self.guideline.mdd, self.m, self._copied
+
+        def rec(n: int) -> int:
+            r = memo.get(n)
+            if r is None:
+                if src.is_terminal(n):
+                    r = dst.terminal(src.value(n))
+                else:
+                    r = dst.node(src.level(n), [rec(c) for c in src.children(n)])
+                memo[n] = r
+            return r
+
+        return rec(u)
 
     # -- quantification over omitted inputs ----------------------------------------------------------------------
 
@@ -50,7 +91,10 @@ class Space:
         m = self.m
         if not self.known_levels:
             return m.and_(f, self.allowed)
-        g = m.or_(m.not_(self.guideline.assume_node), f)
+        support = set(m.support(f))
+        if not any(xl in support or xl in self._assume_support for _, xl in self.known_levels):
+            return m.and_(f, self.allowed)  # no omitted input can change f: "for every x" is f itself
+        g = m.or_(m.not_(self.assume), f)
         support = set(m.support(g))
         for kl, xl in self.known_levels:
             if xl in support:  # otherwise "for every x" changes nothing
@@ -61,7 +105,7 @@ class Space:
 
     def raw_applies(self, ri: int) -> int:
         """The rule's condition on complete patients (no assumptions)."""
-        return self.guideline.rule_nodes[self.guideline.model.rules[ri].name]
+        return self.copy(self.guideline.rule_nodes[self.guideline.model.rules[ri].name])
 
     def set_aside(self, ri: int) -> int:
         """Complete patients for whom some overrider of the rule (direct or chained) applies."""
@@ -126,22 +170,12 @@ def _known_levels(g: Guideline) -> tuple[tuple[int, int], ...]:
     return tuple((idx[v.name], idx[v.input]) for v in g.vars if v.kind == "known" and v.input in idx)
 
 
-def _allowed(g: Guideline, known: tuple[tuple[int, int], ...]) -> int:
-    m = g.mdd
-    a = g.assume_node
-    for kl, xl in known:
-        a = m.or_(m.and_(m.test(kl, {1}), a), m.and_(m.test(kl, {0}), m.exists(a, xl)))
-    return a
-
-
-_CACHE: weakref.WeakKeyDictionary[Guideline, Space] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Guideline, _Static] = weakref.WeakKeyDictionary()
 
 
 def space(g: Guideline) -> Space:
-    """The shared :class:`Space` of ``g`` (built once per guideline)."""
-    s = _CACHE.get(g)
-    if s is None:
-        known = _known_levels(g)
-        s = Space(g, g.mdd, known, _allowed(g, known), overriders(g.model))
-        _CACHE[g] = s
-    return s
+    """A fresh scratch :class:`Space` of ``g`` (the guideline-wide parts are computed once)."""
+    st = _CACHE.get(g)
+    if st is None:
+        st = _CACHE[g] = _Static(_known_levels(g), overriders(g.model))
+    return Space(g, MDD(g.mdd.sizes, g.mdd.max_nodes), st.known_levels, st.over)

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engine.checks.regions import Cube, cube_node
+from engine.checks.regions import Cube, point_in_cube
 from engine.guideline import Guideline, Var
+from engine.mdd import MDD
 from engine.model import Interval
 
 
@@ -50,11 +51,10 @@ def value_of(var: Var, branch: int, low: float, high: float) -> Any:
     return b
 
 
-def point_in(g: Guideline, region: int, cube: Cube | None = None) -> dict[int, int] | None:
+def point_in(g: Guideline, m: MDD, region: int, cube: Cube | None = None) -> dict[int, int] | None:
     """A point of ``region`` (and of ``cube`` if given) on the levels that matter: the cube's restricted levels
     when a cube is given (see :func:`witness`), else the region's support. Where the cube tests ``x`` but not
     ``known:x``, a point with ``x`` given is preferred (so the value can be stated)."""
-    m = g.mdd
     if cube is None:
         path = m.witness(region, True)
         if path is None:
@@ -68,7 +68,7 @@ def point_in(g: Guideline, region: int, cube: Cube | None = None) -> dict[int, i
             narrowed[klv] = frozenset({1})
     path = None
     for c in (tuple(narrowed), cube):
-        path = m.witness(m.and_(region, cube_node(m, c)), True)
+        path = point_in_cube(m, region, c)
         if path is not None:
             cube = c
             break
@@ -102,10 +102,11 @@ def facts_of(g: Guideline, point: dict[int, int]) -> dict[str, Any]:
     return facts
 
 
-def witness(g: Guideline, region: int, case_id: str, description: str, cube: Cube | None = None) -> \
+def witness(g: Guideline, m: MDD, region: int, case_id: str, description: str, cube: Cube | None = None) -> \
         dict[str, Any] | None:
-    """``{"id", "description", "facts"}`` for a patient of ``region``; None when the region is empty."""
-    point = point_in(g, region, cube)
+    """``{"id", "description", "facts"}`` for a patient of ``region`` (a diagram of ``m``); None when the region
+    is empty."""
+    point = point_in(g, m, region, cube)
     if point is None:
         return None
     return {"id": case_id, "description": description, "facts": facts_of(g, point)}
