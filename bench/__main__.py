@@ -9,6 +9,7 @@ with "met" or "NOT met": the benchmark reports, it does not tune itself. ``--qui
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -161,7 +162,7 @@ def bench_checker(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
         print(f"{n:>7} rules: {row['total_s']:7.2f} s (compile {row['compile_s']:.2f} s, checks "
               f"{row['check_s']:.2f} s), {row['findings']} findings, peak RSS {row['peak_rss_mb']:.0f} MB")
     ok = [r for r in rows if "total_s" in r]
-    for a, b in zip(ok, ok[1:], strict=False):
+    for a, b in itertools.pairwise(ok):
         growth = b["total_s"] / max(a["total_s"], 1e-9)
         print(f"  growth {a['rules']} -> {b['rules']} rules: x{growth:.1f} time for x{b['rules'] / a['rules']:g} rules")
     big = [r for r in ok if r["rules"] == 10000]

@@ -131,8 +131,8 @@ def run(sizes: Sequence[int] = (10, 100, 1000), n_cases: int = 2000) -> list[dic
                 rows.append({**row, "skipped": reason})
                 continue
             one, batch = make(rs)
-            answers, single_s = _timed(lambda one=one: [one(c) for c in cases])
-            batch_answers, batch_s = _timed(lambda batch=batch: batch(cases))
+            answers, single_s = _timed(lambda one=one, cases=cases: [one(c) for c in cases])
+            batch_answers, batch_s = _timed(lambda batch=batch, cases=cases: batch(cases))
             if reference is None:
                 reference = answers
             bad = sum(a != b for a, b in zip(reference, answers, strict=True))

@@ -151,7 +151,9 @@ def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
 
 
 def variables(model: Model) -> tuple[Var, ...]:
-    """The variable order: inputs in declaration order, ``known:x`` right before ``x``."""
+    """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
+    the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
+    guideline (extent, site, ...) first."""
     used: set[str] = set()
     known: set[str] = set()
     num_tests: dict[str, set[Interval]] = {}
@@ -242,7 +244,7 @@ def overriders(model: Model) -> dict[int, tuple[int, ...]]:
 
 
 def _section_node(b: _Builder, section: str, over: dict[int, tuple[int, ...]], rule_nodes: list[int],
-                  assume: int) -> int:
+                  assume: int, gap_nodes: dict[int, int]) -> int:
     m, model = b.m, b.model
     leaf = m.const(())
     for ri, rule in enumerate(model.rules):
@@ -254,11 +256,27 @@ def _section_node(b: _Builder, section: str, over: dict[int, tuple[int, ...]], r
         st = m.apply(_status, rule_nodes[ri], by)
         leaf = m.apply(_append_if_set(ri), leaf, st)
     cov = m.const(())
+    gap = m.const(())
     for ci, c in enumerate(model.covers):
         if c.section == section:
             cov = m.apply(_append_if(ci), cov, b.cond(c.condition))
-    both = m.apply(_pair, leaf, cov)
+            gap = m.apply(_append_if(ci), gap, gap_nodes[ci])
+    guard = b.cond(next(s.guard for s in model.sections if s.name == section))
+    both = m.apply(_pair, m.apply(_pair, leaf, cov), m.apply(_pair, gap, guard))
     return m.apply(_possible, assume, both)
+
+
+def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[int]) -> dict[int, int]:
+    """For every cover, where no active entry of ANY rule (whatever its section) speaks about its action: a
+    cover in one section may be answered by a rule of another (a site-specific exception)."""
+    m, model = b.m, b.model
+    speaks: dict[str, int] = {}
+    for ri, rule in enumerate(model.rules):
+        active = m.and_(rule_nodes[ri], m.not_(m.or_(*[rule_nodes[o] for o in over[ri]])))
+        for action in {e.action for e in rule.entries}:
+            speaks[action] = m.or_(speaks.get(action, m.FALSE), active)
+    return {ci: m.and_(b.cond(c.condition), m.not_(speaks.get(c.action, m.FALSE)))
+            for ci, c in enumerate(model.covers)}
 
 
 # Terminal combinators for MDD.apply (named so that they are typed and readable).
@@ -286,8 +304,9 @@ def _pair(a: Any, b: Any) -> tuple[Any, Any]:
     return (a, b)
 
 
-def _possible(ok: bool, ec: tuple[Any, Any]) -> LeafKey:
-    return (False, ec[0], ec[1]) if ok else (True, (), ())
+def _possible(ok: bool, parts: tuple[tuple[Any, Any], tuple[Any, bool]]) -> LeafKey:
+    (statuses, covers), (gaps, inside) = parts
+    return (False, statuses, covers, gaps, inside) if ok else (True, (), (), (), False)
 
 
 def _or_impossible(v: Any, ok: bool) -> Any:
@@ -295,7 +314,7 @@ def _or_impossible(v: Any, ok: bool) -> Any:
 
 
 def decode_leaf(model: Model, key: LeafKey) -> Leaf:
-    impossible, statuses, covers = key
+    impossible, statuses, covers, gaps, inside = key
     entries: list[LeafEntry] = []
     for ri, st in statuses:
         for ei, _ in enumerate(model.rules[ri].entries):
@@ -315,7 +334,7 @@ def decode_leaf(model: Model, key: LeafKey) -> Leaf:
            if le.status == "active" and not model.rules[le.rule].entries[le.index].strength.positive}
     covered = {model.covers[ci].action for ci in covers}
     return Leaf(impossible, tuple(entries), sort_actions(covered), sort_actions(pos & neg),
-                sort_actions(covered - pos - neg))
+                sort_actions({model.covers[ci].action for ci in gaps}), inside)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -331,7 +350,8 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
         assume = m.and_(*[b.cond(a.expr) for a in model.assumptions])
         rule_nodes = [b.cond(r.condition) for r in model.rules]
         over = overriders(model)
-        sections = {s.name: _section_node(b, s.name, over, rule_nodes, assume) for s in model.sections}
+        gap_nodes = _gap_nodes(b, over, rule_nodes)
+        sections = {s.name: _section_node(b, s.name, over, rule_nodes, assume, gap_nodes) for s in model.sections}
         lets = {name: m.apply(_or_impossible, b.cond(LetRef(name)), assume)
                 for name in model.lets}
     except TooManyNodes as e:

@@ -95,7 +95,7 @@ def possible_leaves(guideline: Guideline, root: str, facts: Mapping[str, FactVal
         seen.add(node)
         attrs = graph.nodes[node]
         if attrs["kind"] != "decision":
-            if not attrs.get("impossible"):
+            if not attrs.get("impossible") and attrs.get("inside", True):
                 out.add(node)
             continue
         for _, child, data in graph.out_edges(node, data=True):
@@ -234,7 +234,8 @@ def coverage(guideline: Guideline, cases: Sequence[Mapping[str, FactValue]], res
     rules = tuple(r.name for r in guideline.model.rules)
     fired = fired_rules(results)
     graph = guideline.graph
-    leaves = tuple(sorted((n for n, a in graph.nodes(data=True) if a.get("kind") == "leaf" and not a.get("impossible")),
+    leaves = tuple(sorted((n for n, a in graph.nodes(data=True) if a.get("kind") == "leaf" and not a.get("impossible")
+                           and a.get("inside", True)),
                           key=node_order))
     reached: set[str] = set()
     for facts in cases:

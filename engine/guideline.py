@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 Status = str | tuple[str, tuple[int, ...]]
 """A rule's status in a leaf: ``"active"`` or ``("overridden", indices of the applying overriders)``."""
 
-LeafKey = tuple[bool, tuple[tuple[int, Status], ...], tuple[int, ...]]
+LeafKey = tuple[bool, tuple[tuple[int, Status], ...], tuple[int, ...], tuple[int, ...], bool]
 """A section diagram's terminal value: (impossible, (rule index, status) for every rule of the section that
-applies, indices of the covers whose region holds). Rule and cover indices are positions in ``model.rules`` and
+applies, indices of the covers whose region holds, indices of those covers that no active entry of any rule
+answers (gaps), whether the section's guard holds). Rule and cover indices are positions in ``model.rules`` and
 ``model.covers``."""
 
 
@@ -82,6 +83,7 @@ class Leaf:
     covers: tuple[str, ...]
     conflicts: tuple[str, ...]
     gaps: tuple[str, ...]
+    inside: bool = True
 
 
 @dataclass(eq=False)
@@ -245,7 +247,8 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
                                 "params": {k: v.to_json() for k, v in e.params},
                                 "status": le.status, "by": [rules[o].name for o in le.by]})
             graph.add_node(nid, kind="leaf", section=section, impossible=leaf.impossible, entries=entries,
-                           covers=list(leaf.covers), conflicts=list(leaf.conflicts), gaps=list(leaf.gaps))
+                           covers=list(leaf.covers), conflicts=list(leaf.conflicts), gaps=list(leaf.gaps),
+                           inside=leaf.inside)
             return nid
         var = vars[mdd.level(n)]
         nid = ids[n] = f"{section}/d{counts[0]}"

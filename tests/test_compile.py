@@ -105,7 +105,7 @@ def test_node_and_edge_attributes_follow_the_contract() -> None:
         if d["kind"] == "decision":
             assert set(d) == {"kind", "section", "var", "input", "question", "unit"}
         else:
-            assert set(d) == {"kind", "section", "impossible", "entries", "covers", "conflicts", "gaps"}
+            assert set(d) == {"kind", "section", "impossible", "entries", "covers", "conflicts", "gaps", "inside"}
             for e in d["entries"]:
                 assert set(e) == {"rule", "action", "strength", "params", "status", "by"}
     labels = set()

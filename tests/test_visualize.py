@@ -481,7 +481,7 @@ def test_render_cli_svg_escapes_labels(tmp_path: Path) -> None:
     out = tmp_path / "out.svg"
     assert _cli(SMALL, "-o", str(out)) == 0
     texts = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", out.read_text(encoding="utf-8")))
-    for expected in ("Demo &lt;pathway&gt; &amp; &quot;friends&quot;", "Stage &lt;I&#45;IV&gt;?",
+    for expected in ("Demo &lt;pathway&gt; &amp; &quot;friends&quot;", "For: Stage &lt;I&#45;IV&gt; early",
                      "Radiation \\ therapy", "Smith &amp; Jones &lt;2020&gt;", "Early &lt;disease&gt;"):
         assert expected in texts, expected
 

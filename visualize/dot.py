@@ -26,6 +26,7 @@ from visualize.labels import escape, footnote_mark, html_lines, quote_id
 from visualize.legend import foot_label
 from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, plan_section, section_names
 from visualize.rule_list import list_plan
+from visualize.scope import section_scope
 from visualize.style import (
     FONT,
     FONT_SIZE,
@@ -135,6 +136,9 @@ class _Emitter:
         if cluster:
             self.lines.append(f"{indent}subgraph {quote_id('cluster_' + plan.name)} {{")
             title = f'<FONT POINT-SIZE="{SECTION_TITLE_SIZE}"><B>{escape(plan.title)}</B></FONT>'
+            scope = section_scope(self.guideline.model, plan.name)
+            if scope:
+                title += f'<BR ALIGN="LEFT"/><FONT POINT-SIZE="{SECTION_TITLE_SIZE - 2}">{escape(scope)}</FONT>'
             attrs = {"label": Html(title), "labeljust": "l", "style": "rounded", "margin": "12",
                      "color": self.theme.cluster_border, "bgcolor": self.theme.cluster_fill}
             self.lines.append(f"{inner}graph {_attrs(attrs)}")
@@ -231,6 +235,7 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     model = guideline.model
     body: list[str] = []
     em.lines = body
+    scope: str | None = None
     if section is None:
         for plan in plans:
             em.section(plan, "    ", cluster=True)
@@ -243,6 +248,7 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     else:
         em.section(plans[0], "    ", cluster=False)
         title = f"{model.title} \u2014 {plans[0].title}"
+        scope = section_scope(model, plans[0].name)
 
     refs = [(n, model.references.get(n, "(reference text not given)")) for n in sorted(em.citations)]
     foot = foot_label(th, modalities=em.modalities, strengths=em.strengths, references=refs,
@@ -257,6 +263,8 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     }
     figure_attrs = {"labelloc": "t", "labeljust": "l", "color": "white", "margin": "4"}
     title_html = f'<FONT POINT-SIZE="{TITLE_SIZE}"><B>{html_lines(title, 70)}</B></FONT>'
+    if section is not None and scope:
+        title_html += f'<BR ALIGN="LEFT"/><FONT POINT-SIZE="{SECTION_TITLE_SIZE}">{html_lines(scope, 90)}</FONT>'
     figure_attrs["label"] = Html(title_html)
     out = [
         "digraph guidegraph {",

@@ -7,7 +7,8 @@ the diagram again, on what is drawn:
 
 - every node gets a *display key*: a leaf's key is what its box prints (merged entries and notes); a decision's
   key is its question and the keys its answers lead to;
-- impossible leaves, and questions that only lead to them, are dropped;
+- impossible leaves and leaves outside the section's guard (the figure's title names the section), and
+  questions that only lead to them, are dropped;
 - a question whose possible answers all lead to the same key is skipped (its child is drawn in its place);
 - nodes with equal keys are drawn once (the first in walk order), and answers of one question that lead to the
   same box share one edge ("localized, metastatic");
@@ -122,7 +123,7 @@ class _Keys:
         data = g.nodes[n]
         if data.get("kind") != "decision":
             k: int | None = None
-            if not data.get("impossible", False):
+            if not data.get("impossible", False) and data.get("inside", True):
                 model = self.guideline.model
                 views = tuple(entry_views(data, model, {}))
                 notes = tuple(leaf_notes(data, model))
