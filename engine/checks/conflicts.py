@@ -24,8 +24,8 @@ def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str
     patients in conflict), action by action."""
     model = guideline.model
     for action in model.actions:
-        pos = rules_for(model, action, True)
-        neg = rules_for(model, action, False)
+        pos = rules_for(guideline, action, True)
+        neg = rules_for(guideline, action, False)
         if not pos or not neg:
             continue
         sp = space(guideline)

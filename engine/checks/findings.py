@@ -5,10 +5,12 @@ Diagnostics are sorted by (file, line, column, code, message) so that ``check`` 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 
 from dsl.diagnostics import Diagnostic, Note, sort_key
-from engine.model import Entry, Model, Rule
+from engine.guideline import Guideline
+from engine.model import Entry, Rule
 
 
 def sort(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
@@ -30,12 +32,21 @@ def slug(*parts: str) -> str:
     return "-".join(p.replace(" ", "_") for p in parts if p)
 
 
-def rules_for(model: Model, action: str, positive: bool) -> list[tuple[int, Entry]]:
-    """(rule index, first entry) of every rule with an entry of that polarity for ``action``, rule order."""
-    out: list[tuple[int, Entry]] = []
-    for ri, r in enumerate(model.rules):
-        for e in r.entries:
-            if e.action == action and e.strength.positive == positive:
-                out.append((ri, e))
-                break
-    return out
+_BY_ACTION: weakref.WeakKeyDictionary[Guideline, dict[tuple[str, bool], list[tuple[int, Entry]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def rules_for(guideline: Guideline, action: str, positive: bool) -> list[tuple[int, Entry]]:
+    """(rule index, first entry) of every rule with an entry of that polarity for ``action``, rule order (indexed
+    once per model, so asking for every action stays linear)."""
+    index = _BY_ACTION.get(guideline)
+    if index is None:
+        index = {}
+        for ri, r in enumerate(guideline.model.rules):
+            for e in r.entries:
+                key = (e.action, e.strength.positive)
+                items = index.setdefault(key, [])
+                if not items or items[-1][0] != ri:
+                    items.append((ri, e))
+        _BY_ACTION[guideline] = index
+    return index.get((action, positive), [])

@@ -28,7 +28,7 @@ def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, 
     for action, covers in by_action.items():
         sp = space(guideline)
         m = sp.m
-        rules = {ri for pol in (True, False) for ri, _ in rules_for(model, action, pol)}
+        rules = {ri for pol in (True, False) for ri, _ in rules_for(guideline, action, pol)}
         speaks = m.or_(*[sp.active(ri) for ri in sorted(rules)])
         for ci in covers:
             region = m.and_(sp.cover(ci), m.not_(speaks))

@@ -32,8 +32,13 @@ MAX_CUBES = 12
 
 
 def cube_node(m: MDD, cube: Cube) -> int:
-    """The boolean diagram of a cube."""
-    return m.and_(*[m.test(lv, s) for lv, s in enumerate(cube) if s is not None])
+    """The boolean diagram of a cube, built bottom-up (one node per restricted level)."""
+    u = m.TRUE
+    for lv in range(len(cube) - 1, -1, -1):
+        s = cube[lv]
+        if s is not None:
+            u = m.node(lv, [u if b in s else m.FALSE for b in range(m.sizes[lv])])
+    return u
 
 
 def within(m: MDD, u: int, cube: Cube) -> bool:
@@ -211,12 +216,16 @@ def cubes(m: MDD, region: int, care: int, numeric: Sequence[bool] | None = None,
             break
         left = m.and_(left, m.not_(cube_node(m, c)))
     # drop cubes the others already cover (the later ones are the smaller, so try those first)
-    keep = list(found)
-    for c in reversed(found):
-        others = m.or_(*[cube_node(m, o) for o in keep if o is not c])
-        if len(keep) > 1 and m.and_(region, care, cube_node(m, c), m.not_(others)) == m.FALSE:
-            keep.remove(c)
-    return keep
+    if len(found) < 2:
+        return found
+    nodes = [cube_node(m, c) for c in found]
+    inside = m.and_(region, care)
+    keep = list(range(len(found)))
+    for i in reversed(range(len(found))):
+        others = m.or_(*[nodes[j] for j in keep if j != i])
+        if not meets(m, m.and_(inside, nodes[i]), m.not_(others)):
+            keep.remove(i)
+    return [found[i] for i in keep]
 
 
 def remaining(m: MDD, region: int, care: int, found: Sequence[Cube]) -> int:
