@@ -18,6 +18,8 @@ diagnostics (see :mod:`dsl.parse_errors`).
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import os
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -39,8 +41,30 @@ def _collect_comment(token: Token) -> Token:
     return token
 
 
-PARSER = Lark.open("grammar.lark", rel_to=__file__, parser="lalr", lexer="basic", propagate_positions=True,
-                   lexer_callbacks={"COMMENT": _collect_comment})
+def _cache_file(grammar_path: str) -> str | bool:
+    """Where Lark keeps its analysed grammar between runs: building the LALR tables takes longer than the rest of
+    a short command such as ``check``, and loading them back is several times faster. The file lives in the
+    user's cache directory (``$XDG_CACHE_HOME`` or ``~/.cache``), named by a digest of the grammar; Lark itself
+    also checks the grammar, its options and its version before using a cache file, and rebuilds (and rewrites)
+    it on any mismatch or damage. ``GUIDEGRAPH_NO_CACHE=1`` turns the cache off; False when there is no usable
+    directory."""
+    if os.environ.get("GUIDEGRAPH_NO_CACHE"):
+        return False
+    try:
+        with open(grammar_path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:16]
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = os.path.join(base, "guidegraph")
+        os.makedirs(folder, exist_ok=True)
+        return os.path.join(folder, f"grammar-{digest}.lark")
+    except OSError:
+        return False
+
+
+_GRAMMAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grammar.lark")
+
+PARSER = Lark.open(_GRAMMAR, parser="lalr", lexer="basic", propagate_positions=True,
+                   lexer_callbacks={"COMMENT": _collect_comment}, cache=_cache_file(_GRAMMAR))
 """The one LALR parser of the language (also used by :mod:`dsl.parse_errors` to match error examples)."""
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n"}

@@ -32,21 +32,36 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Every subcommand is listed (so ``--help`` and "invalid choice" messages are complete), but only
+    the chosen one's module is imported to add its arguments: importing all of them (networkx, yaml, the case
+    loaders...) would dominate the start-up time of a short command such as ``check``. With ``argv`` None every
+    module is imported (the full parser, e.g. for documentation)."""
+    chosen = _chosen(argv) if argv is not None else None
     parser = _Parser(prog="guidegraph", description="Clinical practice guidelines as checked, runnable rules.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"engine.commands.{name}")
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(p)
-        p.set_defaults(_module=module)
+        if argv is None or name == chosen:
+            module = importlib.import_module(f"engine.commands.{name}")
+            module.add_arguments(p)
+            p.set_defaults(_module=module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser(words).parse_args(words)
         code: int = args._module.run(args)
         return code
     except SystemExit as e:

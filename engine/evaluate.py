@@ -17,6 +17,7 @@ generated fast path (engine/codegen.py); this module is the general walk, and th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from engine.guideline import Guideline, Leaf, LeafKey
 from engine.model import Expr, KnownTest, LetRef, Model, Not, NumTest, ValueTest
@@ -102,34 +103,56 @@ Outcome = tuple[str, tuple[int, ...], tuple[str, ...]]
 BecauseFn = Callable[[Mapping[str, FactValue], tuple[bool | None, ...]], tuple[Because, ...]]
 
 
-def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
-             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]],
-             because_of: Sequence[BecauseFn] | None = None) -> Result:
-    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``. ``because_of`` are the
-    generated per-rule equivalents of :func:`because` (engine/codegen.py); without them the tree is walked."""
-    let_map = dict(lets)
+Plan = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], tuple[Pending, ...], tuple[Conflict, ...]]
+"""What per-rule outcomes decide, independently of the case's values: the active (rule, entry) pairs in result
+order, the overridden and pending entries, and the conflicts."""
+
+
+def plan_of(model: Model, outcomes: Mapping[int, Outcome]) -> Plan:
+    """The case-independent part of :func:`assemble` (memoised by the walk: equal outcomes, equal plan)."""
     section_pos = {s.name: i for i, s in enumerate(model.sections)}
     items = sorted(((section_pos.get(model.rules[ri].section, 0), e.strength.rank, ri, ei)
                     for ri in outcomes for ei, e in enumerate(model.rules[ri].entries)))
-    recs: list[Recommendation] = []
+    active: list[tuple[int, int]] = []
+    dummy: list[Recommendation] = []
     over: list[Overridden] = []
     pend: list[Pending] = []
-    because_memo: dict[int, tuple[Because, ...]] = {}
     for _, _, ri, ei in items:
         kind, by, needs = outcomes[ri]
         rule = model.rules[ri]
         e = rule.entries[ei]
         if kind == "active":
-            if ri not in because_memo:
-                because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
-                                    else because_of[ri](facts, tuple(v for _, v in lets)))
-            recs.append(Recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
-                                       rule.citations, because_memo[ri], rule.preference, rule.footnotes))
+            active.append((ri, ei))
+            dummy.append(Recommendation(e.action, e.strength, rule.name, rule.section))
         elif kind == "overridden":
             over.append(Overridden(e.action, e.strength, rule.name, tuple(model.rules[o].name for o in by)))
         else:
             pend.append(Pending(e.action, e.strength, rule.name, needs))
-    return Result(case_id, tuple(recs), tuple(over), tuple(pend), conflicts(model, recs), tuple(lets))
+    return tuple(active), tuple(over), tuple(pend), conflicts(model, dummy)
+
+
+def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
+             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]],
+             because_of: Sequence[BecauseFn] | None = None, plan: Plan | None = None) -> Result:
+    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``. ``because_of`` are the
+    generated per-rule equivalents of :func:`because` (engine/codegen.py); without them the tree is walked.
+    ``plan`` is ``plan_of(model, outcomes)`` when the caller has it memoised."""
+    if plan is None:
+        plan = plan_of(model, outcomes)
+    let_map = dict(lets)
+    let_vals = tuple(v for _, v in lets)
+    recs: list[Recommendation] = []
+    because_memo: dict[int, tuple[Because, ...]] = {}
+    for ri, ei in plan[0]:
+        rule = model.rules[ri]
+        e = rule.entries[ei]
+        b = because_memo.get(ri)
+        if b is None:
+            b = because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
+                                    else because_of[ri](facts, let_vals))
+        recs.append(Recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
+                                   rule.citations, b, rule.preference, rule.footnotes))
+    return Result(case_id, tuple(recs), plan[1], plan[2], plan[3], tuple(lets))
 
 
 def conflicts(model: Model, recs: Iterable[Recommendation]) -> tuple[Conflict, ...]:
@@ -260,19 +283,78 @@ def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | 
     return vals
 
 
+MEMO_LIMIT = 50_000
+
+
+class _SlowMemo:
+    """Per guideline: memoised walks. A section's outcomes depend only on the branches (unknown = None) of the
+    variables its diagram reads, and a let's value only on those of its own diagram, so each is memoised on that
+    tuple; the case-independent part of the result (:func:`plan_of`) is memoised on the tuple of all of them.
+    Only the ``because`` lists are then built per case."""
+
+    def __init__(self, g: Guideline) -> None:
+        m = g.mdd
+        self.sections = [(g.section_nodes[s.name], g.section_rules[s.name], tuple(m.support(g.section_nodes[s.name])))
+                         for s in g.model.sections]
+        self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
+        self.plans: dict[Any, tuple[Plan, tuple[tuple[str, bool | None], ...]]] = {}
+        self.sections_memo: list[dict[tuple[int | None, ...], dict[int, Outcome]]] = [{} for _ in self.sections]
+        self.lets_memo: list[dict[tuple[int | None, ...], bool | None]] = [{} for _ in self.lets]
+
+
+def _slow_memo(g: Guideline) -> _SlowMemo:
+    memo: _SlowMemo | None = getattr(g, "_slow", None)
+    if memo is None:
+        memo = _SlowMemo(g)
+        g._slow = memo
+    return memo
+
+
+def _store(d: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(d) >= MEMO_LIMIT:
+        d.clear()
+    d[key] = value
+
+
 def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
-    """Evaluate by walking the diagrams (any mix of known and unknown inputs)."""
+    """Evaluate by walking the diagrams (any mix of known and unknown inputs), memoised (see :class:`_SlowMemo`)."""
     model = g.model
+    memo = _slow_memo(g)
     branch = _branches(g, facts)
-    outcomes: dict[int, Outcome] = {}
-    for s in model.sections:
-        keys, needs = _walk(g, g.section_nodes[s.name], branch)
+    sec_keys = []
+    sec_outcomes = []
+    for (node, rules, support), table in zip(memo.sections, memo.sections_memo, strict=True):
+        key = tuple([branch[lv] for lv in support])
+        o = table.get(key)
+        if o is None:
+            keys, needs = _walk(g, node, branch)
 
-        def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
-            return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
+            def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
+                return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
 
-        outcomes.update(outcomes_from(model, g.section_rules[s.name], keys, need_names))
-    return assemble(model, case_id, outcomes, facts, let_values(g, branch), g._because)
+            o = outcomes_from(model, rules, keys, need_names)
+            _store(table, key, o)
+        sec_keys.append(key)
+        sec_outcomes.append(o)
+    let_vals: list[bool | None] = []
+    for (_, node, support), ltable in zip(memo.lets, memo.lets_memo, strict=True):
+        key = tuple([branch[lv] for lv in support])
+        if key in ltable:
+            let_vals.append(ltable[key])
+        else:
+            vals = {v for v in _reach(g, node, branch) if v is not None}
+            v = vals.pop() if len(vals) == 1 else None
+            _store(ltable, key, v)
+            let_vals.append(v)
+    pkey = (tuple(sec_keys), tuple(let_vals))
+    hit = memo.plans.get(pkey)
+    if hit is None:
+        outcomes: dict[int, Outcome] = {}
+        for o in sec_outcomes:
+            outcomes.update(o)
+        hit = (plan_of(model, outcomes), tuple(zip([x[0] for x in memo.lets], let_vals, strict=True)))
+        _store(memo.plans, pkey, hit)
+    return assemble(model, case_id, {}, facts, hit[1], g._because, hit[0])
 
 
 def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:

@@ -105,6 +105,7 @@ class Guideline:
     _fast: Callable[[Mapping[str, Any], str | None], Result | None] | None = field(default=None, repr=False)
     _active: dict[LeafKey, frozenset[int]] | None = field(default=None, repr=False)
     _because: list[Any] | None = field(default=None, repr=False)
+    _slow: Any = field(default=None, repr=False)  # engine.evaluate's memoised walks
 
     @property
     def section_rules(self) -> dict[str, tuple[int, ...]]:
