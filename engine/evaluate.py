@@ -297,9 +297,30 @@ class _SlowMemo:
         self.sections = [(g.section_nodes[s.name], g.section_rules[s.name], tuple(m.support(g.section_nodes[s.name])))
                          for s in g.model.sections]
         self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
-        self.plans: dict[Any, tuple[Plan, tuple[tuple[str, bool | None], ...]]] = {}
-        self.sections_memo: list[dict[tuple[int | None, ...], dict[int, Outcome]]] = [{} for _ in self.sections]
+        self.let_names = tuple(name for name, _, _ in self.lets)
+        self.plans: dict[tuple[int, ...], Plan] = {}
+        self.let_tuples: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
+        self.sections_memo: list[dict[tuple[int | None, ...], tuple[int, dict[int, Outcome]]]] = [
+            {} for _ in self.sections]
+        self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
+        self._next = 0
         self.lets_memo: list[dict[tuple[int | None, ...], bool | None]] = [{} for _ in self.lets]
+
+
+    def intern(self, outcomes: dict[int, Outcome]) -> int:
+        """A number per distinct outcome table, so that plans are memoised on what was decided rather than on
+        the branches that decided it (many branch tuples give the same outcomes)."""
+        key = tuple(sorted(outcomes.items()))
+        if len(self._ids) >= MEMO_LIMIT and key not in self._ids:
+            self._ids.clear()
+            self.plans.clear()
+            for table in self.sections_memo:
+                table.clear()
+        n = self._ids.get(key)
+        if n is None:
+            n = self._ids[key] = self._next  # never reused, so keys made before a clearing cannot collide
+            self._next += 1
+        return n
 
 
 def _slow_memo(g: Guideline) -> _SlowMemo:
@@ -321,21 +342,22 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
     model = g.model
     memo = _slow_memo(g)
     branch = _branches(g, facts)
-    sec_keys = []
+    sec_ids = []
     sec_outcomes = []
     for (node, rules, support), table in zip(memo.sections, memo.sections_memo, strict=True):
         key = tuple([branch[lv] for lv in support])
-        o = table.get(key)
-        if o is None:
+        hit = table.get(key)
+        if hit is None:
             keys, needs = _walk(g, node, branch)
 
             def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
                 return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
 
             o = outcomes_from(model, rules, keys, need_names)
-            _store(table, key, o)
-        sec_keys.append(key)
-        sec_outcomes.append(o)
+            hit = (memo.intern(o), o)
+            _store(table, key, hit)
+        sec_ids.append(hit[0])
+        sec_outcomes.append(hit[1])
     let_vals: list[bool | None] = []
     for (_, node, support), ltable in zip(memo.lets, memo.lets_memo, strict=True):
         key = tuple([branch[lv] for lv in support])
@@ -346,15 +368,18 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             v = vals.pop() if len(vals) == 1 else None
             _store(ltable, key, v)
             let_vals.append(v)
-    pkey = (tuple(sec_keys), tuple(let_vals))
-    hit = memo.plans.get(pkey)
-    if hit is None:
+    plan = memo.plans.get(tuple(sec_ids))
+    if plan is None:
         outcomes: dict[int, Outcome] = {}
         for o in sec_outcomes:
             outcomes.update(o)
-        hit = (plan_of(model, outcomes), tuple(zip([x[0] for x in memo.lets], let_vals, strict=True)))
-        _store(memo.plans, pkey, hit)
-    return assemble(model, case_id, {}, facts, hit[1], g._because, hit[0])
+        plan = plan_of(model, outcomes)
+        _store(memo.plans, tuple(sec_ids), plan)
+    lets = memo.let_tuples.get(tuple(let_vals))
+    if lets is None:
+        lets = tuple(zip(memo.let_names, let_vals, strict=True))
+        _store(memo.let_tuples, tuple(let_vals), lets)
+    return assemble(model, case_id, {}, facts, lets, g._because, plan)
 
 
 def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
