@@ -23,6 +23,7 @@ Code ranges (stable: tools and tests rely on them):
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -78,8 +79,20 @@ def sort_key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (s.file, s.line, s.column, d.code) if s else ("", 0, 0, d.code)
 
 
+EXCERPT_WIDTH = 500
+
+
+@functools.lru_cache(maxsize=8)
+def _lines(text: str) -> tuple[str, ...]:
+    """The lines of a source, split once however many diagnostics point into it."""
+    return tuple(text.splitlines())
+
+
 def _excerpt(span: Span, text: str) -> list[str]:
-    lines = text.splitlines()
+    """The source line under the span with carets. A line longer than ``EXCERPT_WIDTH`` is cut to a window
+    around the span (marked ``...``): otherwise thousands of diagnostics on one huge line would print it
+    thousands of times."""
+    lines = _lines(text)
     if not 1 <= span.line <= len(lines):
         return []
     src = lines[span.line - 1].expandtabs(1)
@@ -91,6 +104,12 @@ def _excerpt(span: Span, text: str) -> list[str]:
     else:
         length = max(len(src) - start + 1, 1)
     length = max(1, min(length, max(len(src) - start + 1, 1)))
+    if len(src) > EXCERPT_WIDTH:
+        lo = max(0, min(start - 1 - EXCERPT_WIDTH // 4, len(src) - EXCERPT_WIDTH))
+        head, tail = ("..." if lo else ""), ("..." if lo + EXCERPT_WIDTH < len(src) else "")
+        src = head + src[lo:lo + EXCERPT_WIDTH] + tail
+        start = start - lo + len(head)
+        length = max(1, min(length, EXCERPT_WIDTH - (start - 1 - len(head))))
     return [f"{pad} |", f"{span.line} | {src}", f"{pad} | {' ' * (start - 1)}{'^' * length}"]
 
 
