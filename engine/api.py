@@ -30,6 +30,16 @@ def load(path: str) -> Guideline:
     if model is None or has_errors(diagnostics):
         raise GuidelineError([d for d in diagnostics if d.severity == "error"], sources)
     try:
-        return compile(model)
+        g = compile(model)
     except GraphTooLarge as e:
         raise GuidelineError([too_large(e)], sources) from None
+    prepare(g)
+    return g
+
+
+def prepare(g: Guideline) -> None:
+    """Generate the fast evaluation path now rather than on the first case: the compiler leaves it to the first
+    evaluation (commands that never evaluate skip it), but a loaded guideline is about to evaluate, and its
+    first case should not pay for code generation."""
+    from engine.codegen import ensure_fast
+    ensure_fast(g)

@@ -148,6 +148,29 @@ def generate(g: Guideline) -> tuple[str, list[Any]]:
 
 
 def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
+    """The fast path of ``g``, generated on its first use (``check`` and ``render`` compile guidelines they never
+    evaluate, so the generation is not paid at compile time). The first call replaces ``g._fast`` with the
+    generated evaluator itself."""
+    def first_call(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
+        real = _build_fast(g)
+        g._fast = real
+        return real(facts, case_id)
+
+    first_call.pending_generation = True  # type: ignore[attr-defined]
+    return first_call
+
+
+def ensure_fast(g: Guideline) -> None:
+    """Build ``g``'s fast path now if it is still waiting for its first use."""
+    if getattr(g._fast, "pending_generation", False):
+        g._fast = _build_fast(g)
+
+
+_LeafPart = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], frozenset[str], frozenset[str],
+                  tuple[Recommendation, ...]]
+
+
+def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
     """Compile the generated source and wrap it with the memoised result assembly."""
     src, keys = generate(g)
     namespace: dict[str, Any] = {}
@@ -158,26 +181,41 @@ def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Re
     let_names = tuple(model.lets)
     Plan = tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Overridden, ...], Any]
     memo: dict[tuple[int, ...], Plan] = {}
+    parts: dict[int, _LeafPart] = {}
 
-    def plan(key: tuple[int, ...]) -> Plan:
-        """What a tuple of leaves (one per section) decides: the rules whose recommendations appear, which entry
-        of which rule goes where, the overridden entries and the conflicts."""
-        rules: dict[int, int] = {}
-        picks: list[tuple[int, int]] = []
-        over: list[Overridden] = []
-        for lid in key:
+    def part(lid: int) -> _LeafPart:
+        """What one leaf contributes, decoded once: active (rule, entry) pairs in result order, overridden
+        entries, the actions it recommends for and against, and stand-in recommendations for the conflict
+        computation."""
+        p = parts.get(lid)
+        if p is None:
+            picks: list[tuple[int, int]] = []
+            over: list[Overridden] = []
+            dummy: list[Recommendation] = []
             for le in leaves[lid].entries:
                 r = model.rules[le.rule]
                 e = r.entries[le.index]
                 if le.status == "active":
-                    picks.append((rules.setdefault(le.rule, len(rules)), le.index))
+                    picks.append((le.rule, le.index))
+                    dummy.append(Recommendation(e.action, e.strength, r.name, r.section))
                 else:
                     over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
-        order = list(rules)
-        dummy = [Recommendation(model.rules[order[pos]].entries[ei].action,
-                                model.rules[order[pos]].entries[ei].strength, model.rules[order[pos]].name,
-                                model.rules[order[pos]].section) for pos, ei in picks]
-        return tuple(order), tuple(picks), tuple(over), conflicts(model, dummy)
+            p = parts[lid] = (tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
+                              frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy))
+        return p
+
+    def plan(key: tuple[int, ...]) -> Plan:
+        """What a tuple of leaves (one per section) decides: the rules whose recommendations appear, which entry
+        of which rule goes where, the overridden entries and the conflicts. Sections come in result order and
+        each leaf lists its entries in result order, so the leaves' parts are simply concatenated."""
+        ps = [part(lid) for lid in key]
+        rules: dict[int, int] = {}
+        picks = tuple((rules.setdefault(ri, len(rules)), ei) for p in ps for ri, ei in p[0])
+        over = tuple(o for p in ps for o in p[1])
+        pos = frozenset().union(*(p[2] for p in ps))
+        neg = frozenset().union(*(p[3] for p in ps))
+        conf = conflicts(model, [d for p in ps for d in p[4]]) if pos & neg else ()
+        return tuple(rules), picks, over, conf
 
     keys_of = _rule_keys(g)
     because_of = g._because if g._because is not None else because_functions(g)
@@ -189,6 +227,8 @@ def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Re
         return tuple(Recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations,
                                     b, r.preference, r.footnotes) for e in r.entries)
 
+    no_lets: tuple[tuple[str, bool | None], ...] = ()
+
     def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
         out = fast(facts)
         if out is None:
@@ -197,22 +237,28 @@ def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Re
         p = memo.get(key)
         if p is None:
             p = plan(key)
-            if len(memo) < MEMO_LIMIT:
-                memo[key] = p
-        objs = []
-        # A rule's recommendations depend only on the values its condition reads (``because``), so they are
-        # memoised on those values (with their types, so that 5 and 5.0 stay apart).
-        for ri in p[0]:
-            k = keys_of[ri](facts)
-            o = made.get(k)
-            if o is None:
-                o = build(ri, facts, let_vals)
-                if len(made) >= MEMO_LIMIT:
-                    made.clear()
-                made[k] = o
-            objs.append(o)
-        return Result(case_id, tuple([objs[pos][ei] for pos, ei in p[1]]), p[2], (), p[3],
-                      tuple(zip(let_names, let_vals, strict=True)))
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = p
+        rules, picks = p[0], p[1]
+        if not rules:
+            recs: tuple[Recommendation, ...] = ()
+        else:
+            # A rule's recommendations depend only on the values its condition reads (``because``), so they are
+            # memoised on those values (with their types, so that 5 and 5.0 stay apart).
+            objs = []
+            for ri in rules:
+                k = keys_of[ri](facts)
+                o = made.get(k)
+                if o is None:
+                    o = build(ri, facts, let_vals)
+                    if len(made) >= MEMO_LIMIT:
+                        made.clear()
+                    made[k] = o
+                objs.append(o)
+            recs = tuple([objs[pos][ei] for pos, ei in picks])
+        return Result(case_id, recs, p[2], (), p[3], tuple(zip(let_names, let_vals, strict=True)) if let_names
+                      else no_lets)
 
     return run
 
@@ -291,4 +337,4 @@ def _rule_keys(g: Guideline) -> list[Callable[[Mapping[str, Any]], Any]]:
     return [namespace[f"k{ri}"] for ri in range(len(g.model.rules))]
 
 
-__all__ = ["fast_evaluator", "generate"]
+__all__ = ["ensure_fast", "fast_evaluator", "generate"]
