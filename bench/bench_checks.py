@@ -101,10 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"        findings: {r['findings']}")
     ok = [r for r in rows if "total_s" in r]
     for a, b in itertools.pairwise(ok):
+        def ratio(key: str, a: dict[str, Any] = a, b: dict[str, Any] = b) -> float:
+            return float(b[key]) / max(float(a[key]), 1e-9)
         print(f"growth {a['rules']} -> {b['rules']} rules (x{b['rules'] / a['rules']:g}): total time "
-              f"x{b['total_s'] / max(a['total_s'], 1e-9):.1f}, compile x{b['compile_s'] / max(a['compile_s'], 1e-9):.1f}"
-              f", checks x{b['checks_s'] / max(a['checks_s'], 1e-9):.1f}, peak RSS "
-              f"x{b['peak_rss_mb'] / max(a['peak_rss_mb'], 1e-9):.1f}")
+              f"x{ratio('total_s'):.1f}, compile x{ratio('compile_s'):.1f}, checks x{ratio('checks_s'):.1f}, "
+              f"peak RSS x{ratio('peak_rss_mb'):.1f}")
     return 0
 
 
