@@ -17,7 +17,7 @@ Steps (docs/graph.md is the contract of the result):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -313,7 +313,12 @@ def _or_impossible(v: Any, ok: bool) -> Any:
     return v if ok else None
 
 
-def decode_leaf(model: Model, key: LeafKey) -> Leaf:
+def action_order(model: Model) -> dict[str, int]:
+    return {a: i for i, a in enumerate(model.actions)}
+
+
+def decode_leaf(model: Model, key: LeafKey, act_order: Mapping[str, int] | None = None) -> Leaf:
+    """What a terminal means (``act_order``: :func:`action_order`, computed once per compile by the caller)."""
     impossible, statuses, covers, gaps, inside = key
     entries: list[LeafEntry] = []
     for ri, st in statuses:
@@ -323,7 +328,8 @@ def decode_leaf(model: Model, key: LeafKey) -> Leaf:
             else:
                 entries.append(LeafEntry(ri, ei, "active"))
     entries.sort(key=lambda le: (model.rules[le.rule].entries[le.index].strength.rank, le.rule, le.index))
-    act_order = {a: i for i, a in enumerate(model.actions)}
+    if act_order is None:
+        act_order = action_order(model)
 
     def sort_actions(names: set[str]) -> tuple[str, ...]:
         return tuple(sorted(names, key=lambda a: (act_order.get(a, len(act_order)), a)))
@@ -358,10 +364,11 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
         busy = sorted((v for v in vs if v.numeric), key=lambda v: (-len(v.branches), v.name))
         raise GraphTooLarge([v.input for v in busy[:5]] or [v.input for v in vs[:5]], e.limit) from None
     leaves: dict[LeafKey, Leaf] = {}
+    act_order = action_order(model)
     for node in sections.values():
         for key in m.terminals(node):
             if key not in leaves:
-                leaves[key] = decode_leaf(model, key)
+                leaves[key] = decode_leaf(model, key, act_order)
     graph = nx.DiGraph()
     roots: dict[str, str] = {}
     for s in model.sections:
