@@ -17,7 +17,7 @@ Steps (docs/graph.md is the contract of the result):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -37,6 +37,7 @@ from engine.model import (
     Not,
     NumTest,
     Or,
+    Section,
     ValueTest,
 )
 
@@ -243,70 +244,61 @@ def overriders(model: Model) -> dict[int, tuple[int, ...]]:
     return out
 
 
-def _section_node(b: _Builder, section: str, over: dict[int, tuple[int, ...]], rule_nodes: list[int],
-                  assume: int, gap_nodes: dict[int, int]) -> int:
+def _section_node(b: _Builder, section: Section, rules: list[int], covers: list[int],
+                  over: dict[int, tuple[int, ...]], rule_nodes: list[int], assume: int,
+                  gap_nodes: dict[int, int]) -> int:
+    """The section's diagram (terminals: :data:`LeafKey`), built in one walk of the product of every diagram it
+    depends on (:meth:`MDD.apply_many`): the rules of the section, their overriders, the covers, their gaps
+    and the guard, under the assumptions."""
     m, model = b.m, b.model
-    leaf = m.const(())
-    for ri, rule in enumerate(model.rules):
-        if rule.section != section:
-            continue
-        by = m.const(())
-        for o in over[ri]:
-            by = m.apply(_append_if(o), by, rule_nodes[o])
-        st = m.apply(_status, rule_nodes[ri], by)
-        leaf = m.apply(_append_if_set(ri), leaf, st)
-    cov = m.const(())
-    gap = m.const(())
-    for ci, c in enumerate(model.covers):
-        if c.section == section:
-            cov = m.apply(_append_if(ci), cov, b.cond(c.condition))
-            gap = m.apply(_append_if(ci), gap, gap_nodes[ci])
-    guard = b.cond(next(s.guard for s in model.sections if s.name == section))
-    both = m.apply(_pair, m.apply(_pair, leaf, cov), m.apply(_pair, gap, guard))
-    return m.apply(_possible, assume, both)
+    operands: list[int] = []
+    position: dict[int, int] = {}
+
+    def pos(node: int) -> int:
+        p = position.get(node)
+        if p is None:
+            p = position[node] = len(operands)
+            operands.append(node)
+        return p
+
+    rule_specs = [(ri, pos(rule_nodes[ri]), tuple((o, pos(rule_nodes[o])) for o in over[ri])) for ri in rules]
+    cover_specs = [(ci, pos(b.cond(model.covers[ci].condition))) for ci in covers]
+    gap_specs = [(ci, pos(gap_nodes[ci])) for ci in covers]
+    guard = pos(b.cond(section.guard))
+
+    def leaf(vals: tuple[Any, ...]) -> LeafKey:
+        statuses: list[tuple[int, Status]] = []
+        for ri, p, overs in rule_specs:
+            if vals[p]:
+                by = tuple([o for o, q in overs if vals[q]])
+                statuses.append((ri, ("overridden", by) if by else "active"))
+        return (False, tuple(statuses), tuple([ci for ci, q in cover_specs if vals[q]]),
+                tuple([ci for ci, q in gap_specs if vals[q]]), vals[guard])
+
+    return m.apply_many(leaf, operands, care=assume, otherwise=_IMPOSSIBLE)
+
+
+_IMPOSSIBLE: LeafKey = (True, (), (), (), False)
 
 
 def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[int]) -> dict[int, int]:
     """For every cover, where no active entry of ANY rule (whatever its section) speaks about its action: a
     cover in one section may be answered by a rule of another (a site-specific exception)."""
     m, model = b.m, b.model
+    covered = {c.action for c in model.covers}
     speaks: dict[str, int] = {}
-    for ri, rule in enumerate(model.rules):
+    for ri, rule in enumerate(model.rules):  # only the rules of covered actions: the others answer no cover
+        actions = {e.action for e in rule.entries} & covered
+        if not actions:
+            continue
         active = m.and_(rule_nodes[ri], m.not_(m.or_(*[rule_nodes[o] for o in over[ri]])))
-        for action in {e.action for e in rule.entries}:
+        for action in actions:
             speaks[action] = m.or_(speaks.get(action, m.FALSE), active)
     return {ci: m.and_(b.cond(c.condition), m.not_(speaks.get(c.action, m.FALSE)))
             for ci, c in enumerate(model.covers)}
 
 
 # Terminal combinators for MDD.apply (named so that they are typed and readable).
-
-
-def _append_if(item: int) -> Callable[[tuple[int, ...], bool], tuple[int, ...]]:
-    def f(t: tuple[int, ...], holds: bool) -> tuple[int, ...]:
-        return (*t, item) if holds else t
-    return f
-
-
-def _append_if_set(ri: int) -> Callable[[tuple[Any, ...], Status | None], tuple[Any, ...]]:
-    def f(acc: tuple[Any, ...], st: Status | None) -> tuple[Any, ...]:
-        return acc if st is None else (*acc, (ri, st))
-    return f
-
-
-def _status(applies: bool, by: tuple[int, ...]) -> Status | None:
-    if not applies:
-        return None
-    return ("overridden", by) if by else "active"
-
-
-def _pair(a: Any, b: Any) -> tuple[Any, Any]:
-    return (a, b)
-
-
-def _possible(ok: bool, parts: tuple[tuple[Any, Any], tuple[Any, bool]]) -> LeafKey:
-    (statuses, covers), (gaps, inside) = parts
-    return (False, statuses, covers, gaps, inside) if ok else (True, (), (), (), False)
 
 
 def _or_impossible(v: Any, ok: bool) -> Any:
@@ -357,7 +349,13 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
         rule_nodes = [b.cond(r.condition) for r in model.rules]
         over = overriders(model)
         gap_nodes = _gap_nodes(b, over, rule_nodes)
-        sections = {s.name: _section_node(b, s.name, over, rule_nodes, assume, gap_nodes) for s in model.sections}
+        by_section: dict[str, tuple[list[int], list[int]]] = {sec.name: ([], []) for sec in model.sections}
+        for ri, rule in enumerate(model.rules):
+            by_section[rule.section][0].append(ri)
+        for ci, cov in enumerate(model.covers):
+            by_section[cov.section][1].append(ci)
+        sections = {sec.name: _section_node(b, sec, *by_section[sec.name], over, rule_nodes, assume, gap_nodes)
+                    for sec in model.sections}
         lets = {name: m.apply(_or_impossible, b.cond(LetRef(name)), assume)
                 for name in model.lets}
     except TooManyNodes as e:

@@ -195,6 +195,40 @@ class MDD:
 
         return rec(u, v)
 
+    def apply_many(self, op: Callable[[tuple[Any, ...]], Hashable], us: Sequence[int], care: int | None = None,
+                   otherwise: Hashable = None) -> int:
+        """The diagram of ``op((value_u0(x), value_u1(x), ...))`` for every assignment ``x``, in one walk of the
+        product of ``us``; where the boolean diagram ``care`` is False the result is ``otherwise`` (and the walk
+        stops there). The same function as folding the diagrams together with :meth:`apply`, but without
+        building (and keeping) the intermediate diagrams: one pass whatever the number of operands.
+        The walk's memo counts against ``max_nodes`` too."""
+        level, children, value, nv, sizes = self._level, self._children, self._value, self.nvars, self.sizes
+        off = self.terminal(otherwise)
+        start = tuple(us) if care is None else (care, *us)
+        skip = 0 if care is None else 1
+        memo: dict[tuple[int, ...], int] = {}
+        false, limit = self.FALSE, self.max_nodes
+
+        def rec(t: tuple[int, ...]) -> int:
+            r = memo.get(t)
+            if r is not None:
+                return r
+            if skip and t[0] == false:
+                return off
+            lv = min([level[a] for a in t])
+            if lv == nv:
+                r = self.terminal(op(tuple([value[a] for a in t[skip:]])))
+            else:
+                kids = [children[a] if level[a] == lv else None for a in t]
+                r = self.node(lv, [rec(tuple([a if k is None else k[b] for a, k in zip(t, kids, strict=True)]))
+                                   for b in range(sizes[lv])])
+            memo[t] = r
+            if len(memo) > limit:
+                raise TooManyNodes(limit)
+            return r
+
+        return rec(start)
+
     def map(self, u: int, f: Callable[[Any], Hashable]) -> int:
         """``u`` with every terminal value replaced by ``f(value)``, reduced again."""
         memo: dict[int, int] = {}
