@@ -18,7 +18,7 @@ from typing import Any
 from engine.evaluate import atom_text, conflicts
 from engine.guideline import Guideline, Leaf, Var
 from engine.model import And, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
-from engine.result import Because, Overridden, Recommendation, Result
+from engine.result import Overridden, Recommendation, Result, new_because, new_recommendation, new_result
 
 INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
 MEMO_LIMIT = 50_000
@@ -224,8 +224,8 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
         r = model.rules[ri]
         b = because_of[ri](facts, lets)
-        return tuple(Recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations,
-                                    b, r.preference, r.footnotes) for e in r.entries)
+        return tuple([new_recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence,
+                                         r.citations, b, r.preference, r.footnotes) for e in r.entries])
 
     no_lets: tuple[tuple[str, bool | None], ...] = ()
 
@@ -257,7 +257,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
                     made[k] = o
                 objs.append(o)
             recs = tuple([objs[pos][ei] for pos, ei in picks])
-        return Result(case_id, recs, p[2], (), p[3], tuple(zip(let_names, let_vals, strict=True)) if let_names
+        return new_result(case_id, recs, p[2], (), p[3], tuple(zip(let_names, let_vals, strict=True)) if let_names
                       else no_lets)
 
     return run
@@ -310,7 +310,7 @@ def because_functions(g: Guideline) -> list[Callable[[Mapping[str, Any], tuple[b
         walk(r.condition, True, lines)
         lines.append("    return tuple(out)")
         src.append("\n".join(lines))
-    namespace: dict[str, Any] = {"B": Because, "any_value": _any_value}
+    namespace: dict[str, Any] = {"B": new_because, "any_value": _any_value}
     exec(compile("\n\n".join(src) + "\n", "<guidegraph because>", "exec"), namespace)
     return [namespace[f"b{ri}"] for ri in range(len(model.rules))]
 

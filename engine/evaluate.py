@@ -21,7 +21,18 @@ from typing import Any
 
 from engine.guideline import Guideline, Leaf, LeafKey
 from engine.model import Expr, KnownTest, LetRef, Model, Not, NumTest, ValueTest
-from engine.result import Because, Conflict, FactValue, Overridden, Pending, Recommendation, Result
+from engine.result import (
+    Because,
+    Conflict,
+    FactValue,
+    Overridden,
+    Pending,
+    Recommendation,
+    Result,
+    new_because,
+    new_recommendation,
+    new_result,
+)
 
 # ---------------------------------------------------------------------------------------------------------------
 # "because": the literals of a rule's condition that hold for the case
@@ -73,7 +84,7 @@ def because(model: Model, expr: Expr, facts: Mapping[str, FactValue],
     def add(text: str, names: Iterable[str]) -> None:
         if text not in seen:
             seen.add(text)
-            out.append(Because(text, tuple((n, facts.get(n)) for n in names)))
+            out.append(new_because(text, tuple([(n, facts.get(n)) for n in names])))
 
     def walk(e: Expr, positive: bool) -> None:
         if isinstance(e, ValueTest | NumTest | KnownTest):
@@ -150,9 +161,9 @@ def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
         if b is None:
             b = because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
                                     else because_of[ri](facts, let_vals))
-        recs.append(Recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
-                                   rule.citations, b, rule.preference, rule.footnotes))
-    return Result(case_id, tuple(recs), plan[1], plan[2], plan[3], tuple(lets))
+        recs.append(new_recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
+                                       rule.citations, b, rule.preference, rule.footnotes))
+    return new_result(case_id, tuple(recs), plan[1], plan[2], plan[3], tuple(lets))
 
 
 def conflicts(model: Model, recs: Iterable[Recommendation]) -> tuple[Conflict, ...]:
