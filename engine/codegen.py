@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.evaluate import atom_text, conflicts
+from engine.evaluate import atom_text, conflict_orders, conflicts
 from engine.guideline import Guideline, Leaf, Var
 from engine.model import And, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
 from engine.result import Overridden, Recommendation, Result, new_because, new_recommendation, new_result
@@ -182,6 +182,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
     Plan = tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Overridden, ...], Any]
     memo: dict[tuple[int, ...], Plan] = {}
     parts: dict[int, _LeafPart] = {}
+    orders = conflict_orders(model)
 
     def part(lid: int) -> _LeafPart:
         """What one leaf contributes, decoded once: active (rule, entry) pairs in result order, overridden
@@ -197,7 +198,8 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
                 e = r.entries[le.index]
                 if le.status == "active":
                     picks.append((le.rule, le.index))
-                    dummy.append(Recommendation(e.action, e.strength, r.name, r.section))
+                    dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (),
+                                                    None, ()))
                 else:
                     over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
             p = parts[lid] = (tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
@@ -214,7 +216,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
         over = tuple(o for p in ps for o in p[1])
         pos = frozenset().union(*(p[2] for p in ps))
         neg = frozenset().union(*(p[3] for p in ps))
-        conf = conflicts(model, [d for p in ps for d in p[4]]) if pos & neg else ()
+        conf = conflicts(model, [d for p in ps for d in p[4]], orders) if pos & neg else ()
         return tuple(rules), picks, over, conf
 
     keys_of = _rule_keys(g)
@@ -228,6 +230,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
                                          r.citations, b, r.preference, r.footnotes) for e in r.entries])
 
     no_lets: tuple[tuple[str, bool | None], ...] = ()
+    let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
 
     def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
         out = fast(facts)
@@ -257,25 +260,36 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
                     made[k] = o
                 objs.append(o)
             recs = tuple([objs[pos][ei] for pos, ei in picks])
-        return new_result(case_id, recs, p[2], (), p[3], tuple(zip(let_names, let_vals, strict=True)) if let_names
-                      else no_lets)
+        if not let_names:
+            return new_result(case_id, recs, p[2], (), p[3], no_lets)
+        lets = let_memo.get(let_vals)
+        if lets is None:  # at most 2 ** len(lets) distinct tuples
+            lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
+        return new_result(case_id, recs, p[2], (), p[3], lets)
 
     return run
 
 
 def because_functions(g: Guideline) -> list[Callable[[Mapping[str, Any], tuple[bool | None, ...]], Any]]:
     """Per rule, generated code computing ``engine.evaluate.because`` (same literals, same order, same values)
-    from the facts and the tuple of let values, without walking the condition tree."""
+    from the facts and the tuple of let values, without walking the condition tree. A literal whose text occurs
+    only once in the rule needs no "already listed" check; repeated texts get a flag each."""
     model = g.model
     let_pos = {n: i for i, n in enumerate(model.lets)}
     from engine.evaluate import inputs_read
 
-    def lit(text: str, names: list[str], cond: str, lines: list[str]) -> None:
-        vals = "".join(f"({n!r}, f.get({n!r})), " for n in names)
-        lines.append(f"    if ({cond}) and {text!r} not in seen:")
-        lines.append(f"        seen.add({text!r}); out.append(B({text!r}, ({vals})))")
+    def value_test(e: ValueTest) -> str:
+        x = f"f[{e.input!r}]"
+        vals = tuple(e.values)
+        if vals and all(isinstance(v, str) for v in vals):
+            return f"{x} in {vals!r}"  # a str equals no bool and no number
+        if vals and all(isinstance(v, bool) for v in vals):
+            return " or ".join(f"{x} is {v!r}" for v in vals)  # True/False are singletons
+        if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            return f"({x}.__class__ is not bool and {x} in {vals!r})"
+        return f"any_value({x}, {vals!r})"
 
-    def walk(e: Expr, positive: bool, lines: list[str]) -> None:
+    def walk(e: Expr, positive: bool, lits: list[tuple[str, list[str], str]]) -> None:
         if isinstance(e, ValueTest | NumTest | KnownTest):
             if isinstance(e, KnownTest):
                 test = f"{e.input!r} in f"
@@ -288,26 +302,41 @@ def because_functions(g: Guideline) -> list[Callable[[Mapping[str, Any], tuple[b
                     parts.append(f"f[{e.input!r}] {'<=' if iv.high_closed else '<'} {iv.high!r}")
                 test = " and ".join(parts)
             else:
-                test = f"{e.input!r} in f and any_value(f[{e.input!r}], {tuple(e.values)!r})"
+                test = f"{e.input!r} in f and ({value_test(e)})"
             if positive:
-                lit(atom_text(e, False), [e.input], test, lines)
+                lits.append((atom_text(e, False), [e.input], test))
             else:
                 known = "True" if isinstance(e, KnownTest) else f"{e.input!r} in f"
-                lit(atom_text(e, True), [e.input], f"{known} and not ({test})", lines)
+                lits.append((atom_text(e, True), [e.input], f"{known} and not ({test})"))
         elif isinstance(e, LetRef):
-            lit(e.name if positive else f"not {e.name}", inputs_read(e, model),
-                f"lets[{let_pos[e.name]}] is {positive}", lines)
-            walk(model.lets[e.name].expr, positive, lines)
+            lits.append((e.name if positive else f"not {e.name}", inputs_read(e, model),
+                         f"lets[{let_pos[e.name]}] is {positive}"))
+            walk(model.lets[e.name].expr, positive, lits)
         elif isinstance(e, Not):
-            walk(e.item, not positive, lines)
+            walk(e.item, not positive, lits)
         elif isinstance(e, And | Or):
             for item in e.items:
-                walk(item, positive, lines)
+                walk(item, positive, lits)
 
     src = []
     for ri, r in enumerate(model.rules):
-        lines = [f"def b{ri}(f, lets):", "    out = []; seen = set()"]
-        walk(r.condition, True, lines)
+        lits: list[tuple[str, list[str], str]] = []
+        walk(r.condition, True, lits)
+        counts: dict[str, int] = {}
+        for text, _, _ in lits:
+            counts[text] = counts.get(text, 0) + 1
+        flags = {text: f"s{k}" for k, text in enumerate(t for t, n in counts.items() if n > 1)}
+        lines = [f"def b{ri}(f, lets):", "    out = []"]
+        lines += [f"    {flag} = False" for flag in flags.values()]
+        for text, names, cond in lits:
+            vals = "".join(f"({n!r}, f.get({n!r})), " for n in names)
+            flag = flags.get(text)
+            if flag is None:
+                lines.append(f"    if {cond}:")
+                lines.append(f"        out.append(B({text!r}, ({vals})))")
+            else:
+                lines.append(f"    if not {flag} and ({cond}):")
+                lines.append(f"        {flag} = True; out.append(B({text!r}, ({vals})))")
         lines.append("    return tuple(out)")
         src.append("\n".join(lines))
     namespace: dict[str, Any] = {"B": new_because, "any_value": _any_value}

@@ -166,14 +166,20 @@ def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
     return new_result(case_id, tuple(recs), plan[1], plan[2], plan[3], tuple(lets))
 
 
-def conflicts(model: Model, recs: Iterable[Recommendation]) -> tuple[Conflict, ...]:
-    """Actions with both a positive and a negative active entry (rule names in rule order)."""
-    index = {r.name: i for i, r in enumerate(model.rules)}
+def conflict_orders(model: Model) -> tuple[dict[str, int], dict[str, int]]:
+    """The rule and action positions :func:`conflicts` sorts by (callers that compute conflicts often keep them)."""
+    return {r.name: i for i, r in enumerate(model.rules)}, {a: i for i, a in enumerate(model.actions)}
+
+
+def conflicts(model: Model, recs: Iterable[Recommendation],
+              orders: tuple[dict[str, int], dict[str, int]] | None = None) -> tuple[Conflict, ...]:
+    """Actions with both a positive and a negative active entry (rule names in rule order). ``orders`` is
+    ``conflict_orders(model)`` when the caller has it."""
+    index, order = orders if orders is not None else conflict_orders(model)
     pos: dict[str, set[str]] = {}
     neg: dict[str, set[str]] = {}
     for r in recs:
         (pos if r.strength.positive else neg).setdefault(r.action, set()).add(r.rule)
-    order = {a: i for i, a in enumerate(model.actions)}
     both = sorted(set(pos) & set(neg), key=lambda a: (order.get(a, len(order)), a))
     return tuple(Conflict(a, tuple(sorted(pos[a], key=index.__getitem__)),
                           tuple(sorted(neg[a], key=index.__getitem__))) for a in both)
