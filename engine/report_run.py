@@ -123,20 +123,66 @@ CSV_COLUMNS = ("case", "section", "action", "strength", "rule", "params", "evide
 
 
 def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
-    """One row per (case, recommendation)."""
+    """One row per (case, recommendation).
+
+    Everything in a row but the case id is fixed by the rule entry, so it is formatted once per entry (looked up
+    by rule, action and strength, then checked field by field) and each row is the case id joined to that text;
+    the bytes are exactly those of ``csv.writer`` writing every row."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    out: list[str] = [buf.getvalue()]
+    size = 0
+    static: dict[tuple[str, str, Strength], list[tuple[Recommendation, str]]] = {}
+
+    def tail(rec: Recommendation) -> str:
+        """The row after the case id, from ``,`` to the line end."""
+        key = (rec.rule, rec.action, rec.strength)
+        known = static.setdefault(key, [])
+        for seen, text in known:
+            if ((seen.params is rec.params or seen.params == rec.params) and seen.evidence == rec.evidence
+                    and seen.citations == rec.citations and seen.section == rec.section):
+                return text
+        text = _csv_row(("", rec.section, rec.action, rec.strength.value, rec.rule,
+                         "; ".join(f"{n}: {v}" for n, v in rec.params), rec.evidence or "",
+                         ", ".join(str(c) for c in rec.citations)))
+        known.append((rec, text))
+        return text
+
     for case, result in pairs:
-        for rec in result.recommendations:
-            writer.writerow((case.id, rec.section, rec.action, rec.strength.value, rec.rule,
-                             "; ".join(f"{n}: {v}" for n, v in rec.params), rec.evidence or "",
-                             ", ".join(str(c) for c in rec.citations)))
-        if buf.tell() > 1 << 16:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+        recs = result.recommendations
+        if not recs:
+            continue
+        cid = case.id
+        head = cid if cid and not _CSV_SPECIAL.intersection(cid) else _csv_row((cid, ""))[:-2]
+        for rec in recs:
+            key = (rec.rule, rec.action, rec.strength)
+            text = None
+            for seen, t in static.get(key, ()):
+                if (seen.params is rec.params and seen.evidence == rec.evidence and seen.citations == rec.citations
+                        and seen.section == rec.section):
+                    text = t
+                    break
+            if text is None:
+                text = tail(rec)
+            out.append(head)
+            out.append(text)
+            size += len(text)
+        if size > 1 << 16:
+            yield "".join(out)
+            out.clear()
+            size = 0
+    yield "".join(out)
+
+
+_CSV_SPECIAL = frozenset(',"\r\n')
+"""Characters that make ``csv.writer`` quote a field (with our delimiter, quote character and line end)."""
+
+
+def _csv_row(cells: tuple[str, ...]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(cells)
+    return buf.getvalue()
 
 
 FORMATS: dict[str, Callable[[Model, Pairs], Iterator[str]]] = {
