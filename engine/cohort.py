@@ -10,13 +10,42 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
+from typing import Any
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
 from engine.case_validate import Case, CaseChecker, case_label
 from engine.case_values import BadValue, Converter
+from engine.result import FactValue
 
 SPECIAL = ("id", "description")
+CELL_MEMO = 10_000
+"""Distinct cell texts remembered per column: a cohort repeats the same few texts (enum members, booleans,
+common numbers), so most cells are converted by one dictionary lookup."""
+UNKNOWN: Any = object()
+"""The memoised value of an empty cell (facts never hold None, so None means "not memoised yet")."""
+ASSUMPTION_MEMO = 50_000
+
+
+def _assumption_memo(checker: CaseChecker) -> Callable[[dict[str, FactValue]], bool]:
+    """``facts -> some assumption is definitely false``, memoised on the values of the inputs the assumptions
+    read (equal values give equal truth: an input's values are all of one kind)."""
+    names = tuple(dict.fromkeys(n for _, _, reads in checker.assumptions for n in reads))
+    tests = [holds for _, holds, _ in checker.assumptions]
+    memo: dict[tuple[FactValue | None, ...], bool] = {}
+
+    def broken(facts: dict[str, FactValue]) -> bool:
+        key = tuple([facts.get(n) for n in names])
+        hit = memo.get(key)
+        if hit is None:
+            hit = any(holds(facts) is False for holds in tests)
+            if len(memo) >= ASSUMPTION_MEMO:
+                memo.clear()
+            memo[key] = hit
+        return hit
+
+    return broken
 
 
 def _span(file: str, line: int, column: int, width: int = 1) -> Span:
@@ -67,6 +96,9 @@ def load_csv(file: str, text: str, checker: CaseChecker) -> tuple[list[Case], li
     width = len(header)
     cases: list[Case] = []
     assumptions = checker.assumptions
+    verdict = _assumption_memo(checker)
+    # per column, besides its converter: cell text -> value (or UNKNOWN), for the texts seen so far
+    cells: list[tuple[int, str, Converter, dict[str, Any]]] = [(i, name, conv, {}) for i, name, conv in columns]
     try:
         for row in reader:
             line = reader.line_num
@@ -80,21 +112,31 @@ def load_csv(file: str, text: str, checker: CaseChecker) -> tuple[list[Case], li
             if row_id and (dup := checker.claim_id(row_id, file, line)):
                 diags.append(dup)
                 continue
-            facts = {}
+            facts: dict[str, FactValue] = {}
             bad = False
-            for i, name, conv in columns:
-                cell = row[i].strip()
-                if cell:
-                    try:
-                        facts[name] = conv(cell)
-                    except BadValue as b:
-                        bad = True
-                        column = sum(len(c) + 1 for c in row[:i]) + 1
-                        label = case_label(row_id or None, line, "row ")
-                        diags.append(checker.bad_value(label, name, b, _span(file, line, column, len(row[i]))))
+            for i, name, conv, seen in cells:
+                raw = row[i]
+                value = seen.get(raw)
+                if value is None:
+                    cell = raw.strip()
+                    if not cell:
+                        value = UNKNOWN
+                    else:
+                        try:
+                            value = conv(cell)
+                        except BadValue as b:
+                            bad = True
+                            column = sum(len(c) + 1 for c in row[:i]) + 1
+                            label = case_label(row_id or None, line, "row ")
+                            diags.append(checker.bad_value(label, name, b, _span(file, line, column, len(raw))))
+                            continue
+                    if len(seen) < CELL_MEMO:
+                        seen[raw] = value
+                if value is not UNKNOWN:
+                    facts[name] = value
             if bad:
                 continue
-            if assumptions and any(holds(facts) is False for _, holds, _ in assumptions):
+            if assumptions and verdict(facts):
                 label = case_label(row_id or None, line, "row ")
                 diags.extend(checker.check_assumptions(label, facts, _span(file, line, 1)))
                 continue
