@@ -17,7 +17,7 @@ Steps (docs/graph.md is the contract of the result):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import networkx as nx
@@ -310,29 +310,51 @@ def action_order(model: Model) -> dict[str, int]:
 
 
 def decode_leaf(model: Model, key: LeafKey, act_order: Mapping[str, int] | None = None) -> Leaf:
-    """What a terminal means (``act_order``: :func:`action_order`, computed once per compile by the caller)."""
-    impossible, statuses, covers, gaps, inside = key
-    entries: list[LeafEntry] = []
-    for ri, st in statuses:
-        for ei, _ in enumerate(model.rules[ri].entries):
-            if isinstance(st, tuple):
-                entries.append(LeafEntry(ri, ei, "overridden", st[1]))
-            else:
-                entries.append(LeafEntry(ri, ei, "active"))
-    entries.sort(key=lambda le: (model.rules[le.rule].entries[le.index].strength.rank, le.rule, le.index))
-    if act_order is None:
-        act_order = action_order(model)
+    """What a terminal means (for many terminals, build one :func:`leaf_decoder` instead)."""
+    return leaf_decoder(model, act_order)(key)
+
+
+def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Callable[[LeafKey], Leaf]:
+    """A function decoding terminals of ``model``'s section diagrams into :class:`Leaf` (``act_order``:
+    :func:`action_order`). What every leaf needs per rule (strength ranks, actions, polarities) is read from the
+    model once here, and equal :class:`LeafEntry` values are shared between leaves, so decoding stays linear in
+    the number of entries."""
+    order = action_order(model) if act_order is None else act_order
+    rules = model.rules
+    entry_info = [[(ei, e.strength.rank, e.action, e.strength.positive) for ei, e in enumerate(r.entries)]
+                  for r in rules]
+    cover_action = [c.action for c in model.covers]
+    act_key = {a: (order.get(a, len(order)), a) for a in {*cover_action, *(e[2] for es in entry_info for e in es)}}
+    shared: dict[tuple[int, int, str, tuple[int, ...]], LeafEntry] = {}
+
+    def entry(ri: int, ei: int, status: str, by: tuple[int, ...]) -> LeafEntry:
+        k = (ri, ei, status, by)
+        le = shared.get(k)
+        if le is None:
+            le = shared[k] = LeafEntry(ri, ei, status, by)
+        return le
 
     def sort_actions(names: set[str]) -> tuple[str, ...]:
-        return tuple(sorted(names, key=lambda a: (act_order.get(a, len(act_order)), a)))
+        return tuple(sorted(names, key=act_key.__getitem__))
 
-    pos = {model.rules[le.rule].entries[le.index].action for le in entries
-           if le.status == "active" and model.rules[le.rule].entries[le.index].strength.positive}
-    neg = {model.rules[le.rule].entries[le.index].action for le in entries
-           if le.status == "active" and not model.rules[le.rule].entries[le.index].strength.positive}
-    covered = {model.covers[ci].action for ci in covers}
-    return Leaf(impossible, tuple(entries), sort_actions(covered), sort_actions(pos & neg),
-                sort_actions({model.covers[ci].action for ci in gaps}), inside)
+    def decode(key: LeafKey) -> Leaf:
+        impossible, statuses, covers, gaps, inside = key
+        rows: list[tuple[int, int, int, str, tuple[int, ...]]] = []
+        pos: set[str] = set()
+        neg: set[str] = set()
+        for ri, st in statuses:
+            overridden = isinstance(st, tuple)
+            by: tuple[int, ...] = st[1] if isinstance(st, tuple) else ()
+            for ei, rank, action, positive in entry_info[ri]:
+                rows.append((rank, ri, ei, "overridden" if overridden else "active", by))
+                if not overridden:
+                    (pos if positive else neg).add(action)
+        rows.sort(key=lambda row: row[:3])
+        return Leaf(impossible, tuple([entry(ri, ei, status, by) for _, ri, ei, status, by in rows]),
+                    sort_actions({cover_action[ci] for ci in covers}), sort_actions(pos & neg),
+                    sort_actions({cover_action[ci] for ci in gaps}), inside)
+
+    return decode
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -362,11 +384,11 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
         busy = sorted((v for v in vs if v.numeric), key=lambda v: (-len(v.branches), v.name))
         raise GraphTooLarge([v.input for v in busy[:5]] or [v.input for v in vs[:5]], e.limit) from None
     leaves: dict[LeafKey, Leaf] = {}
-    act_order = action_order(model)
+    decode = leaf_decoder(model)
     for node in sections.values():
         for key in m.terminals(node):
             if key not in leaves:
-                leaves[key] = decode_leaf(model, key, act_order)
+                leaves[key] = decode(key)
     graph = nx.DiGraph()
     roots: dict[str, str] = {}
     for s in model.sections:

@@ -240,48 +240,80 @@ def _runs(var: Var, branches: list[int]) -> list[Interval]:
 def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], mdd: MDD, section: str,
                       root: int, leaves: Mapping[LeafKey, Leaf]) -> str:
     """Copy one section diagram into ``graph`` (ids ``<section>/d<k>``, ``<section>/l<k>`` in depth-first
-    preorder, children in branch order); returns the root id."""
+    preorder, children in branch order); returns the root id.
+
+    Nodes and edges are collected first, in the order a node-by-node copy would add them (nodes in preorder,
+    an edge once its child's subtree is done), then added in two bulk calls; edge labels are computed once per
+    (variable, answers) and entry texts once per (rule, entry), since the same ones recur across the diagram."""
     ids: dict[int, str] = {}
     counts = [0, 0]
     rules = model.rules
+    nodes: list[tuple[str, dict[str, Any]]] = []
+    edges: list[tuple[str, str, dict[str, Any]]] = []
+    labels: dict[tuple[int, tuple[int, ...]], tuple[str, list[list[Any]]] | tuple[str, list[Any]]] = {}
+    heads: dict[tuple[int, int], tuple[str, str, str, tuple[tuple[str, Any], ...]]] = {}
+    level, children, is_terminal, value = mdd.level, mdd.children, mdd.is_terminal, mdd.value
+
+    def entry_head(ri: int, ei: int) -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
+        h = heads.get((ri, ei))
+        if h is None:
+            r = rules[ri]
+            e = r.entries[ei]
+            h = heads[(ri, ei)] = (r.name, e.action, e.strength.value, tuple((k, v) for k, v in e.params))
+        return h
+
+    def edge_label(lv: int, branches: tuple[int, ...]) -> tuple[str, list[list[Any]]] | tuple[str, list[Any]]:
+        out = labels.get((lv, branches))
+        if out is None:
+            var = vars[lv]
+            if var.numeric:
+                inp = model.inputs[var.input]
+                runs = _runs(var, list(branches))
+                out = (" or ".join(interval_label(r, (inp.low, inp.high), var.unit) for r in runs),
+                       [interval_json(r) for r in runs])
+            else:
+                vals = [var.branches[i] for i in branches]
+                out = (", ".join(_value_text(var, v) for v in vals), vals)
+            labels[(lv, branches)] = out
+        return out
 
     def visit(n: int) -> str:
         if n in ids:
             return ids[n]
-        if mdd.is_terminal(n):
+        if is_terminal(n):
             nid = ids[n] = f"{section}/l{counts[1]}"
             counts[1] += 1
-            leaf = leaves[mdd.value(n)]
+            leaf = leaves[value(n)]
             entries = []
             for le in leaf.entries:
-                r = rules[le.rule]
-                e = r.entries[le.index]
-                entries.append({"rule": r.name, "action": e.action, "strength": e.strength.value,
-                                "params": {k: v.to_json() for k, v in e.params},
+                name, action, strength, params = entry_head(le.rule, le.index)
+                entries.append({"rule": name, "action": action, "strength": strength,
+                                "params": {k: v.to_json() for k, v in params},
                                 "status": le.status, "by": [rules[o].name for o in le.by]})
-            graph.add_node(nid, kind="leaf", section=section, impossible=leaf.impossible, entries=entries,
-                           covers=list(leaf.covers), conflicts=list(leaf.conflicts), gaps=list(leaf.gaps),
-                           inside=leaf.inside)
+            nodes.append((nid, {"kind": "leaf", "section": section, "impossible": leaf.impossible,
+                                "entries": entries, "covers": list(leaf.covers), "conflicts": list(leaf.conflicts),
+                                "gaps": list(leaf.gaps), "inside": leaf.inside}))
             return nid
-        var = vars[mdd.level(n)]
+        lv = level(n)
+        var = vars[lv]
         nid = ids[n] = f"{section}/d{counts[0]}"
         counts[0] += 1
-        graph.add_node(nid, kind="decision", section=section, var=var.name, input=var.input,
-                       question=var.question, unit=var.unit)
+        nodes.append((nid, {"kind": "decision", "section": section, "var": var.name, "input": var.input,
+                            "question": var.question, "unit": var.unit}))
         groups: dict[int, list[int]] = {}
-        for i, c in enumerate(mdd.children(n)):
+        for i, c in enumerate(children(n)):
             groups.setdefault(c, []).append(i)
         for child, branches in groups.items():
             cid = visit(child)
+            label, parts = edge_label(lv, tuple(branches))
             if var.numeric:
-                inp = model.inputs[var.input]
-                runs = _runs(var, branches)
-                label = " or ".join(interval_label(r, (inp.low, inp.high), var.unit) for r in runs)
-                graph.add_edge(nid, cid, interval=interval_json(runs[0]),
-                               intervals=[interval_json(r) for r in runs], label=label)
+                edges.append((nid, cid, {"interval": list(parts[0]), "intervals": [list(p) for p in parts],
+                                         "label": label}))
             else:
-                vals = [var.branches[i] for i in branches]
-                graph.add_edge(nid, cid, values=vals, label=", ".join(_value_text(var, v) for v in vals))
+                edges.append((nid, cid, {"values": list(parts), "label": label}))
         return nid
 
-    return visit(root)
+    root_id = visit(root)
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    return root_id

@@ -219,9 +219,9 @@ class MDD:
             if lv == nv:
                 r = self.terminal(op(tuple([value[a] for a in t[skip:]])))
             else:
-                kids = [children[a] if level[a] == lv else None for a in t]
-                r = self.node(lv, [rec(tuple([a if k is None else k[b] for a, k in zip(t, kids, strict=True)]))
-                                   for b in range(sizes[lv])])
+                n = sizes[lv]
+                r = self.node(lv, [rec(c) for c in zip(*[children[a] if level[a] == lv else (a,) * n for a in t],
+                                                       strict=True)])
             memo[t] = r
             if len(memo) > limit:
                 raise TooManyNodes(limit)
