@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: setup lms test lint bench
+.PHONY: setup lms test lint bench figures
 
 GG := .venv/bin/guidegraph
 OUT := out
@@ -28,3 +28,11 @@ test: lint
 
 bench: setup
 	.venv/bin/python -m bench
+
+# The committed figures of the LMS guideline (docs/figures/): the whole pathway and one per section.
+figures: setup
+	$(GG) render rules/lms.rules -o docs/figures/lms-pathway.svg
+	for s in $$($(GG) export rules/lms.rules --format json | .venv/bin/python -c \
+	    "import json,sys; print(' '.join(s['name'] for s in json.load(sys.stdin)['sections']))"); do \
+	  $(GG) render rules/lms.rules --section $$s -o docs/figures/lms-$$s.svg || exit 1; \
+	done
