@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from engine.guideline import Guideline, Leaf, LeafEntry, LeafKey, Status, Var, add_section_graph
-from engine.mdd import MDD, TooManyNodes
+from engine.mdd import MDD, TooManyNodes, gc_paused
 from engine.model import (
     And,
     Const,
@@ -363,6 +363,11 @@ def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Ca
 
 def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
     """Compile ``model`` (see the module docstring). Raises :class:`GraphTooLarge` past ``max_nodes``."""
+    with gc_paused():  # see engine.mdd.gc_paused: the collector would re-scan the growing diagrams for nothing
+        return _compile(model, max_nodes)
+
+
+def _compile(model: Model, max_nodes: int) -> Guideline:
     vs = variables(model)
     m = MDD([len(v.branches) for v in vs], max_nodes)
     b = _Builder(model, vs, m)

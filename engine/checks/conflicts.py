@@ -17,6 +17,7 @@ from engine.checks.regions import meets, region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
+from engine.mdd import without_gc
 
 
 def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], Space, int]]:
@@ -39,6 +40,7 @@ def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str
                     yield (pi, ni, action), sp, m.and_(sp.active(pi), sp.active(ni))
 
 
+@without_gc
 def conflicts(guideline: Guideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []

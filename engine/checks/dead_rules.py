@@ -12,8 +12,10 @@ from engine.checks.findings import rule_note, slug, sort
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
+from engine.mdd import without_gc
 
 
+@without_gc
 def dead_rules(guideline: Guideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []

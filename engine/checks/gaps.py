@@ -16,6 +16,7 @@ from engine.checks.regions import region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
+from engine.mdd import without_gc
 
 
 def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, int]]:
@@ -36,6 +37,7 @@ def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, 
                 yield (ci, action), sp, region
 
 
+@without_gc
 def gaps(guideline: Guideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []

@@ -10,8 +10,10 @@ from dsl.diagnostics import Diagnostic
 from engine.checks.findings import rule_note, sort
 from engine.checks.space import Space, space
 from engine.guideline import Guideline
+from engine.mdd import without_gc
 
 
+@without_gc
 def overrides(guideline: Guideline) -> list[Diagnostic]:
     model = guideline.model
     index = guideline.rule_index

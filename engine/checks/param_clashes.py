@@ -15,6 +15,7 @@ from engine.checks.regions import meets, region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.guideline import Guideline
+from engine.mdd import without_gc
 from engine.model import Entry
 
 
@@ -50,6 +51,7 @@ def clash_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], 
                     yield key, sp, m.and_(sp.active(ra), sp.active(rb)), _differ(ea, eb)
 
 
+@without_gc
 def param_clashes(guideline: Guideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []

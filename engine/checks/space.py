@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from engine.checks.witness import number_in
 from engine.compile import overriders
 from engine.guideline import Guideline
-from engine.mdd import MDD
+from engine.mdd import MDD, collect_young
 from engine.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or
 
 
@@ -174,7 +174,9 @@ _CACHE: weakref.WeakKeyDictionary[Guideline, _Static] = weakref.WeakKeyDictionar
 
 
 def space(g: Guideline) -> Space:
-    """A fresh scratch :class:`Space` of ``g`` (the guideline-wide parts are computed once)."""
+    """A fresh scratch :class:`Space` of ``g`` (the guideline-wide parts are computed once). The scratch
+    managers of earlier groups are freed here when the cyclic collector is paused (:func:`collect_young`)."""
+    collect_young()
     st = _CACHE.get(g)
     if st is None:
         st = _CACHE[g] = _Static(_known_levels(g), overriders(g.model))
