@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.evaluate import atom_text, conflict_orders, conflicts
+from engine.evaluate import UNDECIDED, atom_text, conflict_orders, conflicts
 from engine.guideline import Guideline, Leaf, Var
 from engine.model import And, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
 from engine.result import Overridden, Recommendation, Result, new_because, new_recommendation, new_result
@@ -55,8 +55,12 @@ def _spans(branches: list[int]) -> list[tuple[int, int]]:
 
 
 class _Emitter:
-    def __init__(self, g: Guideline, names: dict[int, str]) -> None:
-        self.g, self.m, self.names = g, g.mdd, names
+    """Writes diagrams out as nested ``if``s. ``partial``: inputs may be missing (read as ``M_``); a test of a
+    missing input's variable gives ``U_`` ("undecided here") instead of choosing a branch, and ``known:x``
+    variables test whether ``x`` is given."""
+
+    def __init__(self, g: Guideline, names: dict[int, str], partial: bool = False) -> None:
+        self.g, self.m, self.names, self.partial = g, g.mdd, names, partial
         self.leaf_ids: dict[Any, int] = {}
         self.funcs: dict[int, str] = {}
         self.func_src: list[str] = []
@@ -74,7 +78,7 @@ class _Emitter:
     def _kids(self, n: int) -> tuple[int, ...]:
         var = self.g.vars[self.m.level(n)]
         ch = self.m.children(n)
-        return (ch[1],) if var.kind == "known" else ch  # every input is known on the fast path
+        return (ch[1],) if var.kind == "known" and not self.partial else ch  # every input known on the fast path
 
     def terminal(self, value: Any) -> str:
         return repr(value) if not isinstance(value, tuple) else str(self.leaf_ids.setdefault(value, len(self.leaf_ids)))
@@ -82,7 +86,7 @@ class _Emitter:
     def emit(self, n: int, target: str, indent: int, out: list[str], top: bool = False) -> None:
         pad = "    " * indent
         m = self.m
-        while not m.is_terminal(n) and self.g.vars[m.level(n)].kind == "known":
+        while not self.partial and not m.is_terminal(n) and self.g.vars[m.level(n)].kind == "known":
             n = m.children(n)[1]
         if m.is_terminal(n):
             out.append(f"{pad}{target} = {self.terminal(m.value(n))}")
@@ -92,16 +96,30 @@ class _Emitter:
             return
         var = self.g.vars[m.level(n)]
         x = self.names[m.level(n)]
+        if var.kind == "known":  # partial mode only
+            out.append(f"{pad}if {x} is not M_:")
+            self.emit(m.children(n)[1], target, indent + 1, out)
+            out.append(f"{pad}else:")
+            self.emit(m.children(n)[0], target, indent + 1, out)
+            return
+        first = "if"
+        if self.partial:
+            out.append(f"{pad}if {x} is M_:")
+            out.append(f"{pad}    {target} = U_")
+            first = "elif"
         groups: dict[int, list[int]] = {}
         for i, c in enumerate(m.children(n)):
             groups.setdefault(c, []).append(i)
         items = list(groups.items())
         for k, (child, branches) in enumerate(items):
             if k == len(items) - 1:
-                out.append(f"{pad}else:" if k else f"{pad}if True:")
+                out.append(f"{pad}else:" if k or self.partial else f"{pad}if True:")
             else:
-                out.append(f"{pad}{'if' if k == 0 else 'elif'} {_test(var, x, branches)}:")
+                out.append(f"{pad}{first if k == 0 else 'elif'} {_test(var, x, branches)}:")
             self.emit(child, target, indent + 1, out)
+
+    def read(self, name: str) -> str:
+        return f"facts_.get({name!r}, M_)" if self.partial else f"facts_[{name!r}]"
 
     def plan_functions(self, roots: list[int]) -> None:
         """Shared nodes with big subtrees become functions (only when inlining a root would be too long)."""
@@ -115,11 +133,11 @@ class _Emitter:
                         indeg[c] = indeg.get(c, 0) + 1
         for n, d in sorted(indeg.items()):
             if d > 1 and not self.m.is_terminal(n) and self.tree_size(n) > 16:
-                self.funcs[n] = f"_n{n}"
+                self.funcs[n] = f"_{'p' if self.partial else 'n'}{n}"
         for n in sorted(self.funcs):
             body: list[str] = [f"def {self.funcs[n]}(facts_):"]
-            body += [f"    {self.names[i]} = facts_[{v.input!r}]" for i, v in enumerate(self.g.vars)
-                     if v.kind != "known" and i in self.m.support(n)]
+            body += [f"    {self.names[i]} = {self.read(v.input)}" for i, v in enumerate(self.g.vars)
+                     if i in self.names and i in self.m.support(n)]
             self.emit(n, "r_", 1, body, top=True)
             body.append("    return r_")
             self.func_src.append("\n".join(body))
@@ -145,6 +163,38 @@ def generate(g: Guideline) -> tuple[str, list[Any]]:
     lines.append(f"    return ({secs}), ({lets})")
     keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
     return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+
+
+def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
+    """The source of ``partial_(facts_)`` -> (leaf number or ``U_`` per section, let value or ``U_`` per let) for
+    facts that may miss inputs: a diagram is decided when the path the known values take never tests a missing
+    input; and the leaf keys by leaf number."""
+    names = {i: f"x{i}" for i in range(len(g.vars))}
+    em = _Emitter(g, names, partial=True)
+    roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
+    em.plan_functions(roots)
+    lines = ["def partial_(facts_):"]
+    lines += [f"    {names[i]} = {em.read(v.input)}" for i, v in enumerate(g.vars)]
+    for k, s in enumerate(g.model.sections):
+        em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
+    for k, node in enumerate(g.let_nodes.values()):
+        em.emit(node, f"t{k}", 1, lines, top=True)
+    secs = "".join(f"s{k}, " for k in range(len(g.model.sections)))
+    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
+    lines.append(f"    return ({secs}), ({lets})")
+    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
+    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+
+
+def partial_evaluator(g: Guideline) -> tuple[Callable[[Mapping[str, Any]], Any], list[Any]]:
+    """The compiled :func:`generate_partial` function and its leaf keys."""
+    src, keys = generate_partial(g)
+    namespace: dict[str, Any] = {"M_": _MISSING, "U_": UNDECIDED}
+    exec(compile(src, f"<guidegraph partial path: {g.model.file}>", "exec"), namespace)
+    return namespace["partial_"], keys
+
+
+_MISSING: Any = object()
 
 
 def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
@@ -219,7 +269,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
         conf = conflicts(model, [d for p in ps for d in p[4]], orders) if pos & neg else ()
         return tuple(rules), picks, over, conf
 
-    keys_of = _rule_keys(g)
+    keys_of = rule_keys(g, numbers=False)
     because_of = g._because if g._because is not None else because_functions(g)
     made: dict[Any, tuple[Recommendation, ...]] = {}
 
@@ -248,10 +298,14 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
             recs: tuple[Recommendation, ...] = ()
         else:
             # A rule's recommendations depend only on the values its condition reads (``because``), so they are
-            # memoised on those values (with their types, so that 5 and 5.0 stay apart).
+            # memoised on those values, for rules that read no number (see :func:`rule_keys`).
             objs = []
             for ri in rules:
-                k = keys_of[ri](facts)
+                key_of = keys_of[ri]
+                if key_of is None:
+                    objs.append(build(ri, facts, let_vals))
+                    continue
+                k = key_of(facts, let_vals)
                 o = made.get(k)
                 if o is None:
                     o = build(ri, facts, let_vals)
@@ -349,21 +403,48 @@ def _any_value(v: Any, values: tuple[Any, ...]) -> bool:
     return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in values)
 
 
-def _rule_keys(g: Guideline) -> list[Callable[[Mapping[str, Any]], Any]]:
-    """Per rule, a generated function giving the memo key of its recommendations: the rule index and the values
-    (and, for numbers, types) of the inputs its condition reads."""
+def rule_keys(g: Guideline, partial: bool = False,
+              numbers: bool = True) -> list[Callable[[Mapping[str, Any], Any], Any] | None]:
+    """Per rule, a generated function ``(facts, let values)`` giving the memo key of its recommendations: the
+    rule index, the values (and, for numbers, types) of the inputs its condition reads and, with ``partial``
+    (a missing input gives None; a let may then be unknown), the values of the lets it names. Without
+    ``numbers``, rules reading a number input get None instead (no memo: numbers rarely repeat, so the memo
+    would mostly miss, and overflow)."""
     from engine.evaluate import inputs_read
+    model = g.model
+    let_pos = {n: i for i, n in enumerate(model.lets)}
+
+    def named_lets(e: Expr, out: dict[str, None]) -> None:
+        if isinstance(e, LetRef):
+            if e.name not in out:
+                out[e.name] = None
+                named_lets(model.lets[e.name].expr, out)
+        elif isinstance(e, Not):
+            named_lets(e.item, out)
+        elif isinstance(e, And | Or):
+            for item in e.items:
+                named_lets(item, out)
+
     src = []
-    for ri, r in enumerate(g.model.rules):
+    plain: list[bool] = []
+    for ri, r in enumerate(model.rules):
+        reads = inputs_read(r.condition, model)
+        plain.append(numbers or not any(model.inputs[name].numeric for name in reads))
         parts = [repr(ri)]
-        for name in inputs_read(r.condition, g.model):
-            parts.append(f"f[{name!r}]")
-            if g.model.inputs[name].numeric:
-                parts.append(f"f[{name!r}].__class__")
-        src.append(f"def k{ri}(f):\n    return ({', '.join(parts)},)\n")
+        for name in reads:
+            value = f"f.get({name!r})" if partial else f"f[{name!r}]"
+            parts.append(value)
+            if model.inputs[name].numeric:
+                parts.append(f"{value}.__class__")
+        if partial:
+            lets: dict[str, None] = {}
+            named_lets(r.condition, lets)
+            parts += [f"lets[{let_pos[name]}]" for name in lets]
+        src.append(f"def k{ri}(f, lets):\n    return ({', '.join(parts)},)\n")
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(src), "<guidegraph memo keys>", "exec"), namespace)
-    return [namespace[f"k{ri}"] for ri in range(len(g.model.rules))]
+    return [namespace[f"k{ri}"] if plain[ri] else None for ri in range(len(model.rules))]
 
 
-__all__ = ["ensure_fast", "fast_evaluator", "generate"]
+__all__ = ["UNDECIDED", "ensure_fast", "fast_evaluator", "generate", "generate_partial", "partial_evaluator",
+           "rule_keys"]

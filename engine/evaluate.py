@@ -301,6 +301,9 @@ def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | 
 
 
 MEMO_LIMIT = 50_000
+UNDECIDED: Any = object()
+"""What the generated partial path (engine/codegen.py) gives for a diagram whose walk meets a variable of a
+missing input."""
 
 
 class _SlowMemo:
@@ -322,6 +325,11 @@ class _SlowMemo:
         self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
         self._next = 0
         self.lets_memo: list[dict[tuple[int | None, ...], bool | None]] = [{} for _ in self.lets]
+        from engine.codegen import partial_evaluator, rule_keys
+        self.partial, self.partial_keys = partial_evaluator(g)
+        self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
+        self.rule_keys = rule_keys(g, partial=True, numbers=False)
+        self.made: dict[Any, tuple[Recommendation, ...]] = {}
 
 
     def intern(self, outcomes: dict[int, Outcome]) -> int:
@@ -355,13 +363,28 @@ def _store(d: dict[Any, Any], key: Any, value: Any) -> None:
 
 
 def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
-    """Evaluate by walking the diagrams (any mix of known and unknown inputs), memoised (see :class:`_SlowMemo`)."""
+    """Evaluate by walking the diagrams (any mix of known and unknown inputs), memoised (see :class:`_SlowMemo`).
+    A diagram whose path never tests a missing input is decided by the generated partial path without a walk."""
     model = g.model
     memo = _slow_memo(g)
-    branch = _branches(g, facts)
+    decided_secs, decided_lets = memo.partial(facts)
+    branch: list[int | None] | None = None
     sec_ids = []
     sec_outcomes = []
-    for (node, rules, support), table in zip(memo.sections, memo.sections_memo, strict=True):
+    for k, ((node, rules, support), table) in enumerate(zip(memo.sections, memo.sections_memo, strict=True)):
+        lid = decided_secs[k]
+        if lid is not UNDECIDED:
+            leaf_table = memo.leaf_outcomes[k]
+            hit = leaf_table.get(lid)
+            if hit is None:
+                key = memo.partial_keys[lid]
+                o = outcomes_from(model, rules, frozenset() if key[0] else frozenset((key,)), _no_needs)
+                hit = leaf_table[lid] = (memo.intern(o), o)
+            sec_ids.append(hit[0])
+            sec_outcomes.append(hit[1])
+            continue
+        if branch is None:
+            branch = _branches(g, facts)
         key = tuple([branch[lv] for lv in support])
         hit = table.get(key)
         if hit is None:
@@ -376,7 +399,13 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         sec_ids.append(hit[0])
         sec_outcomes.append(hit[1])
     let_vals: list[bool | None] = []
-    for (_, node, support), ltable in zip(memo.lets, memo.lets_memo, strict=True):
+    for k, ((_, node, support), ltable) in enumerate(zip(memo.lets, memo.lets_memo, strict=True)):
+        decided = decided_lets[k]
+        if decided is not UNDECIDED:  # one path: its leaf's value (None for an impossible leaf)
+            let_vals.append(decided)
+            continue
+        if branch is None:
+            branch = _branches(g, facts)
         key = tuple([branch[lv] for lv in support])
         if key in ltable:
             let_vals.append(ltable[key])
@@ -392,11 +421,48 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             outcomes.update(o)
         plan = plan_of(model, outcomes)
         _store(memo.plans, tuple(sec_ids), plan)
-    lets = memo.let_tuples.get(tuple(let_vals))
+    let_key = tuple(let_vals)
+    lets = memo.let_tuples.get(let_key)
     if lets is None:
         lets = tuple(zip(memo.let_names, let_vals, strict=True))
-        _store(memo.let_tuples, tuple(let_vals), lets)
-    return assemble(model, case_id, {}, facts, lets, g._because, plan)
+        _store(memo.let_tuples, let_key, lets)
+    if g._because is None:
+        return assemble(model, case_id, {}, facts, lets, None, plan)
+    return new_result(case_id, _recommendations(g, memo, plan, facts, let_key), plan[1], plan[2], plan[3], lets)
+
+
+def _no_needs(ri: int) -> tuple[str, ...]:
+    return ()
+
+
+def _recommendations(g: Guideline, memo: _SlowMemo, plan: Plan, facts: Mapping[str, FactValue],
+                     let_vals: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
+    """:func:`assemble`'s recommendations, with each rule's memoised on the values its condition reads and the
+    let values (its ``because`` depends on nothing else)."""
+    model = g.model
+    because_of = g._because
+    assert because_of is not None
+    keys_of = memo.rule_keys
+    made = memo.made
+    recs: list[Recommendation] = []
+    built: dict[int, tuple[Recommendation, ...]] = {}
+    for ri, ei in plan[0]:
+        objs = built.get(ri)
+        if objs is None:
+            key_of = keys_of[ri]
+            k = key_of(facts, let_vals) if key_of is not None else None
+            objs = made.get(k) if k is not None else None
+            if objs is None:
+                rule = model.rules[ri]
+                b = because_of[ri](facts, let_vals)
+                objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
+                                                 rule.evidence, rule.citations, b, rule.preference,
+                                                 rule.footnotes) for e in rule.entries])
+                if k is not None:
+                    _store(made, k, objs)
+            built[ri] = objs
+        recs.append(objs[ei])
+    return tuple(recs)
 
 
 def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
