@@ -23,7 +23,7 @@ from typing import Any
 import networkx as nx
 
 from engine.guideline import Guideline, Leaf, LeafEntry, LeafKey, Status, Var, add_section_graph
-from engine.mdd import MDD, TooManyNodes, gc_paused
+from engine.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
 from engine.model import (
     And,
     Const,
@@ -275,10 +275,32 @@ def _section_node(b: _Builder, section: Section, rules: list[int], covers: list[
         return (False, tuple(statuses), tuple([ci for ci, q in cover_specs if vals[q]]),
                 tuple([ci for ci, q in gap_specs if vals[q]]), vals[guard])
 
-    return m.apply_many(leaf, operands, care=assume, otherwise=_IMPOSSIBLE)
+    try:
+        return m.apply_many(leaf, operands, care=assume, otherwise=_IMPOSSIBLE, max_work=PRODUCT_WORK)
+    except WalkTooLong:
+        pass
+    # A huge product (many rules with unrelated conditions): fold the parts one by one instead, each reduced, so
+    # the node limit (GraphTooLarge) is met as soon as the diagrams really are too large.
+    acc = m.const(())
+    for p in range(len(operands)):
+        acc = m.apply(_append_value, acc, operands[p])
+    return m.apply(_leaf_of(leaf), assume, acc)
 
+
+PRODUCT_WORK = 4_000_000
+"""Budget of the one-walk section construction (memo entries times operands) before the fold takes over."""
 
 _IMPOSSIBLE: LeafKey = (True, (), (), (), False)
+
+
+def _append_value(acc: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
+    return (*acc, value)
+
+
+def _leaf_of(leaf: Callable[[tuple[Any, ...]], LeafKey]) -> Callable[[bool, tuple[Any, ...]], LeafKey]:
+    def f(ok: bool, vals: tuple[Any, ...]) -> LeafKey:
+        return leaf(vals) if ok else _IMPOSSIBLE
+    return f
 
 
 def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[int]) -> dict[int, int]:

@@ -79,6 +79,10 @@ class TooManyNodes(Exception):
         self.limit = limit
 
 
+class WalkTooLong(Exception):
+    """:meth:`MDD.apply_many` went past its ``max_work``."""
+
+
 class MDD:
     """The node store: unique table (hash-consing), terminals, and memoised operations."""
 
@@ -236,18 +240,21 @@ class MDD:
         return rec(u, v)
 
     def apply_many(self, op: Callable[[tuple[Any, ...]], Hashable], us: Sequence[int], care: int | None = None,
-                   otherwise: Hashable = None) -> int:
+                   otherwise: Hashable = None, max_work: int | None = None) -> int:
         """The diagram of ``op((value_u0(x), value_u1(x), ...))`` for every assignment ``x``, in one walk of the
         product of ``us``; where the boolean diagram ``care`` is False the result is ``otherwise`` (and the walk
         stops there). The same function as folding the diagrams together with :meth:`apply`, but without
         building (and keeping) the intermediate diagrams: one pass whatever the number of operands.
-        The walk's memo counts against ``max_nodes`` too."""
+        The walk's memo counts against ``max_nodes`` too; past ``max_work`` (memo entries times operands) it
+        raises :class:`WalkTooLong`, so that a caller can fall back to folding with :meth:`apply`, whose
+        intermediate diagrams are reduced (smaller when the product has many equal parts)."""
         level, children, value, nv, sizes = self._level, self._children, self._value, self.nvars, self.sizes
         off = self.terminal(otherwise)
         start = tuple(us) if care is None else (care, *us)
         skip = 0 if care is None else 1
         memo: dict[tuple[int, ...], int] = {}
         false, limit = self.FALSE, self.max_nodes
+        entries = limit if max_work is None else max_work // max(1, len(start))
 
         def rec(t: tuple[int, ...]) -> int:
             r = memo.get(t)
@@ -265,6 +272,8 @@ class MDD:
             memo[t] = r
             if len(memo) > limit:
                 raise TooManyNodes(limit)
+            if len(memo) > entries:
+                raise WalkTooLong()
             return r
 
         return rec(start)
