@@ -186,6 +186,35 @@ def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
     return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
 
 
+def generate_branches(g: Guideline) -> str:
+    """The source of ``branches_(facts_)``: per variable, the branch the case takes (None for an unknown input;
+    ``known:x`` is 1 or 0), as ``Var.branch_of`` gives it for valid facts, without a loop over the branches."""
+    lines = ["def branches_(facts_):"]
+    out = []
+    for i, v in enumerate(g.vars):
+        x = f"x{i}"
+        if v.kind == "known":
+            out.append(f"1 if {v.input!r} in facts_ else 0")
+            continue
+        lines.append(f"    {x} = facts_.get({v.input!r})")
+        if v.numeric:
+            parts = [f"{k} if {_test(v, x, [k])} else " for k in range(len(v.branches) - 1)]
+            out.append(f"None if {x} is None else ({''.join(parts)}{len(v.branches) - 1})")
+        else:
+            table = {b: k for k, b in enumerate(v.branches)}
+            lines.append(f"    b{i} = None if {x} is None else {table!r}[{x}]")
+            out.append(f"b{i}")
+    lines.append(f"    return [{', '.join(out)}]")
+    return "\n".join(lines) + "\n"
+
+
+def branches_function(g: Guideline) -> Callable[[Mapping[str, Any]], list[int | None]]:
+    """The compiled :func:`generate_branches` function."""
+    namespace: dict[str, Any] = {}
+    exec(compile(generate_branches(g), f"<guidegraph branches: {g.model.file}>", "exec"), namespace)
+    return namespace["branches_"]  # type: ignore[no-any-return]
+
+
 def partial_evaluator(g: Guideline) -> tuple[Callable[[Mapping[str, Any]], Any], list[Any]]:
     """The compiled :func:`generate_partial` function and its leaf keys."""
     src, keys = generate_partial(g)
@@ -446,5 +475,5 @@ def rule_keys(g: Guideline, partial: bool = False,
     return [namespace[f"k{ri}"] if plain[ri] else None for ri in range(len(model.rules))]
 
 
-__all__ = ["UNDECIDED", "ensure_fast", "fast_evaluator", "generate", "generate_partial", "partial_evaluator",
-           "rule_keys"]
+__all__ = ["UNDECIDED", "branches_function", "ensure_fast", "fast_evaluator", "generate", "generate_partial",
+           "partial_evaluator", "rule_keys"]

@@ -325,12 +325,20 @@ class _SlowMemo:
         self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
         self._next = 0
         self.lets_memo: list[dict[tuple[int | None, ...], bool | None]] = [{} for _ in self.lets]
-        from engine.codegen import partial_evaluator, rule_keys
+        from engine.codegen import branches_function, partial_evaluator, rule_keys
         self.partial, self.partial_keys = partial_evaluator(g)
+        self._branches_of = branches_function(g)
         self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
         self.rule_keys = rule_keys(g, partial=True, numbers=False)
         self.made: dict[Any, tuple[Recommendation, ...]] = {}
 
+
+    def branches(self, g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
+        """:func:`_branches` by generated code; a value no branch takes goes to :func:`_branches` to be named."""
+        try:
+            return self._branches_of(facts)
+        except (KeyError, TypeError):
+            return _branches(g, facts)
 
     def intern(self, outcomes: dict[int, Outcome]) -> int:
         """A number per distinct outcome table, so that plans are memoised on what was decided rather than on
@@ -384,7 +392,7 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             sec_outcomes.append(hit[1])
             continue
         if branch is None:
-            branch = _branches(g, facts)
+            branch = memo.branches(g, facts)
         key = tuple([branch[lv] for lv in support])
         hit = table.get(key)
         if hit is None:
@@ -405,7 +413,7 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             let_vals.append(decided)
             continue
         if branch is None:
-            branch = _branches(g, facts)
+            branch = memo.branches(g, facts)
         key = tuple([branch[lv] for lv in support])
         if key in ltable:
             let_vals.append(ltable[key])
