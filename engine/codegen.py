@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.evaluate import UNDECIDED, atom_text, conflict_orders, conflicts
+from engine.evaluate import atom_text, conflict_orders, conflicts
 from engine.guideline import Guideline, Leaf, Var
 from engine.model import And, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
 from engine.result import Overridden, Recommendation, Result, new_because, new_recommendation, new_result
@@ -56,7 +56,8 @@ def _spans(branches: list[int]) -> list[tuple[int, int]]:
 
 class _Emitter:
     """Writes diagrams out as nested ``if``s. ``partial``: inputs may be missing (read as ``M_``); a test of a
-    missing input's variable gives ``U_`` ("undecided here") instead of choosing a branch, and ``known:x``
+    missing input's variable gives ``-1 - node`` ("undecided from this node on") instead of choosing a branch, and
+    ``known:x``
     variables test whether ``x`` is given."""
 
     def __init__(self, g: Guideline, names: dict[int, str], partial: bool = False) -> None:
@@ -105,7 +106,7 @@ class _Emitter:
         first = "if"
         if self.partial:
             out.append(f"{pad}if {x} is M_:")
-            out.append(f"{pad}    {target} = U_")
+            out.append(f"{pad}    {target} = {-1 - n}")
             first = "elif"
         groups: dict[int, list[int]] = {}
         for i, c in enumerate(m.children(n)):
@@ -166,9 +167,10 @@ def generate(g: Guideline) -> tuple[str, list[Any]]:
 
 
 def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
-    """The source of ``partial_(facts_)`` -> (leaf number or ``U_`` per section, let value or ``U_`` per let) for
-    facts that may miss inputs: a diagram is decided when the path the known values take never tests a missing
-    input; and the leaf keys by leaf number."""
+    """The source of ``partial_(facts_)`` -> (per section a leaf number, per let its value; or ``-1 - node`` for
+    a diagram whose path reaches ``node``, a test of a missing input) for facts that may miss inputs: a diagram is
+    decided when the path the known values take never tests a missing input; and the leaf keys by leaf
+    number."""
     names = {i: f"x{i}" for i in range(len(g.vars))}
     em = _Emitter(g, names, partial=True)
     roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
@@ -218,7 +220,7 @@ def branches_function(g: Guideline) -> Callable[[Mapping[str, Any]], list[int | 
 def partial_evaluator(g: Guideline) -> tuple[Callable[[Mapping[str, Any]], Any], list[Any]]:
     """The compiled :func:`generate_partial` function and its leaf keys."""
     src, keys = generate_partial(g)
-    namespace: dict[str, Any] = {"M_": _MISSING, "U_": UNDECIDED}
+    namespace: dict[str, Any] = {"M_": _MISSING}
     exec(compile(src, f"<guidegraph partial path: {g.model.file}>", "exec"), namespace)
     return namespace["partial_"], keys
 
@@ -475,5 +477,5 @@ def rule_keys(g: Guideline, partial: bool = False,
     return [namespace[f"k{ri}"] if plain[ri] else None for ri in range(len(model.rules))]
 
 
-__all__ = ["UNDECIDED", "branches_function", "ensure_fast", "fast_evaluator", "generate", "generate_partial",
+__all__ = ["branches_function", "ensure_fast", "fast_evaluator", "generate", "generate_partial",
            "partial_evaluator", "rule_keys"]

@@ -301,9 +301,6 @@ def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | 
 
 
 MEMO_LIMIT = 50_000
-UNDECIDED: Any = object()
-"""What the generated partial path (engine/codegen.py) gives for a diagram whose walk meets a variable of a
-missing input."""
 
 
 class _SlowMemo:
@@ -320,18 +317,27 @@ class _SlowMemo:
         self.let_names = tuple(name for name, _, _ in self.lets)
         self.plans: dict[tuple[int, ...], Plan] = {}
         self.let_tuples: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
-        self.sections_memo: list[dict[tuple[int | None, ...], tuple[int, dict[int, Outcome]]]] = [
+        self.sections_memo: list[dict[tuple[int, tuple[int | None, ...]], tuple[int, dict[int, Outcome]]]] = [
             {} for _ in self.sections]
         self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
         self._next = 0
-        self.lets_memo: list[dict[tuple[int | None, ...], bool | None]] = [{} for _ in self.lets]
+        self.lets_memo: list[dict[tuple[int, tuple[int | None, ...]], bool | None]] = [{} for _ in self.lets]
         from engine.codegen import branches_function, partial_evaluator, rule_keys
         self.partial, self.partial_keys = partial_evaluator(g)
         self._branches_of = branches_function(g)
+        self.mdd = m
+        self._support: dict[int, tuple[int, ...]] = {}
         self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
         self.rule_keys = rule_keys(g, partial=True, numbers=False)
         self.made: dict[Any, tuple[Recommendation, ...]] = {}
 
+
+    def support(self, node: int) -> tuple[int, ...]:
+        """The levels below ``node`` (cached: at most one entry per node of the diagrams)."""
+        found = self._support.get(node)
+        if found is None:
+            found = self._support[node] = tuple(self.mdd.support(node))
+        return found
 
     def branches(self, g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
         """:func:`_branches` by generated code; a value no branch takes goes to :func:`_branches` to be named."""
@@ -379,9 +385,9 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
     branch: list[int | None] | None = None
     sec_ids = []
     sec_outcomes = []
-    for k, ((node, rules, support), table) in enumerate(zip(memo.sections, memo.sections_memo, strict=True)):
+    for k, ((_, rules, _), table) in enumerate(zip(memo.sections, memo.sections_memo, strict=True)):
         lid = decided_secs[k]
-        if lid is not UNDECIDED:
+        if lid >= 0:
             leaf_table = memo.leaf_outcomes[k]
             hit = leaf_table.get(lid)
             if hit is None:
@@ -391,12 +397,16 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             sec_ids.append(hit[0])
             sec_outcomes.append(hit[1])
             continue
+        # the walk from the root would follow the known branches down to ``stuck``: walk from there, memoised on
+        # the branches of the variables below it
+        stuck = -1 - lid
         if branch is None:
             branch = memo.branches(g, facts)
-        key = tuple([branch[lv] for lv in support])
+        below = memo.support(stuck)
+        key = (stuck, tuple([branch[lv] for lv in below]))
         hit = table.get(key)
         if hit is None:
-            keys, needs = _walk(g, node, branch)
+            keys, needs = _walk(g, stuck, branch)
 
             def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
                 return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
@@ -407,18 +417,20 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         sec_ids.append(hit[0])
         sec_outcomes.append(hit[1])
     let_vals: list[bool | None] = []
-    for k, ((_, node, support), ltable) in enumerate(zip(memo.lets, memo.lets_memo, strict=True)):
+    for k, ltable in enumerate(memo.lets_memo):
         decided = decided_lets[k]
-        if decided is not UNDECIDED:  # one path: its leaf's value (None for an impossible leaf)
+        if decided is None or decided is True or decided is False:  # one path: its leaf's value
             let_vals.append(decided)
             continue
+        stuck = -1 - decided
         if branch is None:
             branch = memo.branches(g, facts)
-        key = tuple([branch[lv] for lv in support])
+        below = memo.support(stuck)
+        key = (stuck, tuple([branch[lv] for lv in below]))
         if key in ltable:
             let_vals.append(ltable[key])
         else:
-            vals = {v for v in _reach(g, node, branch) if v is not None}
+            vals = {v for v in _reach(g, stuck, branch) if v is not None}
             v = vals.pop() if len(vals) == 1 else None
             _store(ltable, key, v)
             let_vals.append(v)
