@@ -410,6 +410,7 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
     except TooManyNodes as e:
         busy = sorted((v for v in vs if v.numeric), key=lambda v: (-len(v.branches), v.name))
         raise GraphTooLarge([v.input for v in busy[:5]] or [v.input for v in vs[:5]], e.limit) from None
+    m.clear_caches()  # the compile's and/or/not memos are not needed by the readers of the diagrams
     leaves: dict[LeafKey, Leaf] = {}
     decode = leaf_decoder(model)
     for node in sections.values():

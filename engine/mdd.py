@@ -339,6 +339,12 @@ class MDD:
             self._not[u] = r
         return r
 
+    def clear_caches(self) -> None:
+        """Forget the and/or/not memo tables (pure caches: results stay the same, memory is given back)."""
+        self._and.clear()
+        self._or.clear()
+        self._not.clear()
+
     def implies(self, u: int, v: int) -> int:
         return self.or_(self.not_(u), v)
 
