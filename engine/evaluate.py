@@ -315,7 +315,9 @@ class _SlowMemo:
                          for s in g.model.sections]
         self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
         self.let_names = tuple(name for name, _, _ in self.lets)
-        self.plans: dict[tuple[int, ...], Plan] = {}
+        # per tuple of section outcome ids: the plan, its rules with recommendations, and (rule position, entry)
+        # per recommendation in result order
+        self.plans: dict[tuple[int, ...], tuple[Plan, tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
         self.let_tuples: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
         self.sections_memo: list[dict[tuple[int, tuple[int | None, ...]], tuple[int, dict[int, Outcome]]]] = [
             {} for _ in self.sections]
@@ -326,7 +328,7 @@ class _SlowMemo:
         self.partial, self.partial_keys = partial_evaluator(g)
         self._branches_of = branches_function(g)
         self.mdd = m
-        self._support: dict[int, tuple[int, ...]] = {}
+        self.supports: dict[int, tuple[int, ...]] = {}
         self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
         self.rule_keys = rule_keys(g, partial=True, numbers=False)
         self.made: dict[Any, tuple[Recommendation, ...]] = {}
@@ -334,9 +336,9 @@ class _SlowMemo:
 
     def support(self, node: int) -> tuple[int, ...]:
         """The levels below ``node`` (cached: at most one entry per node of the diagrams)."""
-        found = self._support.get(node)
+        found = self.supports.get(node)
         if found is None:
-            found = self._support[node] = tuple(self.mdd.support(node))
+            found = self.supports[node] = tuple(self.mdd.support(node))
         return found
 
     def branches(self, g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
@@ -385,15 +387,16 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
     branch: list[int | None] | None = None
     sec_ids = []
     sec_outcomes = []
-    for k, ((_, rules, _), table) in enumerate(zip(memo.sections, memo.sections_memo, strict=True)):
-        lid = decided_secs[k]
+    leaf_outcomes = memo.leaf_outcomes
+    supports = memo.supports
+    for k, lid in enumerate(decided_secs):
         if lid >= 0:
-            leaf_table = memo.leaf_outcomes[k]
-            hit = leaf_table.get(lid)
+            hit = leaf_outcomes[k].get(lid)
             if hit is None:
                 key = memo.partial_keys[lid]
-                o = outcomes_from(model, rules, frozenset() if key[0] else frozenset((key,)), _no_needs)
-                hit = leaf_table[lid] = (memo.intern(o), o)
+                o = outcomes_from(model, memo.sections[k][1], frozenset() if key[0] else frozenset((key,)),
+                                  _no_needs)
+                hit = leaf_outcomes[k][lid] = (memo.intern(o), o)
             sec_ids.append(hit[0])
             sec_outcomes.append(hit[1])
             continue
@@ -402,8 +405,11 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         stuck = -1 - lid
         if branch is None:
             branch = memo.branches(g, facts)
-        below = memo.support(stuck)
+        below = supports.get(stuck)
+        if below is None:
+            below = memo.support(stuck)
         key = (stuck, tuple([branch[lv] for lv in below]))
+        table = memo.sections_memo[k]
         hit = table.get(key)
         if hit is None:
             keys, needs = _walk(g, stuck, branch)
@@ -411,21 +417,23 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
                 return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
 
-            o = outcomes_from(model, rules, keys, need_names)
+            o = outcomes_from(model, memo.sections[k][1], keys, need_names)
             hit = (memo.intern(o), o)
             _store(table, key, hit)
         sec_ids.append(hit[0])
         sec_outcomes.append(hit[1])
     let_vals: list[bool | None] = []
-    for k, ltable in enumerate(memo.lets_memo):
-        decided = decided_lets[k]
+    for k, decided in enumerate(decided_lets):
         if decided is None or decided is True or decided is False:  # one path: its leaf's value
             let_vals.append(decided)
             continue
         stuck = -1 - decided
         if branch is None:
             branch = memo.branches(g, facts)
-        below = memo.support(stuck)
+        below = supports.get(stuck)
+        if below is None:
+            below = memo.support(stuck)
+        ltable = memo.lets_memo[k]
         key = (stuck, tuple([branch[lv] for lv in below]))
         if key in ltable:
             let_vals.append(ltable[key])
@@ -434,13 +442,17 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             v = vals.pop() if len(vals) == 1 else None
             _store(ltable, key, v)
             let_vals.append(v)
-    plan = memo.plans.get(tuple(sec_ids))
-    if plan is None:
+    planned = memo.plans.get(tuple(sec_ids))
+    if planned is None:
         outcomes: dict[int, Outcome] = {}
         for o in sec_outcomes:
             outcomes.update(o)
         plan = plan_of(model, outcomes)
-        _store(memo.plans, tuple(sec_ids), plan)
+        rule_pos: dict[int, int] = {}
+        picks = tuple((rule_pos.setdefault(ri, len(rule_pos)), ei) for ri, ei in plan[0])
+        planned = (plan, tuple(rule_pos), picks)
+        _store(memo.plans, tuple(sec_ids), planned)
+    plan = planned[0]
     let_key = tuple(let_vals)
     lets = memo.let_tuples.get(let_key)
     if lets is None:
@@ -448,41 +460,41 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         _store(memo.let_tuples, let_key, lets)
     if g._because is None:
         return assemble(model, case_id, {}, facts, lets, None, plan)
-    return new_result(case_id, _recommendations(g, memo, plan, facts, let_key), plan[1], plan[2], plan[3], lets)
+    recs: tuple[Recommendation, ...] = ()
+    if planned[1]:
+        objs = _rule_recommendations(g, memo, planned[1], facts, let_key)
+        recs = tuple([objs[pos][ei] for pos, ei in planned[2]])
+    return new_result(case_id, recs, plan[1], plan[2], plan[3], lets)
 
 
 def _no_needs(ri: int) -> tuple[str, ...]:
     return ()
 
 
-def _recommendations(g: Guideline, memo: _SlowMemo, plan: Plan, facts: Mapping[str, FactValue],
-                     let_vals: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
-    """:func:`assemble`'s recommendations, with each rule's memoised on the values its condition reads and the
-    let values (its ``because`` depends on nothing else)."""
+def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...], facts: Mapping[str, FactValue],
+                          let_vals: tuple[bool | None, ...]) -> list[tuple[Recommendation, ...]]:
+    """Per rule, the recommendations of all its entries (as :func:`assemble` builds them), memoised on the values
+    its condition reads and the lets it names: its ``because`` depends on nothing else."""
     model = g.model
     because_of = g._because
     assert because_of is not None
     keys_of = memo.rule_keys
     made = memo.made
-    recs: list[Recommendation] = []
-    built: dict[int, tuple[Recommendation, ...]] = {}
-    for ri, ei in plan[0]:
-        objs = built.get(ri)
+    out: list[tuple[Recommendation, ...]] = []
+    for ri in rules:
+        key_of = keys_of[ri]
+        k = key_of(facts, let_vals) if key_of is not None else None
+        objs = made.get(k) if k is not None else None
         if objs is None:
-            key_of = keys_of[ri]
-            k = key_of(facts, let_vals) if key_of is not None else None
-            objs = made.get(k) if k is not None else None
-            if objs is None:
-                rule = model.rules[ri]
-                b = because_of[ri](facts, let_vals)
-                objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
-                                                 rule.evidence, rule.citations, b, rule.preference,
-                                                 rule.footnotes) for e in rule.entries])
-                if k is not None:
-                    _store(made, k, objs)
-            built[ri] = objs
-        recs.append(objs[ei])
-    return tuple(recs)
+            rule = model.rules[ri]
+            b = because_of[ri](facts, let_vals)
+            objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
+                                             rule.evidence, rule.citations, b, rule.preference,
+                                             rule.footnotes) for e in rule.entries])
+            if k is not None:
+                _store(made, k, objs)
+        out.append(objs)
+    return out
 
 
 def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
