@@ -434,6 +434,48 @@ def _any_value(v: Any, values: tuple[Any, ...]) -> bool:
     return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in values)
 
 
+def lets_named(model: Any, e: Expr, out: dict[str, None]) -> None:
+    """Add to ``out`` the lets ``e`` names, directly or through other lets, in first-use order."""
+    if isinstance(e, LetRef):
+        if e.name not in out:
+            out[e.name] = None
+            lets_named(model, model.lets[e.name].expr, out)
+    elif isinstance(e, Not):
+        lets_named(model, e.item, out)
+    elif isinstance(e, And | Or):
+        for item in e.items:
+            lets_named(model, item, out)
+
+
+def rule_getters(g: Guideline) -> tuple[tuple[str, ...], list[Callable[[tuple[Any, ...]], Any] | None]]:
+    """For the memo of recommendations on the partial path: the input names whose values (None when missing),
+    followed by the let values, make a case's value row; and per rule a C-level getter of the part of that row
+    its ``because`` depends on (the inputs its condition reads, the lets it names), or None for a rule that reads
+    a number input (numbers rarely repeat: no memo)."""
+    from operator import itemgetter
+
+    from engine.evaluate import inputs_read
+    model = g.model
+    names = tuple(model.inputs)
+    pos = {n: i for i, n in enumerate(names)}
+    let_pos = {n: len(names) + i for i, n in enumerate(model.lets)}
+    out: list[Callable[[tuple[Any, ...]], Any] | None] = []
+    for r in model.rules:
+        reads = inputs_read(r.condition, model)
+        if any(model.inputs[n].numeric for n in reads):
+            out.append(None)
+            continue
+        lets: dict[str, None] = {}
+        lets_named(model, r.condition, lets)
+        positions = [pos[n] for n in reads] + [let_pos[n] for n in lets]
+        out.append(itemgetter(*positions, 0) if positions else _constant)  # (a 1-tuple for one position)
+    return names, out
+
+
+def _constant(row: tuple[Any, ...]) -> Any:
+    return ()
+
+
 def rule_keys(g: Guideline, partial: bool = False,
               numbers: bool = True) -> list[Callable[[Mapping[str, Any], Any], Any] | None]:
     """Per rule, a generated function ``(facts, let values)`` giving the memo key of its recommendations: the

@@ -324,14 +324,14 @@ class _SlowMemo:
         self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
         self._next = 0
         self.lets_memo: list[dict[tuple[int, tuple[int | None, ...]], bool | None]] = [{} for _ in self.lets]
-        from engine.codegen import branches_function, partial_evaluator, rule_keys
+        from engine.codegen import branches_function, partial_evaluator, rule_getters
         self.partial, self.partial_keys = partial_evaluator(g)
         self._branches_of = branches_function(g)
         self.mdd = m
         self.supports: dict[int, tuple[int, ...]] = {}
         self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
-        self.rule_keys = rule_keys(g, partial=True, numbers=False)
-        self.made: dict[Any, tuple[Recommendation, ...]] = {}
+        self.input_names, self.rule_getters = rule_getters(g)
+        self.made: list[dict[Any, tuple[Recommendation, ...]]] = [{} for _ in g.model.rules]
 
 
     def support(self, node: int) -> tuple[int, ...]:
@@ -473,18 +473,19 @@ def _no_needs(ri: int) -> tuple[str, ...]:
 
 def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...], facts: Mapping[str, FactValue],
                           let_vals: tuple[bool | None, ...]) -> list[tuple[Recommendation, ...]]:
-    """Per rule, the recommendations of all its entries (as :func:`assemble` builds them), memoised on the values
-    its condition reads and the lets it names: its ``because`` depends on nothing else."""
+    """Per rule, the recommendations of all its entries (as :func:`assemble` builds them), memoised per rule on
+    the values its condition reads and the lets it names: its ``because`` depends on nothing else."""
     model = g.model
     because_of = g._because
     assert because_of is not None
-    keys_of = memo.rule_keys
+    getters = memo.rule_getters
     made = memo.made
+    row = (*map(facts.get, memo.input_names), *let_vals)
     out: list[tuple[Recommendation, ...]] = []
     for ri in rules:
-        key_of = keys_of[ri]
-        k = key_of(facts, let_vals) if key_of is not None else None
-        objs = made.get(k) if k is not None else None
+        get = getters[ri]
+        k = get(row) if get is not None else None
+        objs = made[ri].get(k) if k is not None else None
         if objs is None:
             rule = model.rules[ri]
             b = because_of[ri](facts, let_vals)
@@ -492,7 +493,7 @@ def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...],
                                              rule.evidence, rule.citations, b, rule.preference,
                                              rule.footnotes) for e in rule.entries])
             if k is not None:
-                _store(made, k, objs)
+                _store(made[ri], k, objs)
         out.append(objs)
     return out
 

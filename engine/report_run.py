@@ -126,21 +126,21 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
     """One row per (case, recommendation).
 
     Everything in a row but the case id is fixed by the rule entry, so it is formatted once per entry (looked up
-    by rule, action and strength, then checked field by field) and each row is the case id joined to that text;
+    by rule and action, then checked field by field) and each row is the case id joined to that text;
     the bytes are exactly those of ``csv.writer`` writing every row."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     out: list[str] = [buf.getvalue()]
     size = 0
-    static: dict[tuple[str, str, Strength], list[tuple[Recommendation, str]]] = {}
+    static: dict[tuple[str, str], list[tuple[Recommendation, str]]] = {}
 
     def tail(rec: Recommendation) -> str:
         """The row after the case id, from ``,`` to the line end."""
-        key = (rec.rule, rec.action, rec.strength)
-        known = static.setdefault(key, [])
+        known = static.setdefault((rec.rule, rec.action), [])
         for seen, text in known:
-            if ((seen.params is rec.params or seen.params == rec.params) and seen.evidence == rec.evidence
+            if (seen.strength is rec.strength and (seen.params is rec.params or seen.params == rec.params)
+                    and seen.evidence == rec.evidence
                     and seen.citations == rec.citations and seen.section == rec.section):
                 return text
         text = _csv_row(("", rec.section, rec.action, rec.strength.value, rec.rule,
@@ -156,11 +156,10 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
         cid = case.id
         head = cid if cid and not _CSV_SPECIAL.intersection(cid) else _csv_row((cid, ""))[:-2]
         for rec in recs:
-            key = (rec.rule, rec.action, rec.strength)
             text = None
-            for seen, t in static.get(key, ()):
-                if (seen.params is rec.params and seen.evidence == rec.evidence and seen.citations == rec.citations
-                        and seen.section == rec.section):
+            for seen, t in static.get((rec.rule, rec.action), ()):  # (the strength's hash is Python code: slow)
+                if (seen.strength is rec.strength and seen.params is rec.params and seen.evidence == rec.evidence
+                        and seen.citations == rec.citations and seen.section == rec.section):
                     text = t
                     break
             if text is None:
