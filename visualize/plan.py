@@ -147,7 +147,9 @@ class _Keys:
             k = next(iter(grouped))  # every possible answer leads to the same box: skip the question
         else:
             merged = [(ck, ", ".join(answers)) for ck, answers in grouped.items()]
-            k = self.intern(("question", q.text, tuple(merged)), n)
+            # the key ignores answer order: two graph nodes that differ only in the order of their edges (a
+            # question skipped below one of them regroups the edges) draw the same
+            k = self.intern(("question", q.text, tuple(sorted(merged))), n)
             if self.rep[k] == n:
                 self.text[k] = q.text
                 self.answers[k] = merged
