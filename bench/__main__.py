@@ -31,24 +31,11 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def random_facts(model: Any, rng: random.Random, p_unknown: float = 0.0) -> dict[str, Any]:
-    """A random case within the declared domains that respects every ``assume`` (rejection sampling)."""
-    from engine.case_values import kleene
-
-    checks = [kleene(a.expr, model) for a in model.assumptions]
-    while True:
-        facts: dict[str, Any] = {}
-        for name, inp in model.inputs.items():
-            if rng.random() < p_unknown:
-                continue
-            if inp.kind in ("bool", "enum"):
-                facts[name] = rng.choice(inp.domain)
-            else:
-                lo = inp.low if inp.low != float("-inf") else 0.0
-                hi = inp.high if inp.high != float("inf") else lo + 100.0
-                facts[name] = rng.randint(int(lo), int(hi)) if inp.kind == "integer" else round(rng.uniform(lo, hi), 1)
-        if all(check(facts) is not False for check in checks):
-            return facts
+def _cohort_goal(n: int, seconds: float, exit_code: int) -> str:
+    """The 5 s goal is for 100,000 rows: a smaller (--quick) cohort is not judged against it."""
+    if n != 100_000:
+        return "(the 5 s goal is for 100,000 rows: not judged)"
+    return f"(goal < 5 s: {_verdict(seconds < 5 and exit_code == 0)})"
 
 
 def bench_peers(quick: bool) -> list[dict[str, Any]]:
@@ -83,7 +70,9 @@ def bench_lms(n: int) -> dict[str, Any]:
 
     g = engine.load(os.path.relpath(LMS))
     rng = random.Random(7)
-    cases = [random_facts(g.model, rng) for _ in range(n)]
+    from bench.cohort import random_case
+
+    cases = [random_case(g.model, rng) for _ in range(n)]
     for c in cases[:1000]:  # warm up
         g.evaluate(c)
     lat = []
@@ -117,12 +106,12 @@ def bench_lms(n: int) -> dict[str, Any]:
     print(f"per-case latency: median {med:.1f} us, p99 {p99:.1f} us  (goal < 20 us: {_verdict(med < 20)})")
     print(f"in-memory throughput: {throughput:,.0f} cases/s")
     print(f"`guidegraph run` on a {n:,}-row CSV, end to end: {cohort_s:.2f} s, exit {proc.returncode}"
-          f"  (goal < 5 s: {_verdict(cohort_s < 5 and proc.returncode == 0)})")
+          f"  {_cohort_goal(n, cohort_s, proc.returncode)}")
     if proc.returncode:
         print("   " + proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "")
     print(f"`guidegraph run` on a {n:,}-row CSV with {P_MISSING:.0%} of values missing, end to end: "
           f"{missing_s:.2f} s, exit {missing_proc.returncode}"
-          f"  (goal < 5 s: {_verdict(missing_s < 5 and missing_proc.returncode == 0)})")
+          f"  {_cohort_goal(n, missing_s, missing_proc.returncode)}")
     if missing_proc.returncode:
         print("   " + missing_proc.stderr.strip().splitlines()[-1] if missing_proc.stderr.strip() else "")
     return out

@@ -8,30 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import engine
+from bench.cohort import random_case
+from engine.case_values import kleene
 from engine.evaluate import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
 
 
 def _cases(g: Any, n: int, p_unknown: float, seed: int) -> list[dict[str, Any]]:
-    from engine.case_values import kleene
     rng = random.Random(seed)
     checks = [kleene(a.expr, g.model) for a in g.model.assumptions]
-    out: list[dict[str, Any]] = []
-    while len(out) < n:
-        facts: dict[str, Any] = {}
-        for name, inp in g.model.inputs.items():
-            if rng.random() < p_unknown:
-                continue
-            if inp.kind in ("bool", "enum"):
-                facts[name] = rng.choice(inp.domain)
-            else:
-                lo = inp.low if inp.low != float("-inf") else 0.0
-                hi = inp.high if inp.high != float("inf") else lo + 50.0
-                facts[name] = rng.randint(int(lo), int(hi)) if inp.kind == "integer" else round(rng.uniform(lo, hi), 1)
-        if all(check(facts) is not False for check in checks):
-            out.append(facts)
-    return out
+    return [dict(random_case(g.model, rng, p_unknown, checks)) for _ in range(n)]
 
 
 def test_evaluate_many_equals_one_by_one() -> None:
