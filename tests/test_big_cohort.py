@@ -78,6 +78,7 @@ def test_keep_going_reports_the_row_and_evaluates_the_rest(big_csv: Path, tmp_pa
     out = tmp_path / "results.csv"
     code, stdout, stderr = _run(["run", LMS, str(big_csv), "--format", "csv", "--keep-going", "-o", str(out)])
     assert code == 1
+    assert stdout == ""  # the results went to -o
     assert stderr.count("error[") == 1 and f"{big_csv}:{BAD_LINE}:" in stderr
     n_rows = sum(1 for _ in big_csv.open(encoding="utf-8")) - 1
     with out.open(encoding="utf-8") as f:
