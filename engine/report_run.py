@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
+from engine.atomic import write_text
 from engine.case_validate import Case
 from engine.model import Model, ParamValue, Strength
 from engine.result import Recommendation, Result
@@ -189,23 +189,18 @@ FORMATS: dict[str, Callable[[Model, Pairs], Iterator[str]]] = {
 
 
 def write_output(chunks: Iterable[str], out: str | None) -> None:
-    """Write everything to a temporary file, then move it to ``out`` (or copy it to stdout) in one go."""
-    directory = os.path.dirname(os.path.abspath(out)) if out else None
-    fd, tmp = tempfile.mkstemp(prefix=".guidegraph-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        if out:
-            os.replace(tmp, out)
-            return
-        with open(tmp, encoding="utf-8", newline="") as f:
-            sys.stdout.flush()
-            shutil.copyfileobj(f, sys.stdout)
-            sys.stdout.flush()
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write everything to ``out`` in one step (:func:`engine.atomic.write_text`), or to stdout only once it is all
+    produced (spooled in a temporary file), so a failure half-way prints nothing."""
+    if out:
+        write_text(out, chunks)
+        return
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as f:
+        for chunk in chunks:
+            f.write(chunk)
+        f.seek(0)
+        sys.stdout.flush()
+        shutil.copyfileobj(f, sys.stdout)
+        sys.stdout.flush()
 
 
 class Progress:

@@ -1,18 +1,18 @@
 """The only place that runs Graphviz's ``dot``: DOT text in, a .dot/.svg/.pdf/.png file out.
 
-The output is written atomically: ``dot`` renders into a temporary file in the target's own directory, which then
-replaces the target with ``os.replace``. A failure at any point (``dot`` missing, a layout error, a timeout, a
-directory that cannot be written) leaves no partial file behind and raises :class:`RenderError` with a message
-a user can act on. PNG is rendered at 300 dpi, the resolution journals ask for.
+The output is written atomically (:func:`engine.atomic.replacing`): ``dot`` renders into a temporary file in the
+target's own directory, which then replaces the target with ``os.replace``. A failure at any point (``dot``
+missing, a layout error, a timeout, a directory that cannot be written) leaves no partial file behind and raises
+:class:`RenderError` with a message a user can act on. PNG is rendered at 300 dpi, the resolution journals ask for.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
-import tempfile
+
+from engine.atomic import replacing
 
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".pdf": "pdf", ".png": "png"}
 PNG_DPI = 300
@@ -42,49 +42,28 @@ def find_dot() -> str:
     return path
 
 
-def _temp_beside(out_path: str) -> tuple[int, str]:
-    directory = os.path.dirname(os.path.abspath(out_path))
-    base = os.path.basename(out_path)
-    try:
-        return tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
-    except FileNotFoundError:
-        raise RenderError(f"cannot write '{out_path}': directory '{directory}' does not exist") from None
-    except PermissionError:
-        raise RenderError(f"cannot write '{out_path}': permission denied in '{directory}'") from None
-    except OSError as e:
-        raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
-
-
 def render_file(dot_text: str, out_path: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Write ``dot_text`` to ``out_path`` as DOT, SVG, PDF or PNG (chosen by the extension)."""
     fmt = output_format(out_path)
     dot = None if fmt == "dot" else find_dot()
     if os.path.isdir(out_path):
         raise RenderError(f"cannot write '{out_path}': it is a directory")
-    fd, tmp = _temp_beside(out_path)
     try:
-        if dot is None:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(dot_text)
-        else:
-            os.close(fd)
-            _run_dot(dot, fmt, dot_text, tmp, timeout)
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, 0o644 & ~_umask())
-        try:
-            os.replace(tmp, out_path)
-        except OSError as e:
-            raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        with replacing(out_path) as tmp:
+            if dot is None:
+                with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                    f.write(dot_text)
+            else:
+                _run_dot(dot, fmt, dot_text, tmp, timeout)
+    except FileNotFoundError as e:
+        directory = os.path.dirname(os.path.abspath(out_path))
+        if not os.path.isdir(directory):
+            raise RenderError(f"cannot write '{out_path}': directory '{directory}' does not exist") from None
+        raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
+    except PermissionError as e:
+        raise RenderError(f"cannot write '{out_path}': {e.strerror or 'permission denied'}") from None
+    except OSError as e:
+        raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
 
 
 def _run_dot(dot: str, fmt: str, dot_text: str, tmp: str, timeout: float) -> None:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from typing import Any
 
 import yaml
 
 from dsl.diagnostics import Diagnostic, has_errors, render_all
 from engine.api import too_large
+from engine.atomic import write_text
 from engine.compile import GraphTooLarge, compile
 from engine.export import to_data
 from engine.pipeline import load_model
@@ -34,19 +33,6 @@ def dumps(data: dict[str, Any], fmt: str) -> str:
         text: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
         return text
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_atomic(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".guidegraph-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _report(diagnostics: list[Diagnostic], sources: dict[str, str]) -> None:
@@ -69,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        write_atomic(args.output, text)
+        write_text(args.output, text)
     except OSError as e:
         _report([Diagnostic("E902", "error", f"cannot write '{args.output}': {e.strerror or e}")], {})
         return 2

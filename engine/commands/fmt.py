@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
-import tempfile
 
 from dsl.diagnostics import render_all
 from dsl.format import fmt_text
+from engine.atomic import write_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -39,24 +38,6 @@ def _reason(err: Exception) -> str:
     return str(err)
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` by ``text`` in one step, keeping the file's permissions."""
-    directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
     path: str = args.rules
     try:
@@ -77,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.writelines(line if line.endswith("\n") else line + "\n" for line in diff)
         return EXIT_FINDINGS
     try:
-        write_atomically(path, formatted)
+        write_text(path, formatted)
     except OSError as err:
         sys.stderr.write(f"guidegraph: cannot write '{path}': {_reason(err)}\n")
         return EXIT_USAGE

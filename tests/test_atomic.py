@@ -1,0 +1,62 @@
+"""Output files: written in one step, with the permissions a user expects (not mkstemp's owner-only 0600)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from engine.atomic import replacing, write_text
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_new_file_gets_the_umask_default(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_text(str(tmp_path / "a.txt"), ["x", "y"])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.txt").read_text() == "xy"
+    assert _mode(tmp_path / "a.txt") == 0o644
+
+
+def test_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    target = tmp_path / "b.txt"
+    target.write_text("old")
+    target.chmod(0o600)
+    write_text(str(target), "new")
+    assert target.read_text() == "new" and _mode(target) == 0o600
+
+
+def test_a_failure_leaves_the_target_and_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "c.txt"
+    target.write_text("kept")
+    with pytest.raises(RuntimeError), replacing(str(target)) as tmp:
+        Path(tmp).write_text("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "kept"
+    assert [p.name for p in tmp_path.iterdir()] == ["c.txt"]
+
+
+@pytest.mark.parametrize("args", [["run", "rules/lms.rules", "rules/cases/workup.yaml", "-o", "{out}/r.json",
+                                   "--format", "json"],
+                                  ["export", "rules/lms.rules", "--format", "json", "-o", "{out}/e.json"],
+                                  ["render", "rules/lms.rules", "-o", "{out}/f.dot"]])
+def test_command_outputs_are_readable_by_others(args: list[str], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    old = os.umask(0o022)
+    try:
+        assert main([a.replace("{out}", str(tmp_path)) for a in args]) == 0
+    finally:
+        os.umask(old)
+    (written,) = list(tmp_path.iterdir())
+    assert _mode(written) == 0o644
