@@ -425,7 +425,8 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
                   section_nodes=sections, let_nodes=lets, assume_node=assume,
                   rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
                   rule_index={r.name: i for i, r in enumerate(model.rules)})
-    from engine.codegen import because_functions, fast_evaluator
+    from engine.because import because_functions
+    from engine.codegen import fast_evaluator
     g._because = because_functions(g)
     g._fast = fast_evaluator(g)
     return g

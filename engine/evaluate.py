@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from engine.because import because
 from engine.guideline import Guideline, Leaf, LeafKey
-from engine.model import Expr, KnownTest, LetRef, Model, Not, NumTest, ValueTest
+from engine.model import Model
 from engine.result import (
     Because,
     Conflict,
@@ -29,80 +30,9 @@ from engine.result import (
     Pending,
     Recommendation,
     Result,
-    new_because,
     new_recommendation,
     new_result,
 )
-
-# ---------------------------------------------------------------------------------------------------------------
-# "because": the literals of a rule's condition that hold for the case
-
-
-def atom_text(a: ValueTest | NumTest | KnownTest, negated: bool) -> str:
-    """The literal as the author wrote it (``x is unknown`` for a negated ``is known``)."""
-    if isinstance(a, KnownTest):
-        return f"{a.input} is {'unknown' if negated else 'known'}"
-    if a.text:
-        text = a.text
-    elif isinstance(a, NumTest):
-        text = f"{a.input} in {a.interval}"
-    else:
-        vals = sorted(("true" if v else "false") if isinstance(v, bool) else str(v) for v in a.values)
-        text = f"{a.input} == {vals[0]}" if len(vals) == 1 else f"{a.input} in {{{', '.join(vals)}}}"
-    return f"not ({text})" if negated else text
-
-
-def atom_holds(a: ValueTest | NumTest | KnownTest, facts: Mapping[str, FactValue]) -> bool | None:
-    """The atom's truth for the case; None when it reads an unknown input."""
-    if isinstance(a, KnownTest):
-        return a.input in facts
-    if a.input not in facts:
-        return None
-    v = facts[a.input]
-    if isinstance(a, NumTest):
-        return not isinstance(v, bool | str) and a.interval.contains(float(v))
-    return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in a.values)
-
-
-def inputs_read(expr: Expr, model: Model) -> list[str]:
-    """The inputs ``expr`` reads, lets expanded, in order of appearance, each once."""
-    from engine.compile import atoms
-    out: list[str] = []
-    for a in atoms(expr, model):
-        if a.input not in out:
-            out.append(a.input)
-    return out
-
-
-def because(model: Model, expr: Expr, facts: Mapping[str, FactValue],
-            lets: Mapping[str, bool | None]) -> tuple[Because, ...]:
-    """The literals of ``expr`` (and the lets) that are true for the case, in order of appearance, each once,
-    with the case's values of the inputs they read (None for unknown)."""
-    out: list[Because] = []
-    seen: set[str] = set()
-
-    def add(text: str, names: Iterable[str]) -> None:
-        if text not in seen:
-            seen.add(text)
-            out.append(new_because(text, tuple([(n, facts.get(n)) for n in names])))
-
-    def walk(e: Expr, positive: bool) -> None:
-        if isinstance(e, ValueTest | NumTest | KnownTest):
-            if atom_holds(e, facts) is positive:
-                add(atom_text(e, not positive), (e.input,))
-        elif isinstance(e, LetRef):
-            if lets.get(e.name) is positive:
-                add(e.name if positive else f"not {e.name}", inputs_read(e, model))
-            walk(model.lets[e.name].expr, positive)
-        elif isinstance(e, Not):
-            walk(e.item, not positive)
-        elif not isinstance(e, bool) and hasattr(e, "items"):
-            for item in e.items:
-                walk(item, positive)
-
-    walk(expr, True)
-    return tuple(out)
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # Result assembly (shared by the walk, the fast path and the direct evaluator)
@@ -324,7 +254,8 @@ class _SlowMemo:
         self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
         self._next = 0
         self.lets_memo: list[dict[tuple[int, tuple[int | None, ...]], bool | None]] = [{} for _ in self.lets]
-        from engine.codegen import branches_function, partial_evaluator, rule_getters
+        from engine.because import rule_getters
+        from engine.codegen import branches_function, partial_evaluator
         self.partial, self.partial_keys = partial_evaluator(g)
         self._branches_of = branches_function(g)
         self.mdd = m
