@@ -9,7 +9,9 @@ Matching a result gives readable failure lines in the form a guideline author th
 Keys: ``must``/``recommend``/``consider``/``not_recommended``/``never`` (actions that must be recommended with
 that strength), ``absent`` (actions with no recommendation at all), ``pending`` (a list of actions, or a mapping
 action -> inputs it must wait on) and ``params`` (action -> {param: value}, values written as in rules files:
-``"50..60 Gy"``, ``"66 Gy"``, ``postoperative``, ``12``).
+``"50..60 Gy"``, ``"66 Gy"``, ``postoperative``, ``12``). Parameter expectations may also be written with the
+action itself as a key (``radiotherapy: {dose: 50..60 Gy}``) or as an item of a strength's list
+(``recommend: [{radiotherapy: {dose: 50..60 Gy}}]``).
 """
 
 from __future__ import annotations
@@ -103,28 +105,44 @@ class _Parser:
             return []
         out = []
         for name, given in value.items():
-            action = self.action(name, "params", str(name))
-            if not isinstance(given, dict):
-                self.error("E401", f"the parameters of '{name}' must be a mapping, got {describe(given)}",
-                           "params", str(name))
+            if (action := self.action(name, "params", str(name))) is not None:
+                parsed = self.action_params(action, given, "params", str(name))
+                if parsed is not None:
+                    out.append((action, parsed))
+        return out
+
+    def action_params(self, action: str, given: Any, *path: str | int) -> tuple[tuple[str, ParamValue], ...] | None:
+        """``{param: value}`` expected of one (known) action's recommendation."""
+        if not isinstance(given, dict):
+            self.error("E401", f"the parameters of '{action}' must be a mapping, got {describe(given)}", *path)
+            return None
+        declared = {p.name: p for p in self.model.actions[action].params}
+        values = []
+        for pname, raw in given.items():
+            ptype = declared.get(str(pname))
+            if ptype is None:
+                self.error("E404", f"action '{action}' has no parameter '{pname}'", *path, str(pname), key=True,
+                           help=did_you_mean(str(pname), declared)
+                           or (f"its parameters are: {', '.join(declared)}" if declared else "it takes no parameters"))
                 continue
-            if action is None:
-                continue
-            declared = {p.name: p for p in self.model.actions[action].params}
-            values = []
-            for pname, raw in given.items():
-                ptype = declared.get(str(pname))
-                if ptype is None:
-                    self.error("E404", f"action '{action}' has no parameter '{pname}'", "params", str(name),
-                               str(pname), key=True, help=did_you_mean(str(pname), declared)
-                               or (f"its parameters are: {', '.join(declared)}" if declared else
-                                   "it takes no parameters"))
-                    continue
-                try:
-                    values.append((ptype.name, parse_param(ptype, raw)))
-                except ValueError as e:
-                    self.error("E405", f"parameter '{pname}' of '{action}': {e}", "params", str(name), str(pname))
-            out.append((action, tuple(values)))
+            try:
+                values.append((ptype.name, parse_param(ptype, raw)))
+            except ValueError as e:
+                self.error("E405", f"parameter '{pname}' of '{action}': {e}", *path, str(pname))
+        return tuple(values)
+
+    def strength_items(self, key: str, value: Any) -> list[tuple[str, tuple[tuple[str, ParamValue], ...] | None]]:
+        """A strength's list: action ids, or ``{action: {param: value}}`` items that also expect parameters."""
+        if not isinstance(value, list):
+            return [(a, None) for a in self.actions(key, value)]
+        out: list[tuple[str, tuple[tuple[str, ParamValue], ...] | None]] = []
+        for i, item in enumerate(value):
+            if isinstance(item, dict) and len(item) == 1:
+                ((name, given),) = item.items()
+                if (action := self.action(name, key, i)) is not None:
+                    out.append((action, self.action_params(action, given, key, i, str(name))))
+            elif (action := self.action(item, key, i)) is not None:
+                out.append((action, None))
         return out
 
 
@@ -171,13 +189,20 @@ def parse_expectation(case: Case, model: Model) -> tuple[Expectation | None, lis
     params: list[tuple[str, tuple[tuple[str, ParamValue], ...]]] = []
     for key, value in case.expect.items():
         if key in STRENGTH_KEYS:
-            strengths.extend((a, Strength(key)) for a in p.actions(key, value))
+            for action, wanted in p.strength_items(key, value):
+                strengths.append((action, Strength(key)))
+                if wanted:
+                    params.append((action, wanted))
         elif key == "absent":
             absent.extend(p.actions(key, value))
         elif key == "pending":
             pending.extend(p.pending(value))
         elif key == "params":
             params.extend(p.params(value))
+        elif isinstance(key, str) and key in model.actions:  # `radiotherapy: {dose: 50..60 Gy}`
+            wanted = p.action_params(key, value, key)
+            if wanted is not None:
+                params.append((key, wanted))
         else:
             p.error("E402", f"unknown expectation '{key}'", str(key), key=True,
                     help=did_you_mean(str(key), EXPECT_KEYS) or f"the keys are: {', '.join(EXPECT_KEYS)}")
