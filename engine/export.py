@@ -129,7 +129,8 @@ def to_data(guideline: Guideline) -> dict[str, Any]:
         "rules": [{"name": r.name, "section": r.section, "label": r.label,
                    "condition": expr_to_data(r.condition), "when": expr_to_data(r.when),
                    "entries": [{"action": e.action, "strength": e.strength.value,
-                                "params": {k: param_to_data(v) for k, v in e.params}} for e in r.entries],
+                                "params": {k: param_to_data(v) for k, v in e.params}, "span": _span(e.span)}
+                               for e in r.entries],
                    "evidence": r.evidence, "citations": list(r.citations), "source": r.source,
                    "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
                    "span": _span(r.span)} for r in m.rules],
@@ -368,7 +369,7 @@ def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Act
         ptypes = {q.name: q for q in actions[action].params}
         params = tuple((name, r.param(v, ptypes.get(name), f"{pe}.params.{name}"))
                        for name, v in (_get(e, "params", pe, dict, optional=True) or {}).items())
-        entries.append(Entry(action, Strength(strength), params))
+        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe)))
     cites = _get(x, "citations", p, list, optional=True) or []
     return Rule(_get(x, "name", p, str), section, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),
                 r.expr(_get(x, "when", p, dict), f"{p}.when"), tuple(entries),

@@ -251,15 +251,16 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
     nodes: list[tuple[str, dict[str, Any]]] = []
     edges: list[tuple[str, str, dict[str, Any]]] = []
     labels: dict[tuple[int, tuple[int, ...]], tuple[str, list[list[Any]]] | tuple[str, list[Any]]] = {}
-    heads: dict[tuple[int, int], tuple[str, str, str, tuple[tuple[str, Any], ...]]] = {}
+    heads: dict[tuple[int, int], tuple[str, str, str, tuple[tuple[str, Any], ...], dict[str, object]]] = {}
     level, children, is_terminal, value = mdd.level, mdd.children, mdd.is_terminal, mdd.value
 
-    def entry_head(ri: int, ei: int) -> tuple[str, str, str, tuple[tuple[str, Any], ...]]:
+    def entry_head(ri: int, ei: int) -> tuple[str, str, str, tuple[tuple[str, Any], ...], dict[str, object]]:
         h = heads.get((ri, ei))
         if h is None:
             r = rules[ri]
             e = r.entries[ei]
-            h = heads[(ri, ei)] = (r.name, e.action, e.strength.value, tuple((k, v) for k, v in e.params))
+            span = (e.span if e.span.line else r.span).to_dict()  # the entry's line, else its rule's
+            h = heads[(ri, ei)] = (r.name, e.action, e.strength.value, tuple((k, v) for k, v in e.params), span)
         return h
 
     def edge_label(lv: int, branches: tuple[int, ...]) -> tuple[str, list[list[Any]]] | tuple[str, list[Any]]:
@@ -286,10 +287,10 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
             leaf = leaves[value(n)]
             entries = []
             for le in leaf.entries:
-                name, action, strength, params = entry_head(le.rule, le.index)
+                name, action, strength, params, span = entry_head(le.rule, le.index)
                 entries.append({"rule": name, "action": action, "strength": strength,
                                 "params": {k: v.to_json() for k, v in params},
-                                "status": le.status, "by": [rules[o].name for o in le.by]})
+                                "status": le.status, "by": [rules[o].name for o in le.by], "span": span})
             nodes.append((nid, {"kind": "leaf", "section": section, "impossible": leaf.impossible,
                                 "entries": entries, "covers": list(leaf.covers), "conflicts": list(leaf.conflicts),
                                 "gaps": list(leaf.gaps), "inside": leaf.inside}))

@@ -107,7 +107,7 @@ def test_node_and_edge_attributes_follow_the_contract() -> None:
         else:
             assert set(d) == {"kind", "section", "impossible", "entries", "covers", "conflicts", "gaps", "inside"}
             for e in d["entries"]:
-                assert set(e) == {"rule", "action", "strength", "params", "status", "by"}
+                assert set(e) == {"rule", "action", "strength", "params", "status", "by", "span"}
     labels = set()
     for u, _, d in g.graph.edges(data=True):
         assert _plain(d)
