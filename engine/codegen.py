@@ -19,7 +19,7 @@ from engine.because import because_functions, rule_keys
 from engine.evaluate import conflict_orders, conflicts
 from engine.guideline import Guideline, Leaf, Var
 from engine.model import Interval
-from engine.result import Overridden, Recommendation, Result, new_recommendation, new_result
+from engine.result import LazyBecause, Overridden, Recommendation, Result, new_recommendation, new_result
 
 INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
 MEMO_LIMIT = 50_000
@@ -307,7 +307,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
 
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
         r = model.rules[ri]
-        b = because_of[ri](facts, lets)
+        b = LazyBecause(because_of[ri], facts, lets)  # built when first read (``facts`` is run's own copy)
         return tuple([new_recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence,
                                          r.citations, b, r.preference, r.footnotes) for e in r.entries])
 
@@ -332,6 +332,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
             # A rule's recommendations depend only on the values its condition reads (``because``), so they are
             # memoised on those values, for rules that read no number (see :func:`rule_keys`).
             objs = []
+            facts = dict(facts)  # the lazy because lists read this copy, whatever the caller does with its dict
             for ri in rules:
                 key_of = keys_of[ri]
                 if key_of is None:

@@ -189,3 +189,44 @@ new_result: Callable[..., Result] = _ResultTwin  # type: ignore[assignment]
 for _twin, _real in ((_BecauseTwin, Because), (_RecommendationTwin, Recommendation), (_ResultTwin, Result)):
     if set(_twin.__slots__) != set(_real.__slots__):  # a field was added to the dataclass but not to its twin
         raise TypeError(f"{_twin.__name__} must have the slots of {_real.__name__}: {_real.__slots__}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lazy "because"
+#
+# A ``because`` list costs more to build than the rest of a recommendation, and many callers never read it (a
+# cohort run that only counts recommendations, an embedding that reads actions). The evaluator may therefore
+# store a :class:`LazyBecause` in the slot; the descriptor below turns it into the tuple on first read and keeps
+# the tuple. Every reader (attribute access, ``==``, ``repr``, ``to_dict``, ``dataclasses`` helpers) goes through
+# the descriptor, so a Recommendation looks the same whether its ``because`` was built early or late.
+
+
+class LazyBecause:
+    """``fn(*args)`` -> the because tuple, called at most once. ``args`` must not change afterwards (the evaluator
+    passes its own copy of the facts)."""
+
+    __slots__ = ("args", "fn")
+
+    def __init__(self, fn: Callable[..., tuple[Because, ...]], *args: Any) -> None:
+        self.fn = fn
+        self.args = args
+
+
+class _BecauseSlot:
+    def __init__(self, member: Any) -> None:
+        self.member = member
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.member.__get__(obj, cls)
+        if type(value) is LazyBecause:
+            value = value.fn(*value.args)
+            self.member.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.member.__set__(obj, value)
+
+
+setattr(Recommendation, "because", _BecauseSlot(Recommendation.__dict__["because"]))  # noqa: B010
