@@ -26,6 +26,7 @@ from engine.result import (
     Because,
     Conflict,
     FactValue,
+    LazyBecause,
     Overridden,
     Pending,
     Recommendation,
@@ -413,13 +414,16 @@ def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...],
     made = memo.made
     row = (*map(facts.get, memo.input_names), *let_vals)
     out: list[tuple[Recommendation, ...]] = []
+    own: dict[str, FactValue] | None = None  # one copy of the facts per case, read by the lazy because lists
     for ri in rules:
         get = getters[ri]
         k = get(row) if get is not None else None
         objs = made[ri].get(k) if k is not None else None
         if objs is None:
             rule = model.rules[ri]
-            b = because_of[ri](facts, let_vals)
+            if own is None:
+                own = dict(facts)
+            b = LazyBecause(because_of[ri], own, let_vals)
             objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
                                              rule.evidence, rule.citations, b, rule.preference,
                                              rule.footnotes) for e in rule.entries])
