@@ -23,6 +23,7 @@ from engine.case_validate import CASE_KEYS, Case, CaseChecker
 from engine.case_values import describe
 from engine.cohort import load_csv
 from engine.model import Model
+from engine.textfile import CASES_LIMIT, read_text
 
 __all__ = ["CASE_EXTENSIONS", "CASE_KEYS", "Case", "case_files", "load_cases"]
 
@@ -54,8 +55,7 @@ def case_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
 
 def _read(file: str) -> tuple[str | None, Diagnostic | None]:
     try:
-        with open(file, encoding="utf-8-sig", newline="") as f:
-            return f.read(), None
+        return read_text(file, CASES_LIMIT, newline=""), None
     except UnicodeDecodeError as e:
         return None, Diagnostic("E901", "error", f"cannot read case file '{file}': not UTF-8 text ({e.reason})")
     except OSError as e:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.model import Model
+from engine.textfile import RULES_LIMIT, read_text
 
 
 def _cannot_read(path: str, reason: str) -> list[Diagnostic]:
@@ -18,8 +19,7 @@ def _cannot_read(path: str, reason: str) -> list[Diagnostic]:
 def read_source(path: str) -> tuple[str | None, list[Diagnostic]]:
     """The text of ``path`` (UTF-8; a byte-order mark is dropped), or None and an ``E901`` saying why not."""
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            return f.read(), []
+        return read_text(path, RULES_LIMIT), []
     except FileNotFoundError:
         return None, _cannot_read(path, "no such file")
     except IsADirectoryError:

@@ -15,6 +15,7 @@ import sys
 from dsl.diagnostics import render_all
 from dsl.format import fmt_text
 from engine.atomic import write_text
+from engine.textfile import RULES_LIMIT, read_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -26,8 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str) -> str:
-    with open(path, encoding="utf-8", newline="") as f:
-        return f.read()
+    return read_text(path, RULES_LIMIT, encoding="utf-8", newline="")
 
 
 def _reason(err: Exception) -> str:

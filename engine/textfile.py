@@ -1,0 +1,27 @@
+"""Reading the text files a user points us at, with an upper bound.
+
+A path can name something that never ends (``/dev/zero``, a named pipe, a symlink to either): reading it whole
+would hang and then exhaust memory. Every input file is therefore read with a limit, far above any real rules or
+case file, and a larger one is refused with a clear reason instead.
+"""
+
+from __future__ import annotations
+
+RULES_LIMIT = 64 * 2**20
+"""Characters in a rules file: lms.rules is about 25,000; a generated 10,000-rule guideline about 830,000."""
+
+CASES_LIMIT = 256 * 2**20
+"""Characters in one case file or cohort CSV."""
+
+
+class TooLarge(OSError):
+    """The file goes on past the limit; ``strerror`` says so in words."""
+
+
+def read_text(path: str, limit: int, *, encoding: str = "utf-8-sig", newline: str | None = None) -> str:
+    """The whole text of ``path``, or :class:`TooLarge` past ``limit`` characters (other errors as ``open``)."""
+    with open(path, encoding=encoding, newline=newline) as f:
+        text = f.read(limit + 1)
+    if len(text) > limit:
+        raise TooLarge(27, f"it is larger than {limit // 2**20} MB of text (is it really a text file?)")
+    return text
