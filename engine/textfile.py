@@ -7,6 +7,9 @@ case file, and a larger one is refused with a clear reason instead.
 
 from __future__ import annotations
 
+import os
+import stat
+
 RULES_LIMIT = 64 * 2**20
 """Characters in a rules file: lms.rules is about 25,000; a generated 10,000-rule guideline about 830,000."""
 
@@ -14,14 +17,17 @@ CASES_LIMIT = 256 * 2**20
 """Characters in one case file or cohort CSV."""
 
 
-class TooLarge(OSError):
-    """The file goes on past the limit; ``strerror`` says so in words."""
+class Refused(OSError):
+    """A path that is not a readable text file of sensible size; ``strerror`` says why in words."""
 
 
 def read_text(path: str, limit: int, *, encoding: str = "utf-8-sig", newline: str | None = None) -> str:
-    """The whole text of ``path``, or :class:`TooLarge` past ``limit`` characters (other errors as ``open``)."""
+    """The whole text of ``path``, or :class:`Refused` past ``limit`` characters (other errors as ``open``). A
+    named pipe is refused before opening: opening one with no writer blocks forever."""
+    if stat.S_ISFIFO(os.stat(path).st_mode):
+        raise Refused(29, "it is a named pipe, not a file")
     with open(path, encoding=encoding, newline=newline) as f:
         text = f.read(limit + 1)
     if len(text) > limit:
-        raise TooLarge(27, f"it is larger than {limit // 2**20} MB of text (is it really a text file?)")
+        raise Refused(27, f"it is larger than {limit // 2**20} MB of text (is it really a text file?)")
     return text

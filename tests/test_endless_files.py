@@ -13,6 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 
 
+def test_a_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.rules"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "engine", "check", str(fifo)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and "named pipe" in proc.stdout + proc.stderr
+
+
 @pytest.mark.parametrize("kind", ["check", "fmt", "run"])
 def test_endless_input_is_refused(kind: str, tmp_path: Path) -> None:
     link = tmp_path / ("cases.yaml" if kind == "run" else "endless.rules")
