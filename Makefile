@@ -26,7 +26,9 @@ lint: setup
 test: lint
 	.venv/bin/python -m pytest
 
+# The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.
 bench: setup
+	.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[bench]'
 	.venv/bin/python -m bench
 
 # The committed figures of the LMS guideline (docs/figures/): the whole pathway and one per section.
