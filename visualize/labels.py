@@ -198,8 +198,9 @@ def _number_question(label: str, unit: Any, edges: Sequence[tuple[str, Mapping[s
                      domain: tuple[float, float]) -> Question:
     unit_s = str(unit) if unit else None
     spans = [(child, data, [_open_ended(iv, domain) for iv in edge_intervals(data)]) for child, data in edges]
+    # ascending by lower bound; at an equal bound a closed one ("3 years") comes before an open one ("> 3")
     spans.sort(key=lambda s: (math.inf if not s[2] else (-math.inf if s[2][0][0] is None else s[2][0][0]),
-                              s[0]))
+                              0 if s[2] and s[2][0][2] else 1, s[0]))
     if len(spans) == 2 and all(len(s[2]) == 1 for s in spans):
         (lo_child, _, [lo]), (hi_child, _, [hi]) = spans
         if lo[0] is None and hi[1] is None and lo[1] is not None and lo[1] == hi[0]:
