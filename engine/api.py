@@ -38,8 +38,9 @@ def load(path: str) -> Guideline:
 
 
 def prepare(g: Guideline) -> None:
-    """Generate the fast evaluation path now rather than on the first case: the compiler leaves it to the first
-    evaluation (commands that never evaluate skip it), but a loaded guideline is about to evaluate, and its
-    first case should not pay for code generation."""
+    """Generate the fast evaluation path and the facts checker now rather than on the first case: the compiler
+    leaves both to the first evaluation (commands that never evaluate skip them), but a loaded guideline is about
+    to evaluate, and its first case should not pay for code generation or for the checker's imports."""
     from engine.codegen import ensure_fast
     ensure_fast(g)
+    g.check_facts({})

@@ -140,6 +140,22 @@ def _enum_converter(inp: Input) -> Converter:
     return convert
 
 
+def accepter(inp: Input) -> Callable[[Any], bool]:
+    """A cheap test that ``raw`` is already the exact value its converter would return (a member of the enum, a
+    bool, a finite number in range of the right type), so evaluation from Python can skip the converter for the
+    common case. False means "ask the converter", not "invalid"."""
+    if inp.kind == "bool":
+        return lambda raw: type(raw) is bool
+    if inp.kind == "enum":
+        kind = int if inp.values and all(isinstance(v, int) for v in inp.values) else str
+        members = frozenset(inp.values)
+        return lambda raw: type(raw) is kind and raw in members
+    low, high = inp.low, inp.high
+    if inp.kind == "integer":
+        return lambda raw: type(raw) is int and low <= raw <= high
+    return lambda raw: (type(raw) is int or (type(raw) is float and math.isfinite(raw))) and low <= raw <= high
+
+
 def _text_fast_path(inp: Input, slow: Converter) -> Converter:
     """CSV cells: a dictionary lookup (enum, bool) or one ``float()`` (numbers) for the common, valid case; the
     general converter only runs for cells it cannot settle, and produces the error message."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import networkx as nx
 
+from dsl.diagnostics import Diagnostic
+from dsl.span import NO_SPAN
 from engine.mdd import MDD
 from engine.model import EnumValue, Interval, Model
 
@@ -103,6 +105,7 @@ class Guideline:
     leaves: dict[LeafKey, Leaf]
     rule_index: dict[str, int]
     _fast: Callable[[Mapping[str, Any], str | None], Result | None] | None = field(default=None, repr=False)
+    _vet: _FactChecker | None = field(default=None, repr=False)
     _active: dict[LeafKey, frozenset[int]] | None = field(default=None, repr=False)
     _because: list[Any] | None = field(default=None, repr=False)
     _slow: Any = field(default=None, repr=False)  # engine.evaluate's memoised walks
@@ -117,8 +120,24 @@ class Guideline:
             self._section_rules = cached
         return cached
 
-    def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
-        """Evaluate one validated case (missing inputs are unknown). See engine/evaluate.py."""
+    def check_facts(self, facts: Mapping[str, Any]) -> dict[str, FactValue]:
+        """``facts`` checked against the declared inputs and converted to their values (``None``: unknown), or
+        :class:`engine.errors.CaseError` naming every unknown input (with "did you mean"), wrong type, value out
+        of range or not allowed, and broken ``assume``: what the case loader checks in files, for facts that
+        come from Python. Values that already are exact (an enum member, a bool, a number in range) pass a cheap
+        test; only the others go through the converters that also write the messages."""
+        vet = self._vet
+        if vet is None:
+            vet = self._vet = _FactChecker(self.model)
+        return vet(facts)
+
+    def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None, *,
+                 validate: bool = True) -> Result:
+        """Evaluate one case (missing inputs are unknown; see engine/evaluate.py). The facts are first checked
+        (:meth:`check_facts`, raising ``CaseError``) unless ``validate=False`` says they already were, as the
+        case loader's are."""
+        if validate:
+            facts = self.check_facts(facts)
         if self._fast is not None:
             res = self._fast(facts, case_id)
             if res is not None:
@@ -126,10 +145,13 @@ class Guideline:
         from engine.evaluate import evaluate_slow
         return evaluate_slow(self, facts, case_id)
 
-    def evaluate_many(self, cases: Iterable[Mapping[str, FactValue]]) -> list[Result]:
-        """Evaluate validated cases in order (case ids None); the same results as :meth:`evaluate` one by one,
-        with the per-call dispatch hoisted out of the loop."""
+    def evaluate_many(self, cases: Iterable[Mapping[str, FactValue]], *, validate: bool = True) -> list[Result]:
+        """Evaluate cases in order (case ids None); the same results as :meth:`evaluate` one by one, with the
+        per-call dispatch hoisted out of the loop. With ``validate`` every case is checked first, and an invalid
+        one raises ``CaseError`` before anything is evaluated."""
         from engine.evaluate import evaluate_slow
+        if validate:
+            cases = [self.check_facts(facts) for facts in cases]
         out: list[Result] = []
         append = out.append
         for facts in cases:
@@ -318,3 +340,59 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
     graph.add_nodes_from(nodes)
     graph.add_edges_from(edges)
     return root_id
+
+
+class _FactChecker:
+    """:meth:`Guideline.check_facts` for one model: the case loader's converters and assumption checks, built
+    once, behind a per-input cheap acceptance test."""
+
+    def __init__(self, model: Model) -> None:
+        from engine.case_validate import CaseChecker
+        from engine.case_values import accepter
+
+        self.checker = CaseChecker(model)
+        self.accept = {name: accepter(inp) for name, inp in model.inputs.items()}
+        self.assumptions = [holds for _, holds, _ in self.checker.assumptions]
+
+    def __call__(self, facts: Mapping[str, Any]) -> dict[str, FactValue]:
+        if not isinstance(facts, dict | Mapping):
+            self._fail([Diagnostic("E305", "error", "facts must be a mapping of input names to values, "
+                                                    f"got {type(facts).__name__}")])
+        accept = self.accept
+        out: dict[str, FactValue] = {}
+        slow: list[tuple[Any, Any]] = []
+        for name, raw in facts.items():
+            ok = accept.get(name) if type(name) is str else None
+            if ok is not None and ok(raw):
+                out[name] = raw
+            elif raw is not None:
+                slow.append((name, raw))
+        if slow:
+            self._convert(slow, out)
+        for holds in self.assumptions:
+            if holds(out) is False:
+                self._fail(self.checker.check_assumptions("facts", out, NO_SPAN))
+        return out
+
+    def _convert(self, items: list[tuple[Any, Any]], out: dict[str, FactValue]) -> None:
+        from engine.case_values import BadValue
+
+        checker = self.checker
+        diags: list[Diagnostic] = []
+        for name, raw in items:
+            convert = checker.converters.get(name) if isinstance(name, str) else None
+            if convert is None:
+                diags.append(checker.unknown_input("facts", str(name), NO_SPAN))
+                continue
+            try:
+                out[name] = convert(raw)
+            except BadValue as bad:
+                diags.append(checker.bad_value("facts", name, bad, NO_SPAN))
+        if diags:
+            self._fail(diags)
+
+    @staticmethod
+    def _fail(diags: list[Diagnostic]) -> NoReturn:
+        from engine.errors import CaseError
+
+        raise CaseError([replace(d, span=None) for d in diags])

@@ -22,7 +22,7 @@ def test_graph_matches_direct(data: Any) -> None:
     g = compile(model)
     for _ in range(3):
         facts = data.draw(facts_for(model))
-        graph = g.evaluate(facts, "c")
+        graph = g.evaluate(facts, "c", validate=False)  # facts may break an assume: the walk drops those branches
         direct = evaluate_direct(model, facts, "c")
         assert graph.to_dict() == direct.to_dict(), (facts, graph.to_dict(), direct.to_dict())
         assert graph == direct

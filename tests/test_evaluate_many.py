@@ -7,9 +7,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import engine
 from bench.cohort import random_case
 from engine.case_values import kleene
+from engine.errors import CaseError
 from engine.evaluate import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
@@ -37,3 +40,25 @@ def test_memoised_slow_path_is_order_independent() -> None:
     assert list(reversed(warm)) == again
     assert again[:20] == fresh
     assert [r.to_dict() for r in again[:20]] == [r.to_dict() for r in fresh]
+
+
+@pytest.mark.parametrize(("facts", "code", "words"), [
+    ({"sizee_cm": 5}, "E307", "did you mean 'size_cm'?"),
+    ({"size_cm": "big"}, "E308", "expected a number"),
+    ({"size_cm": 500}, "E309", "out of range"),
+    ({"grade": 4}, "E310", "expected one of: 1, 2, 3"),
+    ({"site": "uterus", "sex": "male"}, "E311", "site == uterus implies sex == female"),
+])
+def test_the_api_refuses_bad_facts_with_the_loader_s_messages(facts: dict[str, Any], code: str, words: str) -> None:
+    g = engine.load(LMS)
+    with pytest.raises(CaseError) as err:
+        g.evaluate(facts)
+    assert [d.code for d in err.value.diagnostics] == [code]
+    assert words in str(err.value)
+    with pytest.raises(CaseError):
+        g.evaluate_many([{"grade": 2}, facts])
+
+
+def test_the_api_converts_values_as_case_files_do() -> None:
+    g = engine.load(LMS)
+    assert g.evaluate({"grade": "2", "size_cm": 6}) == g.evaluate({"grade": 2, "size_cm": 6.0})

@@ -48,7 +48,8 @@ def test_random_models_roundtrip(data: Any) -> None:
     assert back.model == model
     for _ in range(3):
         facts = data.draw(facts_for(model))
-        assert back.evaluate(facts, "c") == g.evaluate(facts, "c")
+        # random facts may break an assume: compare the engines on them as they are
+        assert back.evaluate(facts, "c", validate=False) == g.evaluate(facts, "c", validate=False)
 
 
 def test_cli_export_is_deterministic_and_atomic(tmp_path: Any, capsys: Any) -> None:
