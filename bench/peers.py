@@ -25,7 +25,8 @@ def _timed(fn: Callable[[], Answers]) -> tuple[Answers, float]:
     return answers, time.perf_counter() - t0
 
 
-def _guidegraph(rs: gen.RuleSet) -> tuple[Callable[[Case], frozenset[str]], Callable[[Sequence[Case]], Answers]]:
+def _guidegraph_engine(rs: gen.RuleSet, validate: bool
+                       ) -> tuple[Callable[[Case], frozenset[str]], Callable[[Sequence[Case]], Answers]]:
     import engine
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,15 +36,25 @@ def _guidegraph(rs: gen.RuleSet) -> tuple[Callable[[Case], frozenset[str]], Call
         guideline = engine.load(path)
 
     def one(case: Case) -> frozenset[str]:
-        return frozenset(r.rule for r in guideline.evaluate(case).recommendations)
-
-    many = getattr(guideline, "evaluate_many", None)
+        return frozenset(r.rule for r in guideline.evaluate(case, validate=validate).recommendations)
 
     def batch(cases: Sequence[Case]) -> Answers:
-        results = many(cases) if many else [guideline.evaluate(c) for c in cases]
-        return [frozenset(r.rule for r in res.recommendations) for res in results]
+        return [frozenset(r.rule for r in res.recommendations)
+                for res in guideline.evaluate_many(cases, validate=validate)]
 
     return one, batch
+
+
+def _guidegraph(rs: gen.RuleSet) -> tuple[Callable[[Case], frozenset[str]], Callable[[Sequence[Case]], Answers]]:
+    """Evaluation of facts already checked, as ``guidegraph run`` evaluates a loaded cohort and as the peers
+    evaluate (none of them checks its input against a schema)."""
+    return _guidegraph_engine(rs, validate=False)
+
+
+def _guidegraph_validating(rs: gen.RuleSet
+                           ) -> tuple[Callable[[Case], frozenset[str]], Callable[[Sequence[Case]], Answers]]:
+    """The default Python API: every case's facts are checked against the declared inputs first."""
+    return _guidegraph_engine(rs, validate=True)
 
 
 def _zen(rs: gen.RuleSet) -> tuple[Callable[[Case], frozenset[str]], Callable[[Sequence[Case]], Answers]]:
@@ -98,6 +109,7 @@ def _python(rs: gen.RuleSet) -> tuple[Callable[[Case], frozenset[str]], Callable
 
 ENGINES: dict[str, Callable[[gen.RuleSet], Any]] = {
     "guidegraph": _guidegraph,
+    "guidegraph, checking facts": _guidegraph_validating,
     "zen-engine": _zen,
     "rule-engine": _rule_engine,
     "python (hand-written)": _python,
