@@ -18,7 +18,7 @@ region. :func:`describe` prints cubes in the rules language's own condition synt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from engine.guideline import Guideline, Var
 from engine.mdd import MDD
@@ -41,8 +41,9 @@ def cube_node(m: MDD, cube: Cube) -> int:
     return u
 
 
-def within(m: MDD, u: int, cube: Cube) -> bool:
-    """Whether every point of ``cube`` leads to True in ``u`` (a walk of the part of ``u`` inside the cube)."""
+def _inside(m: MDD, cube: Sequence[frozenset[int] | None]) -> Callable[[int], bool]:
+    """A memoised test: does every point of ``cube`` below node ``n`` lead to True (a walk of the part of the
+    diagram inside the cube)."""
     memo: dict[int, bool] = {}
 
     def rec(n: int) -> bool:
@@ -57,7 +58,12 @@ def within(m: MDD, u: int, cube: Cube) -> bool:
             memo[n] = r
         return r
 
-    return rec(u)
+    return rec
+
+
+def within(m: MDD, u: int, cube: Cube) -> bool:
+    """Whether every point of ``cube`` leads to True in ``u``."""
+    return _inside(m, cube)(u)
 
 
 def good_branches(m: MDD, upper: int, cube: Sequence[frozenset[int] | None], lv: int) -> frozenset[int]:
@@ -67,19 +73,7 @@ def good_branches(m: MDD, upper: int, cube: Sequence[frozenset[int] | None], lv:
     size = m.sizes[lv]
     everything = frozenset(range(size))
     memo: dict[int, frozenset[int]] = {}
-    inside: dict[int, bool] = {}
-
-    def within_below(n: int) -> bool:  # nodes below lv: the cube decides them alone
-        r = inside.get(n)
-        if r is None:
-            if m.is_terminal(n):
-                r = m.value(n) is True
-            else:
-                s = cube[m.level(n)]
-                kids = m.children(n)
-                r = all(within_below(kids[i]) for i in (range(len(kids)) if s is None else sorted(s)))
-            inside[n] = r
-        return r
+    within_below = _inside(m, cube)  # nodes below lv: the cube decides them alone
 
     def rec(n: int) -> frozenset[int]:
         r = memo.get(n)
