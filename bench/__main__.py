@@ -120,7 +120,7 @@ def bench_lms(n: int) -> dict[str, Any]:
 
 
 P_MISSING = 0.05
-"""The share of values left empty in the second cohort (unknown inputs: the walk of engine/evaluate.py)."""
+"""The share of values left empty in the second cohort (unknown inputs: the walk of engine/evaluate/walk.py)."""
 
 
 def _run_cohort(csv_path: str, tmp: str) -> tuple[float, subprocess.CompletedProcess[str]]:

@@ -31,8 +31,8 @@ def measure(n_rules: int, n_inputs: int, seed: int) -> dict[str, Any]:
     from bench.gen_rules import generate
     from dsl.parser import parse
     from engine.checks import CHECKS
-    from engine.compile import compile
-    from engine.resolve import resolve
+    from engine.compile.compiler import compile
+    from engine.resolve.resolver import resolve
 
     text = generate(n_rules, n_inputs, seed)
     t0 = time.perf_counter()

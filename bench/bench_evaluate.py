@@ -22,9 +22,9 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import engine
-from engine.evaluate import _branches, _reach
-from engine.guideline import Guideline
-from engine.model import Input, Interval, Model
+from engine.compile.guideline import Guideline
+from engine.core.model import Input, Interval, Model
+from engine.evaluate.walk import _branches, _reach
 
 
 def _value(rng: random.Random, inp: Input, cells: tuple[Any, ...]) -> Any:
@@ -87,7 +87,7 @@ def main() -> None:
     t0 = time.perf_counter()
     g = engine.load(args.rules)
     t_load = time.perf_counter() - t0
-    from engine.compile import compile
+    from engine.compile.compiler import compile
     t0 = time.perf_counter()
     compile(g.model)
     t_compile = time.perf_counter() - t0

@@ -17,9 +17,9 @@ import random
 import sys
 from typing import Any
 
-from engine.case_values import kleene
-from engine.model import Model
-from engine.result import FactValue
+from engine.cases.values import kleene
+from engine.core.model import Model
+from engine.evaluate.result import FactValue
 
 
 def random_case(model: Model, rng: random.Random, p_missing: float = 0.0,

@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from engine.model import (
+from engine.core.model import (
     TRUE,
     Action,
     And,
@@ -34,7 +34,7 @@ from engine.model import (
     Symbol,
     ValueTest,
 )
-from engine.result import FactValue
+from engine.evaluate.result import FactValue
 
 THRESHOLDS = (0.0, 2.5, 5.0, 7.0, 10.0)
 ACTIONS = ("alpha", "beta", "gamma", "delta")

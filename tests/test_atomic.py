@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.atomic import replacing, write_text
-from engine.cli import main
+from engine.cli.main import main
+from engine.fileio.atomic import replacing, write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,7 +15,7 @@ import pytest
 
 from bench.cohort import cohort_rows
 from engine import load
-from engine.cli import main
+from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LMS = "rules/lms.rules"

@@ -1,4 +1,4 @@
-"""Case loading and validation (engine.cases): every kind of bad case data gives one exact, located message."""
+"""Case loading and validation (engine.cases.load): every kind of bad case data gives one exact, located message."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dsl.diagnostics import Diagnostic
-from engine.cases import load_cases
-from engine.model import Model
-from engine.pipeline import load_model
+from engine.cases.load import load_cases
+from engine.core.model import Model
+from engine.resolve.pipeline import load_model
 
 TOY = str(Path(__file__).parent / "fixtures" / "cases" / "toy.rules")
 

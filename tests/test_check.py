@@ -12,9 +12,9 @@ import pytest
 import engine.checks
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
-from engine.cli import main
-from engine.commands import check
-from engine.pipeline import read_source
+from engine.cli.commands import check
+from engine.cli.main import main
+from engine.resolve.pipeline import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SEMANTIC = "tests/golden/semantic"
@@ -93,7 +93,7 @@ def test_read_source_reasons(tmp_path: Path) -> None:
 def test_checker_passes_run_on_a_clean_model(capsys: pytest.CaptureFixture[str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
-    fake = types.ModuleType("engine.compile")
+    fake = types.ModuleType("engine.compile.compiler")
 
     def compile_model(model: object) -> str:
         seen.append(model)
@@ -104,7 +104,7 @@ def test_checker_passes_run_on_a_clean_model(capsys: pytest.CaptureFixture[str],
         return [Diagnostic("W299", "warning", "a finding", Span(f"{SEMANTIC}/clean.rules", 14, 3, 14, 7))]
 
     fake.compile = compile_model  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "engine.compile", fake)
+    monkeypatch.setitem(sys.modules, "engine.compile.compiler", fake)
     monkeypatch.setattr(engine.checks, "CHECKS", (gap,), raising=False)
     code, out, _ = run(capsys, f"{SEMANTIC}/clean.rules")
     assert code == 0 and len(seen) == 1
@@ -116,7 +116,7 @@ def test_checker_passes_run_on_a_clean_model(capsys: pytest.CaptureFixture[str],
 
 def test_checks_are_skipped_when_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(engine.checks, "CHECKS", raising=False)
-    from engine.pipeline import load_model
+    from engine.resolve.pipeline import load_model
 
     model, _, _ = load_model(f"{SEMANTIC}/clean.rules")
     assert model is not None and check.run_checks(model) == []
@@ -135,10 +135,10 @@ def test_a_graph_too_large_is_a_diagnostic(capsys: pytest.CaptureFixture[str],
     def compile_model(model: object) -> object:
         raise GraphTooLarge("the decision graph grew past 10 nodes")
 
-    fake = types.ModuleType("engine.compile")
+    fake = types.ModuleType("engine.compile.compiler")
     fake.compile = compile_model  # type: ignore[attr-defined]
     fake.GraphTooLarge = GraphTooLarge  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "engine.compile", fake)
+    monkeypatch.setitem(sys.modules, "engine.compile.compiler", fake)
     monkeypatch.setattr(engine.checks, "CHECKS", (), raising=False)
     code, out, _ = run(capsys, f"{SEMANTIC}/clean.rules")
     assert code == 1 and "error[E501]: the decision graph grew past 10 nodes" in out

@@ -12,10 +12,10 @@ from dsl.diagnostics import Diagnostic
 from engine.checks import CHECKS
 from engine.checks.regions import cube_node, cubes, describe
 from engine.checks.space import space
-from engine.compile import compile
-from engine.guideline import Guideline
-from engine.pipeline import load_model
-from engine.result import Result
+from engine.compile.compiler import compile
+from engine.compile.guideline import Guideline
+from engine.evaluate.result import Result
+from engine.resolve.pipeline import load_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from dsl.parser import parse
 from engine.checks.conflicts import conflict_regions
 from engine.checks.gaps import gap_regions
-from engine.compile import compile
-from engine.guideline import Guideline
-from engine.mdd import MDD
-from engine.model import (
+from engine.compile.compiler import compile
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import MDD
+from engine.core.model import (
     And,
     Const,
     EnumValue,
@@ -41,7 +41,7 @@ from engine.model import (
     Or,
     ValueTest,
 )
-from engine.resolve import resolve
+from engine.resolve.resolver import resolve
 
 
 def _generator() -> Callable[..., str]:

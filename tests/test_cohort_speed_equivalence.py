@@ -1,10 +1,10 @@
 """The fast paths give exactly the results of the plain ones, on random LMS cohorts with missing values.
 
-Fast paths under test: the generated full and partial paths with their memos (engine/codegen.py,
-engine/evaluate.py), the memoised cell conversion of CSV cohorts (engine/cohort.py), the pre-formatted CSV rows
-(engine/report_run.py) and the slot-twin constructors (engine/result.py). Each is compared with a plain version
-built here: the unmemoised walk with the tree-walking ``because``, the per-cell converter, ``csv.writer`` on every
-row, the dataclass constructors.
+Fast paths under test: the generated full and partial paths with their memos (engine/evaluate/codegen.py,
+engine/evaluate/walk.py), the memoised cell conversion of CSV cohorts (engine/cases/cohort.py), the pre-formatted
+CSV rows (engine/cli/report_run.py) and the slot-twin constructors (engine/evaluate/result.py). Each is compared
+with a plain version built here: the unmemoised walk with the tree-walking ``because``, the per-cell converter,
+``csv.writer`` on every row, the dataclass constructors.
 """
 
 from __future__ import annotations
@@ -20,14 +20,13 @@ import pytest
 
 import engine
 from bench.cohort import cohort_rows, write_cohort
-from engine.case_validate import Case, CaseChecker
-from engine.cohort import load_csv
-from engine.direct import evaluate_direct
-from engine.evaluate import _walk, assemble, evaluate_slow, let_values, outcomes_from
-from engine.guideline import Guideline
-from engine.model import Strength
-from engine.report_run import csv_report
-from engine.result import (
+from engine.cases.cohort import load_csv
+from engine.cases.validate import Case, CaseChecker
+from engine.cli.report_run import csv_report
+from engine.compile.guideline import Guideline
+from engine.core.model import Strength
+from engine.evaluate.reference import evaluate_direct
+from engine.evaluate.result import (
     Because,
     FactValue,
     Recommendation,
@@ -36,6 +35,7 @@ from engine.result import (
     new_recommendation,
     new_result,
 )
+from engine.evaluate.walk import _walk, assemble, evaluate_slow, let_values, outcomes_from
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LMS = os.path.join(ROOT, "rules", "lms.rules")
@@ -47,7 +47,7 @@ def lms() -> Guideline:
 
 
 def plain_evaluate(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None) -> Result:
-    """The walk of engine/evaluate.py with no memo, no generated code and the tree-walking ``because``."""
+    """The walk of engine/evaluate/walk.py with no memo, no generated code and the tree-walking ``because``."""
     branch: list[int | None] = []
     for v in g.vars:
         if v.kind == "known":

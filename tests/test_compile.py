@@ -1,4 +1,5 @@
-"""engine.compile: variables, exact number partitions, overrides, reduction, determinism, the graph contract."""
+"""engine.compile.compiler: variables, exact number partitions, overrides, reduction, determinism, the graph
+contract."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from modelgen import build, enum, eq, flag, gt, le, models, num, rule
 
-from engine.compile import GraphTooLarge, compile, partition
-from engine.evaluate import leaf_of
-from engine.model import TRUE, Cover, Interval, KnownTest, Not, Or, Section
+from engine.compile.compiler import GraphTooLarge, compile, partition
+from engine.core.model import TRUE, Cover, Interval, KnownTest, Not, Or, Section
+from engine.evaluate.walk import leaf_of
 
 
 def cells(inp: Any, *tests: Interval) -> list[str]:

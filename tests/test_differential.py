@@ -1,4 +1,4 @@
-"""Graph evaluation == direct evaluation (engine/direct.py) on random Models and random partial facts."""
+"""Graph evaluation == direct evaluation (engine/evaluate/reference.py) on random Models and random partial facts."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelgen import facts_for, models
 
-from engine.compile import compile
-from engine.direct import evaluate_direct
-from engine.evaluate import evaluate_slow
+from engine.compile.compiler import compile
+from engine.evaluate.reference import evaluate_direct
+from engine.evaluate.walk import evaluate_slow
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

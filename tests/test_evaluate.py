@@ -9,11 +9,11 @@ import pytest
 from modelgen import build, enum, eq, flag, gt, num, rule
 
 import engine
-from engine.cases import load_cases
-from engine.compile import compile
-from engine.errors import GuidelineError
-from engine.evaluate import evaluate_slow
-from engine.model import TRUE, And, KnownTest, Let, LetRef, Not, Or, Section
+from engine.cases.load import load_cases
+from engine.compile.compiler import compile
+from engine.core.errors import GuidelineError
+from engine.core.model import TRUE, And, KnownTest, Let, LetRef, Not, Or, Section
+from engine.evaluate.walk import evaluate_slow
 
 
 def _rt() -> Any:

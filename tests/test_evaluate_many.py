@@ -11,9 +11,9 @@ import pytest
 
 import engine
 from bench.cohort import random_case
-from engine.case_values import kleene
-from engine.errors import CaseError
-from engine.evaluate import evaluate_slow
+from engine.cases.values import kleene
+from engine.core.errors import CaseError
+from engine.evaluate.walk import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
 

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from modelgen import facts_for, models
 
 import engine
-from engine.cases import load_cases
-from engine.cli import main
-from engine.compile import compile
-from engine.errors import GuidelineError
-from engine.export import from_data, to_data
+from engine.cases.load import load_cases
+from engine.cli.main import main
+from engine.compile.compiler import compile
+from engine.compile.export import from_data, to_data
+from engine.core.errors import GuidelineError
 
 RULES = "rules/lms.rules"
 

@@ -13,7 +13,7 @@ import pytest
 from dsl import ast
 from dsl.format import canonical, cond, fmt_text, format_file
 from dsl.parser import parse
-from engine.cli import main
+from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

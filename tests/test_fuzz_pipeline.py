@@ -3,7 +3,7 @@ exit code 0, 1 or 2 and either a clean report or diagnostics, never an internal 
 RecursionError.
 
 ``test_parser_fuzz`` covers the parser alone; here each example goes through read, parse, resolve, compile and
-every checker pass, in-process via :func:`engine.cli.main`. Two sources of text: random *syntactically valid*
+every checker pass, in-process via :func:`engine.cli.main.main`. Two sources of text: random *syntactically valid*
 guidelines (so that the resolver, compiler and checkers see real work, including cyclic overrides, unknown names
 and type errors), and mutations of ``rules/lms.rules``. Examples are derandomized so CI is reproducible.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli import main
+from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LMS = (ROOT / "rules" / "lms.rules").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ import pickle
 from pathlib import Path
 
 import engine
-from engine.evaluate import evaluate_slow
-from engine.model import Strength
-from engine.result import Because, LazyBecause, Recommendation
+from engine.core.model import Strength
+from engine.evaluate.result import Because, LazyBecause, Recommendation
+from engine.evaluate.walk import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
 FACTS = {"extent": "localized", "site": "extremity", "depth": "deep", "size_cm": 8.0, "grade": 3,

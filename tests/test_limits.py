@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.cli import main
+from engine.cli.main import main
 
 GUIDEGRAPH = str(Path(sys.executable).with_name("guidegraph"))
 MEMORY = 4 * 1024 ** 3

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.model import Model
-from engine.pipeline import load_model
+from engine.core.model import Model
+from engine.resolve.pipeline import load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules" / "lms.rules"
@@ -181,7 +181,7 @@ def test_cases_are_well_formed(model: Model) -> None:
 
 def test_cases_load_against_the_model(model: Model) -> None:
     """Every case's facts have the right types and respect the assumptions (no E3xx from the case loader)."""
-    from engine.cases import load_cases
+    from engine.cases.load import load_cases
 
     _, diagnostics = load_cases([str(p) for p in sorted(CASES.glob("*.yaml"))], model)
     assert [f"{d.code}: {d.message}" for d in diagnostics if d.severity == "error"] == []
@@ -189,9 +189,9 @@ def test_cases_load_against_the_model(model: Model) -> None:
 
 def test_cases_pass_and_fire_every_rule(model: Model) -> None:
     """The expectations (written from the source text) hold, and together the cases make every rule fire."""
-    from engine.cases import load_cases
-    from engine.compile import compile as compile_guideline
-    from engine.expect import failures, parse_expectation
+    from engine.cases.expect import failures, parse_expectation
+    from engine.cases.load import load_cases
+    from engine.compile.compiler import compile as compile_guideline
 
     guideline = compile_guideline(model)
     cases, _ = load_cases([str(p) for p in sorted(CASES.glob("*.yaml"))], model)
@@ -212,7 +212,7 @@ def test_cases_pass_and_fire_every_rule(model: Model) -> None:
 def test_gaps_are_exactly_the_open_questions(model: Model) -> None:
     """No conflict anywhere in the case space; the only gaps are the covers that surface the source's open
     questions (a new gap means a rule lost its reach, a missing one that a question was silently answered)."""
-    from engine.compile import compile as compile_guideline
+    from engine.compile.compiler import compile as compile_guideline
 
     guideline = compile_guideline(model)
     conflicts: set[str] = set()

@@ -1,4 +1,4 @@
-"""Unit tests of engine.resolve: the conversions to the core condition language and every E1xx/W1xx code.
+"""Unit tests of engine.resolve.resolver: the conversions to the core condition language and every E1xx/W1xx code.
 
 Inputs are real rules text run through the parser (the same path as ``guidegraph check``); the few problems the
 grammar cannot even express (an empty enum, an unknown strength) use hand-built trees.
@@ -12,7 +12,7 @@ from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.parser import parse
 from engine import model as M
-from engine.resolve import resolve
+from engine.resolve.resolver import resolve
 
 PRELUDE = """guideline "T" version "1"
 reference 6 "Reference 6"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_cases import GOOD, TOY
 
-from engine.cli import main
-from engine.report_run import Progress
+from engine.cli.main import main
+from engine.cli.report_run import Progress
 
 CASES = """\
 - id: big

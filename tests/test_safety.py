@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("dsl", "engine", "visualize")
@@ -64,7 +64,7 @@ def test_exec_and_eval_only_in_codegen_on_generated_source() -> None:
     assert uses, "the fast path is generated code: codegen.py should exec it"
     for use in uses:
         # the two modules that generate Python: the fast path (codegen) and the per-rule "because" functions
-        assert use.startswith(("engine/codegen.py:", "engine/because.py:")), use
+        assert use.startswith(("engine/evaluate/codegen.py:", "engine/evaluate/because.py:")), use
         assert re.search(r"exec\(compile\(", use), use  # exec of source codegen built itself, never eval
 
 

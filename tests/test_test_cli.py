@@ -9,9 +9,9 @@ import pytest
 import yaml
 from test_cases import TOY
 
-from engine.cli import main
-from engine.commands.run import load_guideline
-from engine.coverage import coverage, witness
+from engine.cases.coverage import coverage, witness
+from engine.cli.commands.run import load_guideline
+from engine.cli.main import main
 
 PASSING = """\
 - id: big

@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from engine.model import (
+from engine.core.model import (
     TRUE,
     Action,
     Input,
@@ -28,8 +28,8 @@ from engine.model import (
     Rule,
     Section,
 )
-from engine.model import Entry as MEntry
-from engine.model import Strength as S
+from engine.core.model import Entry as MEntry
+from engine.core.model import Strength as S
 from visualize.case_path import case_path
 from visualize.dot import to_dot
 from visualize.labels import escape, interval_text, question
@@ -444,7 +444,7 @@ SMALL = str(FIXTURES / "small.rules")
 
 
 def _cli(*argv: str) -> int:
-    from engine.cli import main
+    from engine.cli.main import main
 
     return main(["render", *argv])
 
@@ -491,8 +491,8 @@ def test_render_cli_svg_escapes_labels(tmp_path: Path) -> None:
 
 
 def _small_guideline() -> Any:
-    from engine.compile import compile
-    from engine.pipeline import load_model
+    from engine.compile.compiler import compile
+    from engine.resolve.pipeline import load_model
 
     model, diagnostics, _ = load_model(SMALL)
     assert model is not None, diagnostics

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.model import Model
+from engine.core.model import Model
 from visualize.labels import escape, html_lines, param_text, sentence
 from visualize.style import SMALL_SIZE, STRENGTH_WORDS, TINY_SIZE, Theme
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from engine.model import Model
+from engine.core.model import Model
 from visualize.boxes import entry_views, leaf_notes
 from visualize.labels import Question, question, sentence
 
@@ -34,7 +34,7 @@ Kind = Literal["question", "leaf", "empty"]
 
 
 class DrawableGuideline(Protocol):
-    """What the renderer needs of ``engine.guideline.Guideline`` (the graph contract of docs/graph.md)."""
+    """What the renderer needs of ``engine.compile.guideline.Guideline`` (the graph contract of docs/graph.md)."""
 
     @property
     def model(self) -> Model: ...

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from engine.model import (
+from engine.core.model import (
     And,
     Const,
     Expr,

@@ -1,6 +1,6 @@
 """The only place that runs Graphviz's ``dot``: DOT text in, a .dot/.svg/.pdf/.png file out.
 
-The output is written atomically (:func:`engine.atomic.replacing`): ``dot`` renders into a temporary file in the
+The output is written atomically (:func:`engine.fileio.atomic.replacing`): ``dot`` renders into a temporary file in the
 target's own directory, which then replaces the target with ``os.replace``. A failure at any point (``dot``
 missing, a layout error, a timeout, a directory that cannot be written) leaves no partial file behind and raises
 :class:`RenderError` with a message a user can act on. PNG is rendered at 300 dpi, the resolution journals ask for.
@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 
-from engine.atomic import replacing
+from engine.fileio.atomic import replacing
 
 FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".pdf": "pdf", ".png": "png"}
 PNG_DPI = 300

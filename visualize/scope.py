@@ -6,7 +6,7 @@ the title says instead whom the section is for: ``For: Disease extent localized;
 
 from __future__ import annotations
 
-from engine.model import And, Const, Expr, KnownTest, LetRef, Model, Not, NumTest, Or, ValueTest
+from engine.core.model import And, Const, Expr, KnownTest, LetRef, Model, Not, NumTest, Or, ValueTest
 from visualize.labels import humanize, value_text
 
 

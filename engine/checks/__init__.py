@@ -1,6 +1,6 @@
 """Checker passes over a compiled guideline; each module exports one function named after it.
 
-Every pass takes the compiled :class:`~engine.guideline.Guideline` and returns sorted diagnostics; the regions
+Every pass takes the compiled :class:`~engine.compile.guideline.Guideline` and returns sorted diagnostics; the regions
 they report are exact (decision diagrams over the whole case space, see :mod:`engine.checks.space`), described as
 few conditions (:mod:`engine.checks.regions`) with a patient case that exhibits them (:mod:`engine.checks.witness`).
 
@@ -19,7 +19,7 @@ from engine.checks.gaps import gaps
 from engine.checks.overrides import overrides
 from engine.checks.param_clashes import param_clashes
 from engine.checks.todos import todos
-from engine.guideline import Guideline
+from engine.compile.guideline import Guideline
 
 CHECKS: tuple[Callable[[Guideline], list[Diagnostic]], ...] = (
     conflicts, gaps, dead_rules, overrides, param_clashes, todos,

@@ -16,8 +16,8 @@ from engine.checks.findings import entry_text, rule_note, rules_for, slug, sort
 from engine.checks.regions import meets, region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.guideline import Guideline
-from engine.mdd import without_gc
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import without_gc
 
 
 def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], Space, int]]:

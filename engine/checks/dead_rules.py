@@ -11,8 +11,8 @@ from dsl.diagnostics import Diagnostic, Note
 from engine.checks.findings import rule_note, slug, sort
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.guideline import Guideline
-from engine.mdd import without_gc
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import without_gc
 
 
 @without_gc

@@ -9,8 +9,8 @@ import weakref
 from collections.abc import Iterable
 
 from dsl.diagnostics import Diagnostic, Note, sort_key
-from engine.guideline import Guideline
-from engine.model import Entry, Rule
+from engine.compile.guideline import Guideline
+from engine.core.model import Entry, Rule
 
 
 def sort(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -15,8 +15,8 @@ from engine.checks.findings import rules_for, slug, sort
 from engine.checks.regions import region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.guideline import Guideline
-from engine.mdd import without_gc
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import without_gc
 
 
 def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, int]]:

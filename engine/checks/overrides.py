@@ -9,8 +9,8 @@ from __future__ import annotations
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import rule_note, sort
 from engine.checks.space import Space, space
-from engine.guideline import Guideline
-from engine.mdd import without_gc
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import without_gc
 
 
 @without_gc

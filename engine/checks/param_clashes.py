@@ -14,9 +14,9 @@ from engine.checks.findings import entry_text, rule_note, slug, sort
 from engine.checks.regions import meets, region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.guideline import Guideline
-from engine.mdd import without_gc
-from engine.model import Entry
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import without_gc
+from engine.core.model import Entry
 
 
 def _differ(a: Entry, b: Entry) -> list[str]:

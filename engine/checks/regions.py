@@ -9,7 +9,7 @@ the diagram, so the description is exact: the union of the cubes, intersected wi
 region. :func:`describe` prints cubes in the rules language's own condition syntax, so they can be pasted into a
 ``when``.
 
->>> from engine.mdd import MDD
+>>> from engine.compile.mdd import MDD
 >>> m = MDD([3, 2])
 >>> r = m.or_(m.test(0, {0}), m.and_(m.test(0, {1}), m.test(1, {1})))
 >>> cubes(m, r, m.TRUE)
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from engine.guideline import Guideline, Var
-from engine.mdd import MDD
-from engine.model import Input, Interval
+from engine.compile.guideline import Guideline, Var
+from engine.compile.mdd import MDD
+from engine.core.model import Input, Interval
 
 Cube = tuple[frozenset[int] | None, ...]
 """One set of branches per level (None: any branch)."""

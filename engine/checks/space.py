@@ -1,12 +1,12 @@
 """The case space the checks reason about, as boolean decision diagrams on the compiled guideline's MDD.
 
 Every check asks "for which patients does X hold?" and answers with a boolean diagram over the compiled
-variables (``guideline.vars``, same levels and branches), built with :class:`engine.mdd.MDD` from the compiled
+variables (``guideline.vars``, same levels and branches), built with :class:`engine.compile.mdd.MDD` from the compiled
 rule diagrams, so every finding is proven on diagrams, never guessed pairwise.
 
 A point of the space gives every variable a branch. For an input ``x`` tested with ``is known`` the pseudo-variable
 ``known:x`` says whether the case gives ``x``; when it does not, the case's meaning is the evaluator's
-(engine/evaluate.py): the walk follows every branch of ``x`` that the assumptions allow, and something is decided
+(engine/evaluate/walk.py): the walk follows every branch of ``x`` that the assumptions allow, and something is decided
 only when it holds on all of them. :meth:`Space.decided` turns a diagram over complete patients into that
 reading (universal quantification of the omitted inputs over their allowed values), so that a finding at a point
 with ``known:x`` false is exactly what ``Guideline.evaluate`` shows for a case that leaves ``x`` out.
@@ -22,10 +22,10 @@ import weakref
 from dataclasses import dataclass, field
 
 from engine.checks.witness import number_in
-from engine.compile import overriders
-from engine.guideline import Guideline
-from engine.mdd import MDD, collect_young
-from engine.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or
+from engine.compile.compiler import overriders
+from engine.compile.guideline import Guideline
+from engine.compile.mdd import MDD, collect_young
+from engine.core.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or
 
 
 @dataclass(frozen=True)

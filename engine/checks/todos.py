@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import sort
-from engine.guideline import Guideline
+from engine.compile.guideline import Guideline
 
 
 def todos(guideline: Guideline) -> list[Diagnostic]:

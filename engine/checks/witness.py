@@ -17,9 +17,9 @@ import math
 from typing import Any
 
 from engine.checks.regions import Cube, point_in_cube
-from engine.guideline import Guideline, Var
-from engine.mdd import MDD
-from engine.model import Interval
+from engine.compile.guideline import Guideline, Var
+from engine.compile.mdd import MDD
+from engine.core.model import Interval
 
 
 def number_in(cell: Interval, integer: bool, low: float, high: float) -> float:

@@ -1,0 +1,196 @@
+"""Reading case files into plain data, with the source position of every key and value.
+
+Case files are YAML or JSON (``engine.cases.load`` handles CSV cohorts itself, row by row, for speed). This module only
+turns text into Python data and a :class:`Locator` that answers "where in the file is ``cases[2].facts.size_cm``?",
+so that every later complaint can point at a line. Nothing here knows about inputs or guidelines.
+
+YAML is read with a *safe* loader (no object construction) whose booleans are only ``true``/``false``: YAML 1.1's
+``yes``/``no``/``on``/``off`` booleans silently turn ``site: no`` into ``False``, which is the wrong thing to do
+with patient data. Positions come from ``yaml.compose`` nodes; JSON positions are recovered lazily (only when an
+error needs one) by composing the JSON text as YAML, of which it is almost always a subset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from dsl.diagnostics import Diagnostic
+from dsl.span import Span
+
+Path_ = tuple[str | int, ...]
+"""A path into a document: mapping keys and list indexes (``(0, "facts", "size_cm")``)."""
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictBoolLoader(_Base):  # type: ignore[misc]
+    """A safe loader whose only booleans are true/false (any capitalisation YAML 1.2 allows)."""
+
+
+_StrictBoolLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictBoolLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+@dataclass(slots=True)
+class Marks:
+    """Spans of keys and values by document path."""
+
+    keys: dict[Path_, Span] = field(default_factory=dict)
+    values: dict[Path_, Span] = field(default_factory=dict)
+    duplicates: list[tuple[Path_, Span]] = field(default_factory=list)
+
+
+class Locator:
+    """Positions inside one case file, computed on first use (JSON) or while reading (YAML)."""
+
+    def __init__(self, file: str, text: str, marks: Marks | None = None) -> None:
+        self.file = file
+        self._text = text
+        self._marks = marks
+
+    @property
+    def marks(self) -> Marks:
+        if self._marks is None:
+            try:
+                node = _compose(self._text)
+                self._marks = _collect_marks(self.file, node) if node is not None else Marks()
+            except yaml.YAMLError:
+                self._marks = Marks()
+        return self._marks
+
+    def key(self, path: Path_) -> Span | None:
+        """The span of the key that ends ``path`` (falling back to its value, then to its parents)."""
+        marks = self.marks
+        for n in range(len(path), -1, -1):
+            sub = path[:n]
+            span = marks.keys.get(sub) or marks.values.get(sub)
+            if span is not None:
+                return span
+        return None
+
+    def value(self, path: Path_) -> Span | None:
+        """The span of the value at ``path`` (falling back to its key, then to its parents)."""
+        span = self.marks.values.get(path)
+        return span if span is not None else self.key(path)
+
+    def line_of(self, path: Path_) -> int:
+        span = self.value(path)
+        return span.line if span else 1
+
+
+def _compose(text: str) -> Any:
+    loader = _StrictBoolLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _span(file: str, node: Any) -> Span:
+    s, e = node.start_mark, node.end_mark
+    end_line, end_col = e.line + 1, e.column + 1
+    if end_line != s.line + 1:  # block values end on the next line: keep the span on one line
+        end_line, end_col = s.line + 1, s.column + 2
+    return Span(file, s.line + 1, s.column + 1, end_line, end_col, s.index, e.index)
+
+
+def _collect_marks(file: str, root: Any) -> Marks:
+    marks = Marks()
+    stack: list[tuple[Any, Path_]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        marks.values[path] = _span(file, node)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                sub = (*path, key)
+                if key in seen:
+                    marks.duplicates.append((sub, _span(file, key_node)))
+                    continue
+                seen.add(key)
+                marks.keys[sub] = _span(file, key_node)
+                stack.append((value_node, sub))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                stack.append((item, (*path, i)))
+    return marks
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed case file: its data (None when it could not be read) and where things are in it."""
+
+    data: Any
+    locator: Locator
+    diagnostics: list[Diagnostic]
+
+
+def _error(code: str, message: str, span: Span, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, "error", message, span, help)
+
+
+def _point(file: str, line: int, column: int) -> Span:
+    return Span(file, max(line, 1), max(column, 1), max(line, 1), max(column, 1) + 1)
+
+
+def read_yaml(file: str, text: str) -> Document:
+    """Parse YAML text with positions; syntax errors become E301 diagnostics with line and column."""
+    try:
+        loader = _StrictBoolLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = _point(file, mark.line + 1, mark.column + 1) if mark else _point(file, 1, 1)
+        problem = " ".join(p for p in (e.context, e.problem) if p) or "syntax error"
+        return Document(None, Locator(file, text, Marks()), [_error("E301", f"invalid YAML: {problem}", where)])
+    except yaml.YAMLError as e:
+        return Document(None, Locator(file, text, Marks()),
+                        [_error("E301", f"invalid YAML: {e}", _point(file, 1, 1))])
+    marks = _collect_marks(file, node) if node is not None else Marks()
+    return Document(data, Locator(file, text, marks), _duplicate_keys(marks))
+
+
+def read_json(file: str, text: str) -> Document:
+    """Parse JSON text; positions are recovered lazily through YAML composition when an error needs them."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        return Document(None, Locator(file, text, Marks()),
+                        [_error("E301", f"invalid JSON: {e.msg}", _point(file, e.lineno, e.colno))])
+    except ValueError as e:
+        return Document(None, Locator(file, text, Marks()),
+                        [_error("E301", f"invalid JSON: {e}", _point(file, 1, 1))])
+    locator = Locator(file, text)
+    return Document(data, locator, _duplicate_keys(locator.marks) if _has_duplicate_risk(text) else [])
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def _has_duplicate_risk(text: str) -> bool:
+    """Checking duplicate keys needs the (slow) positional parse: only do it for small files."""
+    return len(text) < 1_000_000
+
+
+def _duplicate_keys(marks: Marks) -> list[Diagnostic]:
+    return [_error("E313", f"duplicate key '{path[-1]}': only one value is allowed", span)
+            for path, span in sorted(marks.duplicates, key=lambda p: (p[1].line, p[1].column))]
+
+
+READERS: dict[str, Callable[[str, str], Document]] = {".yaml": read_yaml, ".yml": read_yaml, ".json": read_json}

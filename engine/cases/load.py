@@ -1,0 +1,125 @@
+"""Loading patient cases: files and directories in, validated :class:`Case` objects and diagnostics out.
+
+``load_cases(paths, model)`` reads every case file named (a directory means every case file under it, sorted),
+checks every case against the model's inputs and assumptions, and returns only the valid cases together with a
+diagnostic (E3xx, or E901 for an unreadable file) for every problem found. Callers decide what to do with a
+partial result: ``run`` refuses to print anything when there is an error unless ``--keep-going`` is given.
+
+Formats: ``.yaml``/``.yml`` and ``.json`` hold one case mapping or a list of them; ``.csv`` is a cohort (see
+:mod:`engine.cases.cohort`). Explicit case ids must be unique across all files (a repeated id is an error on the
+later case); a case without an id is named after its file and position (``cases.yaml#2``, ``cohort.csv:17``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from dsl.diagnostics import Diagnostic, sort_key
+from dsl.span import Span
+from engine.cases.cohort import load_csv
+from engine.cases.files import READERS, Document
+from engine.cases.validate import CASE_KEYS, Case, CaseChecker
+from engine.cases.values import describe
+from engine.core.model import Model
+from engine.fileio.textfile import CASES_LIMIT, read_text
+
+__all__ = ["CASE_EXTENSIONS", "CASE_KEYS", "Case", "case_files", "load_cases"]
+
+CASE_EXTENSIONS = (".yaml", ".yml", ".json", ".csv")
+
+
+def _error(code: str, message: str, file: str, line: int = 1, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, "error", message, Span(file, line, 1, line, 2), help)
+
+
+def case_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
+    """Expand directories into the case files under them (sorted); report paths that do not exist."""
+    files: list[str] = []
+    diags: list[Diagnostic] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = sorted(str(f) for f in Path(p).rglob("*")
+                           if f.is_file() and f.suffix.lower() in CASE_EXTENSIONS)
+            if not found:
+                diags.append(Diagnostic("E316", "error", f"no case files (.yaml, .yml, .json, .csv) in directory "
+                                        f"'{p}'"))
+            files.extend(found)
+        elif os.path.exists(p):
+            files.append(p)
+        else:
+            diags.append(Diagnostic("E901", "error", f"cannot read case file '{p}': no such file or directory"))
+    return files, diags
+
+
+def _read(file: str) -> tuple[str | None, Diagnostic | None]:
+    try:
+        return read_text(file, CASES_LIMIT, newline=""), None
+    except UnicodeDecodeError as e:
+        return None, Diagnostic("E901", "error", f"cannot read case file '{file}': not UTF-8 text ({e.reason})")
+    except OSError as e:
+        return None, Diagnostic("E901", "error", f"cannot read case file '{file}': {e.strerror or e}")
+
+
+def _document_cases(file: str, doc: Document, checker: CaseChecker) -> tuple[list[Case], list[Diagnostic]]:
+    data = doc.data
+    if data is None:
+        return [], [_error("E302", "the case file holds no case", file,
+                           help="write a case (id, description, facts) or a list of cases")]
+    if isinstance(data, dict):
+        case, diags = checker.mapping_case(data, file, 1, (), doc.locator)
+        return ([case] if case else []), diags
+    if not isinstance(data, list):
+        return [], [_error("E303", f"the case file must hold a case or a list of cases, got {describe(data)}",
+                           file, doc.locator.line_of(()))]
+    if not data:
+        return [], [_error("E302", "the case file holds an empty list of cases", file, doc.locator.line_of(()))]
+    if not any(isinstance(item, dict) for item in data):
+        kinds = sorted({describe(item).split(" '")[0].removeprefix("the ") for item in data})
+        return [], [_error("E303", f"the case file holds a list of {' and '.join(k + 's' for k in kinds)}, "
+                                   "not cases", file, doc.locator.line_of(()),
+                           "each case is a mapping: '- id: ...' then 'facts: {input: value}' indented below it")]
+    cases: list[Case] = []
+    problems: list[Diagnostic] = []
+    for i, item in enumerate(data):
+        case, found = checker.mapping_case(item, file, i + 1, (i,), doc.locator)
+        problems.extend(found)
+        if case is not None:
+            cases.append(case)
+    return cases, problems
+
+
+def _load_file(file: str, checker: CaseChecker) -> tuple[list[Case], list[Diagnostic]]:
+    suffix = Path(file).suffix.lower()
+    if suffix not in CASE_EXTENSIONS:
+        return [], [_error("E315", f"'{file}' is not a case file: expected .yaml, .yml, .json or .csv", file)]
+    text, problem = _read(file)
+    if text is None:
+        return [], [problem] if problem else []
+    if not text.strip():
+        return [], [_error("E302", "the case file is empty", file)]
+    if suffix == ".csv":
+        return load_csv(file, text, checker)
+    doc = READERS[suffix](file, text)
+    if doc.data is None and doc.diagnostics:
+        return [], doc.diagnostics
+    cases, diags = _document_cases(file, doc, checker)
+    if doc.diagnostics:  # duplicate keys: the value read is ambiguous, so the cases are not used
+        return [], doc.diagnostics + diags
+    return cases, diags
+
+
+def load_cases(paths: Sequence[str], model: Model) -> tuple[list[Case], list[Diagnostic]]:
+    """Read and validate the cases in ``paths`` (files or directories) against ``model``.
+
+    Returns the valid cases (in file order) and every problem found (in file order, then by line).
+    """
+    files, diags = case_files(paths)
+    checker = CaseChecker(model)
+    cases: list[Case] = []
+    for file in files:
+        found, problems = _load_file(file, checker)
+        diags.extend(sorted(problems, key=sort_key))
+        cases.extend(found)
+    return cases, diags

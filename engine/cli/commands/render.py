@@ -1,0 +1,80 @@
+"""`guidegraph render RULES -o OUT [--section NAME] [--case CASE] [--theme colour|grayscale]`: draw the flowchart.
+
+The output format follows OUT's extension (.dot, .svg, .pdf, .png). The whole pathway is drawn unless
+``--section`` names one section; ``--case`` highlights the path that patient takes (inputs the case leaves out
+follow every branch). Exit codes: 0 written; 1 the rules or the case have errors; 2 usage (unknown section, bad
+extension, more than one case in the case file) or the output cannot be produced (unreadable input, ``dot``
+missing or failing, unwritable OUT). Nothing is written unless everything succeeded.
+
+Codes: ``E502`` rendering failed (``dot`` missing, failed or timed out; output not writable), ``E903`` a bad
+render option (extension, section, case file with several cases).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dsl.diagnostics import Diagnostic, did_you_mean, has_errors
+from engine.cli.commands.run import load_guideline, report, unreadable_only
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rules", metavar="RULES", help="the rules file")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True,
+                        help="output file; the format follows the extension: .dot, .svg, .pdf, .png (300 dpi)")
+    parser.add_argument("--section", metavar="NAME", help="draw only this section (default: the whole pathway)")
+    parser.add_argument("--case", metavar="CASE", help="a case file (.yaml/.yml/.json) whose path to highlight")
+    parser.add_argument("--theme", choices=("colour", "grayscale"), default="colour",
+                        help="colour (default) or grayscale for print")
+
+
+def _usage(message: str, help: str | None = None) -> int:
+    report([Diagnostic("E903", "error", message, help=help)])
+    return EXIT_USAGE
+
+
+def _case_facts(path: str, model: Any) -> tuple[dict[str, Any] | None, int]:
+    from engine.cases.load import load_cases
+
+    cases, diagnostics = load_cases([path], model)
+    if has_errors(diagnostics):
+        report(diagnostics)
+        return None, EXIT_USAGE if unreadable_only(diagnostics) else EXIT_FINDINGS
+    if len(cases) != 1:
+        ids = ", ".join(c.id for c in cases[:10]) or "(none)"
+        return None, _usage(f"--case needs a file with exactly one case; '{path}' holds {len(cases)}: {ids}")
+    return dict(cases[0].facts), EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    from visualize.dot import to_dot
+    from visualize.plan import section_names
+    from visualize.run_dot import RenderError, output_format, render_file
+
+    try:
+        output_format(args.output)
+    except RenderError as e:
+        return _usage(str(e))
+    guideline, code = load_guideline(args.rules)
+    if guideline is None:
+        return code
+    names = section_names(guideline)
+    if args.section is not None and args.section not in names:
+        hint = did_you_mean(args.section, names)
+        return _usage(f"unknown section '{args.section}'; the sections are: {', '.join(names) or '(none)'}",
+                      hint)
+    facts = None
+    if args.case is not None:
+        facts, code = _case_facts(args.case, guideline.model)
+        if facts is None:
+            return code
+    dot = to_dot(guideline, section=args.section, case_facts=facts, theme=args.theme)
+    try:
+        render_file(dot, args.output)
+    except RenderError as e:
+        report([Diagnostic("E502", "error", str(e))])
+        return EXIT_USAGE
+    return EXIT_OK

@@ -1,0 +1,81 @@
+"""The ``guidegraph`` command line: argument parsing and the exit-code policy, nothing else.
+
+Each subcommand lives in ``engine/cli/commands/<name>.py`` and exports ``add_arguments(parser)`` and
+``run(args) -> int``. Exit codes (the CLI contract): 0 clean, 1 findings (diagnostics, conflicts, failed
+expectations, bad case data), 2 usage or unreadable file. No Python traceback ever reaches the user: an
+unexpected exception is reported as an internal error with exit code 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "check": "Parse, resolve and check a rules file: conflicts, gaps, dead rules.",
+    "fmt": "Rewrite a rules file in canonical form (or --check that it is).",
+    "run": "Evaluate patient cases against a rules file.",
+    "test": "Run patient cases with expectations and report rule coverage.",
+    "render": "Draw the decision graph as a flowchart (.dot, .svg, .pdf, .png).",
+    "export": "Write the resolved rules and the decision graph as JSON or YAML.",
+}
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"guidegraph: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option), if any."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. Every subcommand is listed (so ``--help`` and "invalid choice" messages are complete), but only
+    the chosen one's module is imported to add its arguments: importing all of them (networkx, yaml, the case
+    loaders...) would dominate the start-up time of a short command such as ``check``. With ``argv`` None every
+    module is imported (the full parser, e.g. for documentation)."""
+    chosen = _chosen(argv) if argv is not None else None
+    parser = _Parser(prog="guidegraph", description="Clinical practice guidelines as checked, runnable rules.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, help_text in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if argv is None or name == chosen:
+            module = importlib.import_module(f"engine.cli.commands.{name}")
+            module.add_arguments(p)
+            p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        words = list(sys.argv[1:] if argv is None else argv)
+        args = build_parser(words).parse_args(words)
+        code: int = args._module.run(args)
+        return code
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("guidegraph: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # the last line of defence: never a traceback
+        sys.stderr.write(f"guidegraph: internal error: {type(e).__name__}: {e}\n"
+                         "This is a bug in guidegraph, not in your input; please report it.\n")
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,432 @@
+"""Compile a resolved :class:`~engine.core.model.Model` into decision diagrams and the networkx decision graph.
+
+Steps (docs/graph.md is the contract of the result):
+
+1. **Variables.** Every input a condition reads becomes a variable; ``x is known`` adds ``known:x`` just before
+   ``x``. Enum and bool inputs branch on their values. Numbers branch on the cells of an exact partition: the
+   domain is cut at every threshold a test uses (open/closed ends respected), and neighbouring cells that no test
+   tells apart are merged, so every cell is decided by every test. Integer cells get integer bounds.
+2. **Conditions** become boolean diagrams (``let``s expanded, memoised).
+3. **Sections.** Per section, one diagram whose terminal says, for each rule of the section that applies, whether
+   it is active or set aside and by which applying overriders (Catala-style default logic: a rule is set aside
+   wherever a rule that overrides it directly or transitively applies), which covers hold, and whether the
+   assumptions hold. The diagram is reduced and hash-consed by construction (:mod:`engine.compile.mdd`).
+4. **Graph.** Each section diagram is copied into one ``networkx.DiGraph`` with deterministic ids and attributes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import networkx as nx
+
+from engine.compile.guideline import Guideline, Leaf, LeafEntry, LeafKey, Status, Var, add_section_graph
+from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
+from engine.core.model import (
+    And,
+    Const,
+    EnumValue,
+    Expr,
+    Input,
+    Interval,
+    KnownTest,
+    LetRef,
+    Model,
+    Not,
+    NumTest,
+    Or,
+    Section,
+    ValueTest,
+)
+
+MAX_NODES = 2_000_000
+
+
+class GraphTooLarge(Exception):
+    """The decision diagram grew past the node limit; ``inputs`` are the inputs with the most thresholds (the
+    ones to simplify or split into sections). The CLI reports it as diagnostic E501."""
+
+    def __init__(self, inputs: list[str], limit: int = MAX_NODES) -> None:
+        self.inputs = inputs
+        self.limit = limit
+        super().__init__(f"the decision graph grew past {limit} nodes; the inputs with the most thresholds are: "
+                         + ", ".join(inputs))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Walking conditions
+
+
+def atoms(expr: Expr, model: Model, seen_lets: set[str] | None = None) -> Iterator[ValueTest | NumTest | KnownTest]:
+    """Every atomic test of ``expr``, ``let``s expanded (each let once)."""
+    seen = set() if seen_lets is None else seen_lets
+    if isinstance(expr, ValueTest | NumTest | KnownTest):
+        yield expr
+    elif isinstance(expr, LetRef):
+        if expr.name not in seen:
+            seen.add(expr.name)
+            yield from atoms(model.lets[expr.name].expr, model, seen)
+    elif isinstance(expr, And | Or):
+        for item in expr.items:
+            yield from atoms(item, model, seen)
+    elif isinstance(expr, Not):
+        yield from atoms(expr.item, model, seen)
+
+
+def all_conditions(model: Model) -> Iterator[Expr]:
+    for let in model.lets.values():
+        yield let.expr
+    for a in model.assumptions:
+        yield a.expr
+    for s in model.sections:
+        yield s.guard
+    for r in model.rules:
+        yield r.condition
+    for c in model.covers:
+        yield c.condition
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Variables and number partitions
+
+
+def _rep(cell: Interval, integer: bool) -> float:
+    """A point of ``cell`` (every test decides the whole cell, so one point stands for it)."""
+    lo, hi = cell.low, cell.high
+    if integer or lo == hi:
+        return lo if lo is not None else (hi if hi is not None else 0.0)
+    if lo is None:
+        return hi - 1.0 if hi is not None else 0.0
+    if hi is None:
+        return lo + 1.0
+    return (lo + hi) / 2.0
+
+
+def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
+    """The cells of a number input: its domain cut at every threshold of ``tests``, indistinguishable neighbours
+    merged. Cells are disjoint, ordered, and cover the domain."""
+    lo = None if math.isinf(inp.low) else inp.low
+    hi = None if math.isinf(inp.high) else inp.high
+    pts = {b for t in tests for b in (t.low, t.high) if b is not None
+           and (lo is None or b >= lo) and (hi is None or b <= hi)}
+    pts |= {p for p in (lo, hi) if p is not None}
+    points = sorted(pts)
+    raw: list[Interval] = []
+    if not points:
+        raw.append(Interval(None, None, False, False))
+    else:
+        if lo is None:
+            raw.append(Interval(None, points[0], False, False))
+        for i, p in enumerate(points):
+            raw.append(Interval(p, p, True, True))
+            if i + 1 < len(points):
+                raw.append(Interval(p, points[i + 1], False, False))
+        if hi is None:
+            raw.append(Interval(points[-1], None, False, False))
+    integer = inp.kind == "integer"
+    if integer:
+        ints: list[Interval] = []
+        for c in raw:
+            a = None if c.low is None else (c.low if c.low_closed else math.floor(c.low) + 1.0)
+            b = None if c.high is None else (c.high if c.high_closed else math.ceil(c.high) - 1.0)
+            if a is not None and c.low_closed and not float(a).is_integer():
+                continue
+            if a is not None and b is not None and a > b:
+                continue
+            ints.append(Interval(a, b, a is not None, b is not None))
+        raw = ints
+    ordered = sorted(tests, key=lambda t: (str(t)))
+    cells: list[Interval] = []
+    sigs: list[tuple[bool, ...]] = []
+    for c in raw:
+        sig = tuple(t.contains(_rep(c, integer)) for t in ordered)
+        if cells and sigs[-1] == sig:
+            prev = cells[-1]
+            cells[-1] = Interval(prev.low, c.high, prev.low_closed, c.high_closed)
+        else:
+            cells.append(c)
+            sigs.append(sig)
+    return tuple(cells)
+
+
+def variables(model: Model) -> tuple[Var, ...]:
+    """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
+    the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
+    guideline (extent, site, ...) first."""
+    used: set[str] = set()
+    known: set[str] = set()
+    num_tests: dict[str, set[Interval]] = {}
+    for cond in all_conditions(model):
+        for a in atoms(cond, model):
+            if isinstance(a, KnownTest):
+                known.add(a.input)
+            else:
+                used.add(a.input)
+                if isinstance(a, NumTest):
+                    num_tests.setdefault(a.input, set()).add(a.interval)
+    out: list[Var] = []
+    for name, inp in model.inputs.items():
+        q = inp.label or name
+        if name in known:
+            out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
+        if name in used or name in known:
+            branches: tuple[EnumValue | bool | Interval, ...]
+            branches = partition(inp, num_tests.get(name, set())) if inp.numeric else inp.domain
+            out.append(Var(name, name, inp.kind, branches, q, inp.unit))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditions to diagrams
+
+
+class _Builder:
+    def __init__(self, model: Model, vars: tuple[Var, ...], mdd: MDD) -> None:
+        self.model, self.vars, self.m = model, vars, mdd
+        self.level = {v.name: i for i, v in enumerate(vars)}
+        self.memo: dict[Expr, int] = {}
+        self.lets: dict[str, int] = {}
+
+    def cond(self, e: Expr) -> int:
+        r = self.memo.get(e)
+        if r is None:
+            r = self.memo[e] = self._cond(e)
+        return r
+
+    def _cond(self, e: Expr) -> int:
+        m = self.m
+        if isinstance(e, Const):
+            return m.TRUE if e.value else m.FALSE
+        if isinstance(e, KnownTest):
+            return m.test(self.level[f"known:{e.input}"], {1})
+        if isinstance(e, ValueTest):
+            lv = self.level[e.input]
+            vals = self.vars[lv].branches
+            return m.test(lv, {i for i, v in enumerate(vals)
+                               if any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)})
+        if isinstance(e, NumTest):
+            lv = self.level[e.input]
+            var = self.vars[lv]
+            integer = var.kind == "integer"
+            return m.test(lv, {i for i, c in enumerate(var.branches)
+                               if isinstance(c, Interval) and e.interval.contains(_rep(c, integer))})
+        if isinstance(e, LetRef):
+            if e.name not in self.lets:
+                self.lets[e.name] = self.cond(self.model.lets[e.name].expr)
+            return self.lets[e.name]
+        if isinstance(e, And):
+            return m.and_(*[self.cond(i) for i in e.items])
+        if isinstance(e, Or):
+            return m.or_(*[self.cond(i) for i in e.items])
+        return m.not_(self.cond(e.item))
+
+
+def overriders(model: Model) -> dict[int, tuple[int, ...]]:
+    """Rule index -> indices of the rules that override it directly or transitively (rule order)."""
+    index = {r.name: i for i, r in enumerate(model.rules)}
+    direct: dict[int, set[int]] = {i: set() for i in range(len(model.rules))}
+    for i, r in enumerate(model.rules):
+        for target in r.overrides:
+            if target in index:
+                direct[index[target]].add(i)
+    out: dict[int, tuple[int, ...]] = {}
+    for i in direct:
+        seen: set[int] = set()
+        stack = list(direct[i])
+        while stack:
+            o = stack.pop()
+            if o not in seen and o != i:
+                seen.add(o)
+                stack.extend(direct[o])
+        out[i] = tuple(sorted(seen))
+    return out
+
+
+def _section_node(b: _Builder, section: Section, rules: list[int], covers: list[int],
+                  over: dict[int, tuple[int, ...]], rule_nodes: list[int], assume: int,
+                  gap_nodes: dict[int, int]) -> int:
+    """The section's diagram (terminals: :data:`LeafKey`), built in one walk of the product of every diagram it
+    depends on (:meth:`MDD.apply_many`): the rules of the section, their overriders, the covers, their gaps
+    and the guard, under the assumptions."""
+    m, model = b.m, b.model
+    operands: list[int] = []
+    position: dict[int, int] = {}
+
+    def pos(node: int) -> int:
+        p = position.get(node)
+        if p is None:
+            p = position[node] = len(operands)
+            operands.append(node)
+        return p
+
+    rule_specs = [(ri, pos(rule_nodes[ri]), tuple((o, pos(rule_nodes[o])) for o in over[ri])) for ri in rules]
+    cover_specs = [(ci, pos(b.cond(model.covers[ci].condition))) for ci in covers]
+    gap_specs = [(ci, pos(gap_nodes[ci])) for ci in covers]
+    guard = pos(b.cond(section.guard))
+
+    def leaf(vals: tuple[Any, ...]) -> LeafKey:
+        statuses: list[tuple[int, Status]] = []
+        for ri, p, overs in rule_specs:
+            if vals[p]:
+                by = tuple([o for o, q in overs if vals[q]])
+                statuses.append((ri, ("overridden", by) if by else "active"))
+        return (False, tuple(statuses), tuple([ci for ci, q in cover_specs if vals[q]]),
+                tuple([ci for ci, q in gap_specs if vals[q]]), vals[guard])
+
+    try:
+        return m.apply_many(leaf, operands, care=assume, otherwise=_IMPOSSIBLE, max_work=PRODUCT_WORK)
+    except WalkTooLong:
+        pass
+    # A huge product (many rules with unrelated conditions): fold the parts one by one instead, each reduced, so
+    # the node limit (GraphTooLarge) is met as soon as the diagrams really are too large.
+    acc = m.const(())
+    for p in range(len(operands)):
+        acc = m.apply(_append_value, acc, operands[p])
+    return m.apply(_leaf_of(leaf), assume, acc)
+
+
+PRODUCT_WORK = 4_000_000
+"""Budget of the one-walk section construction (memo entries times operands) before the fold takes over."""
+
+_IMPOSSIBLE: LeafKey = (True, (), (), (), False)
+
+
+def _append_value(acc: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
+    return (*acc, value)
+
+
+def _leaf_of(leaf: Callable[[tuple[Any, ...]], LeafKey]) -> Callable[[bool, tuple[Any, ...]], LeafKey]:
+    def f(ok: bool, vals: tuple[Any, ...]) -> LeafKey:
+        return leaf(vals) if ok else _IMPOSSIBLE
+    return f
+
+
+def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[int]) -> dict[int, int]:
+    """For every cover, where no active entry of ANY rule (whatever its section) speaks about its action: a
+    cover in one section may be answered by a rule of another (a site-specific exception)."""
+    m, model = b.m, b.model
+    covered = {c.action for c in model.covers}
+    speaks: dict[str, int] = {}
+    for ri, rule in enumerate(model.rules):  # only the rules of covered actions: the others answer no cover
+        actions = {e.action for e in rule.entries} & covered
+        if not actions:
+            continue
+        active = m.and_(rule_nodes[ri], m.not_(m.or_(*[rule_nodes[o] for o in over[ri]])))
+        for action in actions:
+            speaks[action] = m.or_(speaks.get(action, m.FALSE), active)
+    return {ci: m.and_(b.cond(c.condition), m.not_(speaks.get(c.action, m.FALSE)))
+            for ci, c in enumerate(model.covers)}
+
+
+# Terminal combinators for MDD.apply (named so that they are typed and readable).
+
+
+def _or_impossible(v: Any, ok: bool) -> Any:
+    return v if ok else None
+
+
+def action_order(model: Model) -> dict[str, int]:
+    return {a: i for i, a in enumerate(model.actions)}
+
+
+def decode_leaf(model: Model, key: LeafKey, act_order: Mapping[str, int] | None = None) -> Leaf:
+    """What a terminal means (for many terminals, build one :func:`leaf_decoder` instead)."""
+    return leaf_decoder(model, act_order)(key)
+
+
+def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Callable[[LeafKey], Leaf]:
+    """A function decoding terminals of ``model``'s section diagrams into :class:`Leaf` (``act_order``:
+    :func:`action_order`). What every leaf needs per rule (strength ranks, actions, polarities) is read from the
+    model once here, and equal :class:`LeafEntry` values are shared between leaves, so decoding stays linear in
+    the number of entries."""
+    order = action_order(model) if act_order is None else act_order
+    rules = model.rules
+    entry_info = [[(ei, e.strength.rank, e.action, e.strength.positive) for ei, e in enumerate(r.entries)]
+                  for r in rules]
+    cover_action = [c.action for c in model.covers]
+    act_key = {a: (order.get(a, len(order)), a) for a in {*cover_action, *(e[2] for es in entry_info for e in es)}}
+    shared: dict[tuple[int, int, str, tuple[int, ...]], LeafEntry] = {}
+
+    def entry(ri: int, ei: int, status: str, by: tuple[int, ...]) -> LeafEntry:
+        k = (ri, ei, status, by)
+        le = shared.get(k)
+        if le is None:
+            le = shared[k] = LeafEntry(ri, ei, status, by)
+        return le
+
+    def sort_actions(names: set[str]) -> tuple[str, ...]:
+        return tuple(sorted(names, key=act_key.__getitem__))
+
+    def decode(key: LeafKey) -> Leaf:
+        impossible, statuses, covers, gaps, inside = key
+        rows: list[tuple[int, int, int, str, tuple[int, ...]]] = []
+        pos: set[str] = set()
+        neg: set[str] = set()
+        for ri, st in statuses:
+            overridden = isinstance(st, tuple)
+            by: tuple[int, ...] = st[1] if isinstance(st, tuple) else ()
+            for ei, rank, action, positive in entry_info[ri]:
+                rows.append((rank, ri, ei, "overridden" if overridden else "active", by))
+                if not overridden:
+                    (pos if positive else neg).add(action)
+        rows.sort(key=lambda row: row[:3])
+        return Leaf(impossible, tuple([entry(ri, ei, status, by) for _, ri, ei, status, by in rows]),
+                    sort_actions({cover_action[ci] for ci in covers}), sort_actions(pos & neg),
+                    sort_actions({cover_action[ci] for ci in gaps}), inside)
+
+    return decode
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The whole compile
+
+
+def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
+    """Compile ``model`` (see the module docstring). Raises :class:`GraphTooLarge` past ``max_nodes``."""
+    with gc_paused():  # see engine.compile.mdd.gc_paused: the collector would re-scan the growing diagrams for nothing
+        return _compile(model, max_nodes)
+
+
+def _compile(model: Model, max_nodes: int) -> Guideline:
+    vs = variables(model)
+    m = MDD([len(v.branches) for v in vs], max_nodes)
+    b = _Builder(model, vs, m)
+    try:
+        assume = m.and_(*[b.cond(a.expr) for a in model.assumptions])
+        rule_nodes = [b.cond(r.condition) for r in model.rules]
+        over = overriders(model)
+        gap_nodes = _gap_nodes(b, over, rule_nodes)
+        by_section: dict[str, tuple[list[int], list[int]]] = {sec.name: ([], []) for sec in model.sections}
+        for ri, rule in enumerate(model.rules):
+            by_section[rule.section][0].append(ri)
+        for ci, cov in enumerate(model.covers):
+            by_section[cov.section][1].append(ci)
+        sections = {sec.name: _section_node(b, sec, *by_section[sec.name], over, rule_nodes, assume, gap_nodes)
+                    for sec in model.sections}
+        lets = {name: m.apply(_or_impossible, b.cond(LetRef(name)), assume)
+                for name in model.lets}
+    except TooManyNodes as e:
+        busy = sorted((v for v in vs if v.numeric), key=lambda v: (-len(v.branches), v.name))
+        raise GraphTooLarge([v.input for v in busy[:5]] or [v.input for v in vs[:5]], e.limit) from None
+    m.clear_caches()  # the compile's and/or/not memos are not needed by the readers of the diagrams
+    leaves: dict[LeafKey, Leaf] = {}
+    decode = leaf_decoder(model)
+    for node in sections.values():
+        for key in m.terminals(node):
+            if key not in leaves:
+                leaves[key] = decode(key)
+    graph = nx.DiGraph()
+    roots: dict[str, str] = {}
+    for s in model.sections:
+        roots[s.name] = add_section_graph(graph, model, vs, m, s.name, sections[s.name], leaves)
+    g = Guideline(model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
+                  section_nodes=sections, let_nodes=lets, assume_node=assume,
+                  rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
+                  rule_index={r.name: i for i, r in enumerate(model.rules)})
+    from engine.evaluate.because import because_functions
+    from engine.evaluate.codegen import fast_evaluator
+    g._because = because_functions(g)
+    g._fast = fast_evaluator(g)
+    return g

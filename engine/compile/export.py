@@ -1,0 +1,380 @@
+"""Rules as data: a compiled guideline as plain JSON/YAML-ready data, and back.
+
+``to_data(guideline)`` gives one dict (schema in docs/graph.md, "Rules as data"); key order and list order are
+deterministic, so two exports of the same rules are byte-identical. ``from_data(data)`` rebuilds the
+:class:`~engine.core.model.Model` and compiles it again; the ``graph`` member is derived data and is ignored on
+import. Invalid data raises :class:`~engine.core.errors.GuidelineError` with one ``E904`` diagnostic per problem,
+each naming the field (``rules[3].entries[0].strength``) and what was expected.
+
+Conditions are JSON trees::
+
+    {"const": true}
+    {"test": "value",  "input": "site", "values": ["uterus"], "text": "site == uterus"}
+    {"test": "number", "input": "size_cm", "interval": [5, null, false, true], "text": "size_cm > 5 cm"}
+    {"test": "known",  "input": "margin", "text": "margin is known"}
+    {"let": "high_grade"}   {"and": [...]}   {"or": [...]}   {"not": {...}}
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import networkx as nx
+
+from dsl.diagnostics import Diagnostic
+from dsl.span import NO_SPAN, Span
+from engine.compile.guideline import Guideline, interval_json
+from engine.core.errors import GuidelineError
+from engine.core.model import (
+    MODALITIES,
+    Action,
+    And,
+    Assumption,
+    Const,
+    Cover,
+    Entry,
+    Expr,
+    Input,
+    Interval,
+    KnownTest,
+    Let,
+    LetRef,
+    Model,
+    Not,
+    NumTest,
+    Or,
+    ParamType,
+    ParamValue,
+    Quantity,
+    QuantityRange,
+    Rule,
+    Section,
+    Strength,
+    Symbol,
+    Text,
+    Todo,
+    ValueTest,
+)
+
+FORMAT = "guidegraph-rules/1"
+
+
+def expr_to_data(e: Expr) -> dict[str, Any]:
+    if isinstance(e, Const):
+        return {"const": e.value}
+    if isinstance(e, ValueTest):
+        vals = sorted(e.values, key=lambda v: (isinstance(v, str), str(v)))
+        return {"test": "value", "input": e.input, "values": vals, "text": e.text}
+    if isinstance(e, NumTest):
+        return {"test": "number", "input": e.input, "interval": interval_json(e.interval), "text": e.text}
+    if isinstance(e, KnownTest):
+        return {"test": "known", "input": e.input, "text": e.text}
+    if isinstance(e, LetRef):
+        return {"let": e.name}
+    if isinstance(e, And):
+        return {"and": [expr_to_data(i) for i in e.items]}
+    if isinstance(e, Or):
+        return {"or": [expr_to_data(i) for i in e.items]}
+    return {"not": expr_to_data(e.item)}
+
+
+def _span(s: Span) -> dict[str, object] | None:
+    return None if s.line == 0 else s.to_dict()
+
+
+def _bound(x: float) -> float | int | None:
+    if math.isinf(x):
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def _input(i: Input) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": i.name, "kind": i.kind, "label": i.label}
+    if i.numeric:
+        out.update(unit=i.unit, low=_bound(i.low), high=_bound(i.high))
+    if i.kind == "enum":
+        out["values"] = list(i.values)
+    out["span"] = _span(i.span)
+    return out
+
+
+def param_to_data(v: ParamValue) -> Any:
+    """Numbers and ranges as in results (``{"value", "unit"}``, ``{"min", "max", "unit"}``); enum symbols as
+    ``{"symbol": name}`` and texts as ``{"text": value}``, so that import needs no guessing."""
+    if isinstance(v, Symbol):
+        return {"symbol": v.name}
+    if isinstance(v, Text):
+        return {"text": v.value}
+    return v.to_json()
+
+
+def to_data(guideline: Guideline) -> dict[str, Any]:
+    """The whole guideline as plain data (see the module docstring and docs/graph.md)."""
+    m = guideline.model
+    return {
+        "format": FORMAT,
+        "guideline": {"title": m.title, "version": m.version, "file": m.file},
+        "references": [{"number": n, "text": t} for n, t in sorted(m.references.items())],
+        "inputs": [_input(i) for i in m.inputs.values()],
+        "lets": [{"name": x.name, "label": x.label, "expr": expr_to_data(x.expr), "span": _span(x.span)}
+                 for x in m.lets.values()],
+        "assumptions": [{"text": a.text, "expr": expr_to_data(a.expr), "span": _span(a.span)}
+                        for a in m.assumptions],
+        "actions": [{"name": a.name, "label": a.label, "modality": a.modality,
+                     "params": [{"name": p.name, "kind": p.kind, "unit": p.unit, "values": list(p.values)}
+                                for p in a.params], "span": _span(a.span)} for a in m.actions.values()],
+        "sections": [{"name": s.name, "label": s.label, "guard": expr_to_data(s.guard), "span": _span(s.span)}
+                     for s in m.sections],
+        "rules": [{"name": r.name, "section": r.section, "label": r.label,
+                   "condition": expr_to_data(r.condition), "when": expr_to_data(r.when),
+                   "entries": [{"action": e.action, "strength": e.strength.value,
+                                "params": {k: param_to_data(v) for k, v in e.params}, "span": _span(e.span)}
+                               for e in r.entries],
+                   "evidence": r.evidence, "citations": list(r.citations), "source": r.source,
+                   "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
+                   "span": _span(r.span)} for r in m.rules],
+        "covers": [{"action": c.action, "section": c.section, "condition": expr_to_data(c.condition),
+                    "span": _span(c.span)} for c in m.covers],
+        "todos": [{"text": t.text, "section": t.section, "span": _span(t.span)} for t in m.todos],
+        "order": list(guideline.order),
+        "roots": dict(guideline.roots),
+        "graph": nx.node_link_data(guideline.graph, edges="links"),
+    }
+
+
+def from_data(data: Any) -> Guideline:
+    """Rebuild and compile a guideline from :func:`to_data` output (parsed JSON or YAML)."""
+    from engine.compile.compiler import GraphTooLarge, compile
+    try:
+        model = read_model(data)
+    except _Bad as e:
+        raise GuidelineError([Diagnostic("E904", "error", f"invalid guideline data: {e.field}: {e.expected}")]) \
+            from None
+    try:
+        return compile(model)
+    except GraphTooLarge as e:
+        from engine.evaluate.api import too_large
+        raise GuidelineError([too_large(e)]) from None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading data back, checking every field
+
+
+class _Bad(Exception):
+    def __init__(self, field: str, expected: str) -> None:
+        super().__init__(f"{field}: {expected}")
+        self.field, self.expected = field, expected
+
+
+def _get(d: Any, key: str, path: str, kind: type | tuple[type, ...], optional: bool = False) -> Any:
+    if not isinstance(d, dict):
+        raise _Bad(path, "expected a mapping")
+    if key not in d or d[key] is None:
+        if optional:
+            return None
+        raise _Bad(f"{path}.{key}" if path else key, "missing")
+    v = d[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(v, kinds) or (isinstance(v, bool) and bool not in kinds):
+        names = " or ".join(k.__name__ for k in kinds).replace("dict", "mapping").replace("list", "list")
+        raise _Bad(f"{path}.{key}" if path else key, f"expected {names}, got {type(v).__name__}")
+    return v
+
+
+def _num(v: Any, path: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise _Bad(path, f"expected a number, got {v!r}")
+    return float(v)
+
+
+def _span_of(d: Any, path: str) -> Span:
+    s = _get(d, "span", path, dict, optional=True)
+    if s is None:
+        return NO_SPAN
+    try:
+        return Span(str(s["file"]), int(s["line"]), int(s["column"]), int(s["end_line"]), int(s["end_column"]))
+    except (KeyError, TypeError, ValueError):
+        raise _Bad(f"{path}.span", "expected {file, line, column, end_line, end_column}") from None
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.inputs: dict[str, Input] = {}
+        self.lets: set[str] = set()
+
+    def expr(self, d: Any, path: str) -> Expr:
+        if not isinstance(d, dict) or len(d) == 0:
+            raise _Bad(path, "expected a condition: {const|test|let|and|or|not: ...}")
+        if "const" in d:
+            return Const(_get(d, "const", path, bool))
+        if "let" in d:
+            name = _get(d, "let", path, str)
+            if name not in self.lets:
+                raise _Bad(f"{path}.let", f"'{name}' is not a let declared before this point")
+            return LetRef(name)
+        for op, cls in (("and", And), ("or", Or)):
+            if op in d:
+                items = _get(d, op, path, list)
+                return cls(tuple(self.expr(x, f"{path}.{op}[{i}]") for i, x in enumerate(items)))
+        if "not" in d:
+            return Not(self.expr(d["not"], f"{path}.not"))
+        test = _get(d, "test", path, str)
+        name = _get(d, "input", path, str)
+        inp = self.inputs.get(name)
+        if inp is None:
+            raise _Bad(f"{path}.input", f"'{name}' is not a declared input")
+        text = _get(d, "text", path, str, optional=True) or ""
+        if test == "known":
+            return KnownTest(name, text)
+        if test == "number" and inp.numeric:
+            iv = _get(d, "interval", path, list)
+            if len(iv) != 4 or not isinstance(iv[2], bool) or not isinstance(iv[3], bool):
+                raise _Bad(f"{path}.interval", "expected [low, high, low_closed, high_closed]")
+            lo = None if iv[0] is None else _num(iv[0], f"{path}.interval[0]")
+            hi = None if iv[1] is None else _num(iv[1], f"{path}.interval[1]")
+            return NumTest(name, Interval(lo, hi, iv[2], iv[3]), text)
+        if test == "value" and not inp.numeric:
+            vals = _get(d, "values", path, list)
+            for i, v in enumerate(vals):
+                if not any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in inp.domain):
+                    raise _Bad(f"{path}.values[{i}]", f"{v!r} is not a value of '{name}' {list(inp.domain)}")
+            return ValueTest(name, frozenset(vals), text)
+        raise _Bad(f"{path}.test", f"'{test}' does not fit the {inp.kind} input '{name}' "
+                   "(expected value for bool/enum, number for numbers, or known)")
+
+    def input(self, d: Any, path: str) -> Input:
+        name = _get(d, "name", path, str)
+        kind = _get(d, "kind", path, str)
+        label = _get(d, "label", path, str, optional=True)
+        span = _span_of(d, path)
+        if kind in ("number", "integer"):
+            lo, hi = d.get("low"), d.get("high")
+            return Input(name, kind, label, _get(d, "unit", path, str, optional=True),
+                         -math.inf if lo is None else _num(lo, f"{path}.low"),
+                         math.inf if hi is None else _num(hi, f"{path}.high"), span=span)
+        if kind == "bool":
+            return Input(name, "bool", label, span=span)
+        if kind == "enum":
+            vals = _get(d, "values", path, list)
+            if not vals or not (all(isinstance(v, str) for v in vals)
+                                or all(isinstance(v, int) and not isinstance(v, bool) for v in vals)):
+                raise _Bad(f"{path}.values", "expected a non-empty list of names or of integers")
+            return Input(name, "enum", label, values=tuple(vals), span=span)
+        raise _Bad(f"{path}.kind", f"expected number, integer, bool or enum, got {kind!r}")
+
+    def param(self, v: Any, ptype: ParamType | None, path: str) -> ParamValue:
+        if isinstance(v, dict) and "symbol" in v:
+            return Symbol(_get(v, "symbol", path, str))
+        if isinstance(v, dict) and "text" in v:
+            return Text(_get(v, "text", path, str))
+        if isinstance(v, dict) and "value" in v:
+            return Quantity(_num(v["value"], f"{path}.value"), _get(v, "unit", path, str, optional=True))
+        if isinstance(v, dict) and "min" in v:
+            return QuantityRange(_num(v.get("min"), f"{path}.min"), _num(v.get("max"), f"{path}.max"),
+                                 _get(v, "unit", path, str, optional=True))
+        if isinstance(v, str):  # the result form: decide by the declared parameter type
+            return Text(v) if ptype is not None and ptype.kind == "text" else Symbol(v)
+        raise _Bad(path, "expected {value, unit}, {min, max, unit}, {symbol} or {text}")
+
+
+def _list(data: Any, key: str) -> list[Any]:
+    v = _get(data, key, "", list, optional=True)
+    return [] if v is None else v
+
+
+def read_model(data: Any) -> Model:
+    """The Model described by ``data`` (raises ``_Bad`` naming the first invalid field)."""
+    if not isinstance(data, dict):
+        raise _Bad("<top>", "expected a mapping")
+    fmt = _get(data, "format", "", str)
+    if fmt != FORMAT:
+        raise _Bad("format", f"expected {FORMAT!r}, got {fmt!r}")
+    r = _Reader()
+    meta = _get(data, "guideline", "", dict)
+    refs: dict[int, str] = {}
+    for i, x in enumerate(_list(data, "references")):
+        refs[int(_num(_get(x, "number", f"references[{i}]", int), ""))] = _get(x, "text", f"references[{i}]", str)
+    for i, x in enumerate(_list(data, "inputs")):
+        inp = r.input(x, f"inputs[{i}]")
+        r.inputs[inp.name] = inp
+    lets: dict[str, Let] = {}
+    for i, x in enumerate(_list(data, "lets")):
+        p = f"lets[{i}]"
+        let = Let(_get(x, "name", p, str), r.expr(_get(x, "expr", p, dict), f"{p}.expr"),
+                  _get(x, "label", p, str, optional=True), _span_of(x, p))
+        lets[let.name] = let
+        r.lets.add(let.name)
+    assumptions = tuple(Assumption(r.expr(_get(x, "expr", f"assumptions[{i}]", dict), f"assumptions[{i}].expr"),
+                                   _get(x, "text", f"assumptions[{i}]", str, optional=True) or "",
+                                   _span_of(x, f"assumptions[{i}]"))
+                        for i, x in enumerate(_list(data, "assumptions")))
+    actions: dict[str, Action] = {}
+    for i, x in enumerate(_list(data, "actions")):
+        p = f"actions[{i}]"
+        modality = _get(x, "modality", p, str, optional=True) or "other"
+        if modality not in MODALITIES:
+            raise _Bad(f"{p}.modality", f"expected one of {', '.join(MODALITIES)}")
+        params = []
+        for k, q in enumerate(_list(x, "params")):
+            pk = _get(q, "kind", f"{p}.params[{k}]", str)
+            if pk not in ("number", "integer", "text", "enum"):
+                raise _Bad(f"{p}.params[{k}].kind", "expected number, integer, text or enum")
+            params.append(ParamType(_get(q, "name", f"{p}.params[{k}]", str), pk,
+                                    _get(q, "unit", f"{p}.params[{k}]", str, optional=True),
+                                    tuple(_get(q, "values", f"{p}.params[{k}]", list, optional=True) or ())))
+        a = Action(_get(x, "name", p, str), _get(x, "label", p, str, optional=True), modality, tuple(params),
+                   _span_of(x, p))
+        actions[a.name] = a
+    sections = tuple(Section(_get(x, "name", f"sections[{i}]", str),
+                             r.expr(_get(x, "guard", f"sections[{i}]", dict), f"sections[{i}].guard"),
+                             _get(x, "label", f"sections[{i}]", str, optional=True), _span_of(x, f"sections[{i}]"))
+                     for i, x in enumerate(_list(data, "sections")))
+    names = {s.name for s in sections}
+    rules = tuple(_rule(r, x, f"rules[{i}]", names, actions) for i, x in enumerate(_list(data, "rules")))
+    rule_names = {x.name for x in rules}
+    for i, rule in enumerate(rules):
+        for k, o in enumerate(rule.overrides):
+            if o not in rule_names:
+                raise _Bad(f"rules[{i}].overrides[{k}]", f"'{o}' is not a rule")
+    covers = []
+    for i, x in enumerate(_list(data, "covers")):
+        p = f"covers[{i}]"
+        c = Cover(_get(x, "action", p, str), _get(x, "section", p, str),
+                  r.expr(_get(x, "condition", p, dict), f"{p}.condition"), _span_of(x, p))
+        if c.action not in actions or c.section not in names:
+            raise _Bad(p, f"cover names an undeclared action '{c.action}' or section '{c.section}'")
+        covers.append(c)
+    todos = tuple(Todo(_get(x, "text", f"todos[{i}]", str), _get(x, "section", f"todos[{i}]", str, optional=True)
+                       or "", _span_of(x, f"todos[{i}]")) for i, x in enumerate(_list(data, "todos")))
+    return Model(_get(meta, "title", "guideline", str), _get(meta, "version", "guideline", str, optional=True),
+                 _get(meta, "file", "guideline", str, optional=True) or "<data>", refs, r.inputs, lets,
+                 assumptions, actions, sections, rules, tuple(covers), todos)
+
+
+def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Action]) -> Rule:
+    section = _get(x, "section", p, str)
+    if section not in sections:
+        raise _Bad(f"{p}.section", f"'{section}' is not a section")
+    entries = []
+    for k, e in enumerate(_get(x, "entries", p, list)):
+        pe = f"{p}.entries[{k}]"
+        action = _get(e, "action", pe, str)
+        if action not in actions:
+            raise _Bad(f"{pe}.action", f"'{action}' is not a declared action")
+        strength = _get(e, "strength", pe, str)
+        if strength not in Strength.__members__.values():
+            raise _Bad(f"{pe}.strength", f"expected one of {', '.join(s.value for s in Strength)}, got {strength!r}")
+        ptypes = {q.name: q for q in actions[action].params}
+        params = tuple((name, r.param(v, ptypes.get(name), f"{pe}.params.{name}"))
+                       for name, v in (_get(e, "params", pe, dict, optional=True) or {}).items())
+        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe)))
+    cites = _get(x, "citations", p, list, optional=True) or []
+    return Rule(_get(x, "name", p, str), section, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),
+                r.expr(_get(x, "when", p, dict), f"{p}.when"), tuple(entries),
+                _get(x, "label", p, str, optional=True), _get(x, "evidence", p, str, optional=True),
+                tuple(int(_num(c, f"{p}.citations")) for c in cites), _get(x, "source", p, str, optional=True),
+                tuple(_get(x, "footnotes", p, list, optional=True) or ()),
+                _get(x, "preference", p, str, optional=True),
+                tuple(_get(x, "overrides", p, list, optional=True) or ()), _span_of(x, p))

@@ -1,0 +1,346 @@
+"""The resolved guideline: what a rules file means once every name is known and every type checked.
+
+``engine.resolve.resolver`` builds a :class:`Model` from the syntax tree; compile, evaluate, the checks and the renderer
+read only this. Conditions here are a small core language of tests on one input each (:class:`ValueTest`,
+:class:`NumTest`, :class:`KnownTest`) combined with and/or/not, plus references to ``let``s. Numbers are plain
+floats in the input's declared unit; units were checked and dropped by the resolver.
+
+Semantics (the contract of DESIGN.md):
+
+- A missing input is unknown. An unknown input stands for "some allowed value we do not know": a condition is
+  decided when it has the same truth value for every allowed value of the unknown inputs, otherwise it is
+  undecided and the rule is *pending* on those inputs. ``x is known`` is the only test that looks at whether a
+  value was given, and is always decided.
+- A rule *applies* when its ``condition`` (section guard and ``when``) is true. It is *set aside* when a rule
+  that overrides it, directly or through a chain, applies. Its entries are *active* when it applies and is not
+  set aside.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from dsl.span import NO_SPAN, Span
+
+EnumValue = str | int
+"""An enum member: a name (``uterus``) or an integer (grade ``2``)."""
+
+
+class Strength(StrEnum):
+    """Recommendation strengths, strongest first within each polarity."""
+
+    MUST = "must"
+    RECOMMEND = "recommend"
+    CONSIDER = "consider"
+    NOT_RECOMMENDED = "not_recommended"
+    NEVER = "never"
+
+    @property
+    def positive(self) -> bool:
+        return self in (Strength.MUST, Strength.RECOMMEND, Strength.CONSIDER)
+
+    @property
+    def rank(self) -> int:
+        """Sort key: ``never`` and ``must`` first (0), then ``not_recommended``/``recommend``, then ``consider``."""
+        return {"must": 0, "never": 0, "recommend": 1, "not_recommended": 1, "consider": 2}[self.value]
+
+
+MODALITIES = ("diagnostic", "surgery", "radiotherapy", "systemic", "supportive", "surveillance", "referral", "other")
+PREFERENCES = ("preferred", "other", "certain_circumstances")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A declared input. ``kind`` decides which fields matter:
+
+    - ``number``/``integer``: ``unit`` (or None), ``low``/``high`` (inclusive; ``-inf``/``inf`` when undeclared);
+    - ``bool``: nothing else (its values are ``(False, True)``);
+    - ``enum``: ``values`` in declared order (all names or all integers).
+    """
+
+    name: str
+    kind: Literal["number", "integer", "bool", "enum"]
+    label: str | None = None
+    unit: str | None = None
+    low: float = -math.inf
+    high: float = math.inf
+    values: tuple[EnumValue, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False)
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("number", "integer")
+
+    @property
+    def domain(self) -> tuple[EnumValue | bool, ...]:
+        """The finite values of a bool or enum input (empty for numbers)."""
+        return (False, True) if self.kind == "bool" else self.values
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conditions (the core language)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A real interval; ``None`` bounds are unbounded. ``Interval(5, None, low_closed=False)`` is ``> 5``."""
+
+    low: float | None = None
+    high: float | None = None
+    low_closed: bool = True
+    high_closed: bool = True
+
+    def contains(self, x: float) -> bool:
+        if self.low is not None and (x < self.low or (x == self.low and not self.low_closed)):
+            return False
+        return not (self.high is not None and (x > self.high or (x == self.high and not self.high_closed)))
+
+    def __str__(self) -> str:
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        return f"{'[' if self.low_closed and self.low is not None else '('}{lo}, {hi}" \
+               f"{']' if self.high_closed and self.high is not None else ')'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ValueTest:
+    """A bool or enum input takes one of ``values`` (``site == uterus``, ``grade in {2, 3}``, ``x != a``)."""
+
+    input: str
+    values: frozenset[EnumValue | bool]
+    text: str = field(default="", compare=False)  # the condition as the author wrote it, for "because" lists
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NumTest:
+    """A number input lies in ``interval`` (``size_cm > 5``, ``age in 18..65``). ``!=`` is an Or of two."""
+
+    input: str
+    interval: Interval
+    text: str = field(default="", compare=False)
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownTest:
+    """``input is known``; ``input is unknown`` is ``Not(KnownTest(...))``."""
+
+    input: str
+    text: str = field(default="", compare=False)
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LetRef:
+    name: str
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Expr
+
+
+Expr = Const | ValueTest | NumTest | KnownTest | LetRef | And | Or | Not
+Atom = ValueTest | NumTest | KnownTest
+
+TRUE = Const(True)
+FALSE = Const(False)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Let:
+    name: str
+    expr: Expr
+    label: str | None = None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    expr: Expr
+    text: str = ""
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamType:
+    """A declared action parameter: ``kind`` is ``number`` (with ``unit`` or None), ``integer``, ``text`` or
+    ``enum`` (with ``values``)."""
+
+    name: str
+    kind: Literal["number", "integer", "text", "enum"]
+    unit: str | None = None
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    label: str | None = None
+    modality: str = "other"
+    params: tuple[ParamType, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"value": _num(self.value), "unit": self.unit}
+
+    def __str__(self) -> str:
+        return f"{_num(self.value)}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityRange:
+    min: float
+    max: float
+    unit: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"min": _num(self.min), "max": _num(self.max), "unit": self.unit}
+
+    def __str__(self) -> str:
+        return f"{_num(self.min)}..{_num(self.max)}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """An enum parameter value (``timing: postoperative``)."""
+
+    name: str
+
+    def to_json(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    value: str
+
+    def to_json(self) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ParamValue = Quantity | QuantityRange | Symbol | Text
+
+
+def _num(x: float) -> int | float:
+    """JSON numbers as authors wrote them: ``66`` not ``66.0``."""
+    return int(x) if float(x).is_integer() else x
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ``STRENGTH action(params)`` line of a rule."""
+
+    action: str
+    strength: Strength
+    params: tuple[tuple[str, ParamValue], ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A resolved rule. ``condition`` is ``And(section guard, when)`` simplified; ``when`` alone is kept for
+    display. ``overrides`` lists the rules this one sets aside directly (by name)."""
+
+    name: str
+    section: str
+    condition: Expr
+    when: Expr
+    entries: tuple[Entry, ...]
+    label: str | None = None
+    evidence: str | None = None
+    citations: tuple[int, ...] = ()
+    source: str | None = None
+    footnotes: tuple[str, ...] = ()
+    preference: str | None = None
+    overrides: tuple[str, ...] = ()
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """Every patient in ``condition`` (section guard and ``when``) must get some active entry for ``action``."""
+
+    action: str
+    section: str
+    condition: Expr
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    text: str
+    section: str
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    guard: Expr
+    label: str | None = None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A whole resolved guideline. Tuples keep source order; ``inputs``/``lets``/``actions`` are keyed by name
+    (dicts keep declaration order; ``lets`` is additionally in dependency order: a let only refers to earlier
+    ones)."""
+
+    title: str
+    version: str | None
+    file: str
+    references: dict[int, str]
+    inputs: dict[str, Input]
+    lets: dict[str, Let]
+    assumptions: tuple[Assumption, ...]
+    actions: dict[str, Action]
+    sections: tuple[Section, ...]
+    rules: tuple[Rule, ...]
+    covers: tuple[Cover, ...]
+    todos: tuple[Todo, ...]
+
+    def rule(self, name: str) -> Rule:
+        for r in self.rules:
+            if r.name == name:
+                return r
+        raise KeyError(name)

@@ -1,0 +1,361 @@
+"""The fast path: Python source generated from the diagrams, for cases where every input read is known.
+
+Why: walking a networkx graph node by node costs microseconds per step. When every input is known each section
+diagram is just a nested ``if``/``else`` on the facts, so we write that out as Python source once per guideline,
+``compile()`` it (our own generated text: no author text is ever evaluated; names and values appear only as
+``repr`` literals) and call it. Shared subdiagrams too large to inline become helper functions.
+
+Everything that depends only on the leaves reached (recommendation templates, overridden entries, conflicts) is
+computed once per distinct tuple of leaves and memoised; per case only the ``because`` lists and the ``Result``
+itself are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from engine.compile.guideline import Guideline, Leaf, Var
+from engine.core.model import Interval
+from engine.evaluate.because import because_functions, rule_keys
+from engine.evaluate.result import LazyBecause, Overridden, Recommendation, Result, new_recommendation, new_result
+from engine.evaluate.walk import conflict_orders, conflicts
+
+INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
+MEMO_LIMIT = 50_000
+
+
+def _test(var: Var, x: str, branches: list[int]) -> str:
+    """A Python test that the (known) value ``x`` of ``var`` takes one of ``branches``."""
+    if var.numeric:
+        parts = []
+        for lo, hi in _spans(branches):
+            a, b = var.branches[lo], var.branches[hi]
+            assert isinstance(a, Interval) and isinstance(b, Interval)
+            conds = []
+            if a.low is not None:
+                conds.append(f"{x} {'>=' if a.low_closed else '>'} {a.low!r}")
+            if b.high is not None:
+                conds.append(f"{x} {'<=' if b.high_closed else '<'} {b.high!r}")
+            parts.append(" and ".join(conds) or "True")
+        return " or ".join(f"({p})" for p in parts)
+    vals = [var.branches[i] for i in branches]
+    if var.kind == "bool":
+        return x if vals == [True] else f"not {x}"
+    return f"{x} == {vals[0]!r}" if len(vals) == 1 else f"{x} in {tuple(vals)!r}"
+
+
+def _spans(branches: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for i in branches:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+class _Emitter:
+    """Writes diagrams out as nested ``if``s. ``partial``: inputs may be missing (read as ``M_``); a test of a
+    missing input's variable gives ``-1 - node`` ("undecided from this node on") instead of choosing a branch, and
+    ``known:x``
+    variables test whether ``x`` is given."""
+
+    def __init__(self, g: Guideline, names: dict[int, str], partial: bool = False) -> None:
+        self.g, self.m, self.names, self.partial = g, g.mdd, names, partial
+        self.leaf_ids: dict[Any, int] = {}
+        self.funcs: dict[int, str] = {}
+        self.func_src: list[str] = []
+        self._size: dict[int, int] = {}
+
+    def tree_size(self, n: int) -> int:
+        """Lines the node takes when fully inlined (saturating)."""
+        r = self._size.get(n)
+        if r is None:
+            r = 1 if self.m.is_terminal(n) else min(10**9, 1 + sum(
+                self.tree_size(c) for c in dict.fromkeys(self._kids(n))))
+            self._size[n] = r
+        return r
+
+    def _kids(self, n: int) -> tuple[int, ...]:
+        var = self.g.vars[self.m.level(n)]
+        ch = self.m.children(n)
+        return (ch[1],) if var.kind == "known" and not self.partial else ch  # every input known on the fast path
+
+    def terminal(self, value: Any) -> str:
+        return repr(value) if not isinstance(value, tuple) else str(self.leaf_ids.setdefault(value, len(self.leaf_ids)))
+
+    def emit(self, n: int, target: str, indent: int, out: list[str], top: bool = False) -> None:
+        pad = "    " * indent
+        m = self.m
+        while not self.partial and not m.is_terminal(n) and self.g.vars[m.level(n)].kind == "known":
+            n = m.children(n)[1]
+        if m.is_terminal(n):
+            out.append(f"{pad}{target} = {self.terminal(m.value(n))}")
+            return
+        if not top and n in self.funcs:
+            out.append(f"{pad}{target} = {self.funcs[n]}(facts_)")
+            return
+        var = self.g.vars[m.level(n)]
+        x = self.names[m.level(n)]
+        if var.kind == "known":  # partial mode only
+            out.append(f"{pad}if {x} is not M_:")
+            self.emit(m.children(n)[1], target, indent + 1, out)
+            out.append(f"{pad}else:")
+            self.emit(m.children(n)[0], target, indent + 1, out)
+            return
+        first = "if"
+        if self.partial:
+            out.append(f"{pad}if {x} is M_:")
+            out.append(f"{pad}    {target} = {-1 - n}")
+            first = "elif"
+        groups: dict[int, list[int]] = {}
+        for i, c in enumerate(m.children(n)):
+            groups.setdefault(c, []).append(i)
+        items = list(groups.items())
+        for k, (child, branches) in enumerate(items):
+            if k == len(items) - 1:
+                out.append(f"{pad}else:" if k or self.partial else f"{pad}if True:")
+            else:
+                out.append(f"{pad}{first if k == 0 else 'elif'} {_test(var, x, branches)}:")
+            self.emit(child, target, indent + 1, out)
+
+    def read(self, name: str) -> str:
+        return f"facts_.get({name!r}, M_)" if self.partial else f"facts_[{name!r}]"
+
+    def plan_functions(self, roots: list[int]) -> None:
+        """Shared nodes with big subtrees become functions (only when inlining a root would be too long)."""
+        if all(self.tree_size(r) <= INLINE_LIMIT for r in roots):
+            return
+        indeg: dict[int, int] = {}
+        for r in roots:
+            for n in self.m.reachable(r):
+                if not self.m.is_terminal(n):
+                    for c in set(self._kids(n)):
+                        indeg[c] = indeg.get(c, 0) + 1
+        for n, d in sorted(indeg.items()):
+            if d > 1 and not self.m.is_terminal(n) and self.tree_size(n) > 16:
+                self.funcs[n] = f"_{'p' if self.partial else 'n'}{n}"
+        for n in sorted(self.funcs):
+            body: list[str] = [f"def {self.funcs[n]}(facts_):"]
+            body += [f"    {self.names[i]} = {self.read(v.input)}" for i, v in enumerate(self.g.vars)
+                     if i in self.names and i in self.m.support(n)]
+            self.emit(n, "r_", 1, body, top=True)
+            body.append("    return r_")
+            self.func_src.append("\n".join(body))
+
+
+def generate(g: Guideline) -> tuple[str, list[Any]]:
+    """The source of ``fast_(facts_)`` -> (leaf numbers per section, let values), or None when an input is
+    missing; and the leaf keys by leaf number."""
+    names = {i: f"x{i}" for i, v in enumerate(g.vars) if v.kind != "known"}
+    em = _Emitter(g, names)
+    roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
+    em.plan_functions(roots)
+    lines = ["def fast_(facts_):"]
+    reads = [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(g.vars) if v.kind != "known"]
+    if reads:
+        lines += ["    try:", *reads, "    except KeyError:", "        return None"]
+    for k, s in enumerate(g.model.sections):
+        em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
+    for k, node in enumerate(g.let_nodes.values()):
+        em.emit(node, f"t{k}", 1, lines, top=True)
+    secs = "".join(f"s{k}, " for k in range(len(g.model.sections)))
+    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
+    lines.append(f"    return ({secs}), ({lets})")
+    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
+    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+
+
+def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
+    """The source of ``partial_(facts_)`` -> (per section a leaf number, per let its value; or ``-1 - node`` for
+    a diagram whose path reaches ``node``, a test of a missing input) for facts that may miss inputs: a diagram is
+    decided when the path the known values take never tests a missing input; and the leaf keys by leaf
+    number."""
+    names = {i: f"x{i}" for i in range(len(g.vars))}
+    em = _Emitter(g, names, partial=True)
+    roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
+    em.plan_functions(roots)
+    lines = ["def partial_(facts_):"]
+    lines += [f"    {names[i]} = {em.read(v.input)}" for i, v in enumerate(g.vars)]
+    for k, s in enumerate(g.model.sections):
+        em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
+    for k, node in enumerate(g.let_nodes.values()):
+        em.emit(node, f"t{k}", 1, lines, top=True)
+    secs = "".join(f"s{k}, " for k in range(len(g.model.sections)))
+    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
+    lines.append(f"    return ({secs}), ({lets})")
+    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
+    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+
+
+def generate_branches(g: Guideline) -> str:
+    """The source of ``branches_(facts_)``: per variable, the branch the case takes (None for an unknown input;
+    ``known:x`` is 1 or 0), as ``Var.branch_of`` gives it for valid facts, without a loop over the branches."""
+    lines = ["def branches_(facts_):"]
+    out = []
+    for i, v in enumerate(g.vars):
+        x = f"x{i}"
+        if v.kind == "known":
+            out.append(f"1 if {v.input!r} in facts_ else 0")
+            continue
+        lines.append(f"    {x} = facts_.get({v.input!r})")
+        if v.numeric:
+            parts = [f"{k} if {_test(v, x, [k])} else " for k in range(len(v.branches) - 1)]
+            out.append(f"None if {x} is None else ({''.join(parts)}{len(v.branches) - 1})")
+        else:
+            table = {b: k for k, b in enumerate(v.branches)}
+            lines.append(f"    b{i} = None if {x} is None else {table!r}[{x}]")
+            out.append(f"b{i}")
+    lines.append(f"    return [{', '.join(out)}]")
+    return "\n".join(lines) + "\n"
+
+
+def branches_function(g: Guideline) -> Callable[[Mapping[str, Any]], list[int | None]]:
+    """The compiled :func:`generate_branches` function."""
+    namespace: dict[str, Any] = {}
+    exec(compile(generate_branches(g), f"<guidegraph branches: {g.model.file}>", "exec"), namespace)
+    return namespace["branches_"]  # type: ignore[no-any-return]
+
+
+def partial_evaluator(g: Guideline) -> tuple[Callable[[Mapping[str, Any]], Any], list[Any]]:
+    """The compiled :func:`generate_partial` function and its leaf keys."""
+    src, keys = generate_partial(g)
+    namespace: dict[str, Any] = {"M_": _MISSING}
+    exec(compile(src, f"<guidegraph partial path: {g.model.file}>", "exec"), namespace)
+    return namespace["partial_"], keys
+
+
+_MISSING: Any = object()
+
+
+def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
+    """The fast path of ``g``, generated on its first use (``check`` and ``render`` compile guidelines they never
+    evaluate, so the generation is not paid at compile time). The first call replaces ``g._fast`` with the
+    generated evaluator itself."""
+    def first_call(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
+        real = _build_fast(g)
+        g._fast = real
+        return real(facts, case_id)
+
+    first_call.pending_generation = True  # type: ignore[attr-defined]
+    return first_call
+
+
+def ensure_fast(g: Guideline) -> None:
+    """Build ``g``'s fast path now if it is still waiting for its first use."""
+    if getattr(g._fast, "pending_generation", False):
+        g._fast = _build_fast(g)
+
+
+_LeafPart = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], frozenset[str], frozenset[str],
+                  tuple[Recommendation, ...]]
+
+
+def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
+    """Compile the generated source and wrap it with the memoised result assembly."""
+    src, keys = generate(g)
+    namespace: dict[str, Any] = {}
+    exec(compile(src, f"<guidegraph fast path: {g.model.file}>", "exec"), namespace)
+    fast: Callable[[Mapping[str, Any]], Any] = namespace["fast_"]
+    leaves: list[Leaf] = [g.leaves[k] for k in keys]
+    model = g.model
+    let_names = tuple(model.lets)
+    Plan = tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Overridden, ...], Any]
+    memo: dict[tuple[int, ...], Plan] = {}
+    parts: dict[int, _LeafPart] = {}
+    orders = conflict_orders(model)
+
+    def part(lid: int) -> _LeafPart:
+        """What one leaf contributes, decoded once: active (rule, entry) pairs in result order, overridden
+        entries, the actions it recommends for and against, and stand-in recommendations for the conflict
+        computation."""
+        p = parts.get(lid)
+        if p is None:
+            picks: list[tuple[int, int]] = []
+            over: list[Overridden] = []
+            dummy: list[Recommendation] = []
+            for le in leaves[lid].entries:
+                r = model.rules[le.rule]
+                e = r.entries[le.index]
+                if le.status == "active":
+                    picks.append((le.rule, le.index))
+                    dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (),
+                                                    None, ()))
+                else:
+                    over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
+            p = parts[lid] = (tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
+                              frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy))
+        return p
+
+    def plan(key: tuple[int, ...]) -> Plan:
+        """What a tuple of leaves (one per section) decides: the rules whose recommendations appear, which entry
+        of which rule goes where, the overridden entries and the conflicts. Sections come in result order and
+        each leaf lists its entries in result order, so the leaves' parts are simply concatenated."""
+        ps = [part(lid) for lid in key]
+        rules: dict[int, int] = {}
+        picks = tuple((rules.setdefault(ri, len(rules)), ei) for p in ps for ri, ei in p[0])
+        over = tuple(o for p in ps for o in p[1])
+        pos = frozenset().union(*(p[2] for p in ps))
+        neg = frozenset().union(*(p[3] for p in ps))
+        conf = conflicts(model, [d for p in ps for d in p[4]], orders) if pos & neg else ()
+        return tuple(rules), picks, over, conf
+
+    keys_of = rule_keys(g, numbers=False)
+    because_of = g._because if g._because is not None else because_functions(g)
+    made: dict[Any, tuple[Recommendation, ...]] = {}
+
+    def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
+        r = model.rules[ri]
+        b = LazyBecause(because_of[ri], facts, lets)  # built when first read (``facts`` is run's own copy)
+        return tuple([new_recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence,
+                                         r.citations, b, r.preference, r.footnotes) for e in r.entries])
+
+    no_lets: tuple[tuple[str, bool | None], ...] = ()
+    let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
+
+    def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
+        out = fast(facts)
+        if out is None:
+            return None
+        key, let_vals = out
+        p = memo.get(key)
+        if p is None:
+            p = plan(key)
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            memo[key] = p
+        rules, picks = p[0], p[1]
+        if not rules:
+            recs: tuple[Recommendation, ...] = ()
+        else:
+            # A rule's recommendations depend only on the values its condition reads (``because``), so they are
+            # memoised on those values, for rules that read no number (see :func:`rule_keys`).
+            objs = []
+            facts = dict(facts)  # the lazy because lists read this copy, whatever the caller does with its dict
+            for ri in rules:
+                key_of = keys_of[ri]
+                if key_of is None:
+                    objs.append(build(ri, facts, let_vals))
+                    continue
+                k = key_of(facts, let_vals)
+                o = made.get(k)
+                if o is None:
+                    o = build(ri, facts, let_vals)
+                    if len(made) >= MEMO_LIMIT:
+                        made.clear()
+                    made[k] = o
+                objs.append(o)
+            recs = tuple([objs[pos][ei] for pos, ei in picks])
+        if not let_names:
+            return new_result(case_id, recs, p[2], (), p[3], no_lets)
+        lets = let_memo.get(let_vals)
+        if lets is None:  # at most 2 ** len(lets) distinct tuples
+            lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
+        return new_result(case_id, recs, p[2], (), p[3], lets)
+
+    return run
+
+
+__all__ = ["branches_function", "ensure_fast", "fast_evaluator", "generate", "generate_partial",
+           "partial_evaluator"]

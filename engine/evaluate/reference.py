@@ -1,0 +1,120 @@
+"""A reference evaluator that reads the rules directly, with no decision graph: the oracle of the differential test.
+
+It evaluates every condition on concrete values. Unknown inputs are enumerated over candidate values of their own:
+each threshold the rules use, points between and beyond the thresholds, and the ends of the declared range (for
+integers, the integers next to each threshold). That set meets every cell of the compiler's partition, so the
+answers must agree with the graph's, without sharing its partition code. It is exponential in the number of
+unknown inputs: for tests only.
+
+Semantics are those of engine/evaluate/walk.py, stated over assignments instead of paths: for an unknown input ``x``
+(inputs in declaration order) a rule needs ``x`` when, for some possible assignment of the unknown inputs declared
+before ``x``, the sets of outcomes (active or not) over the possible completions differ between values of ``x``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+
+from engine.compile.compiler import all_conditions, atoms, overriders
+from engine.core.model import And, Const, EnumValue, Expr, Input, KnownTest, LetRef, Model, NumTest, Or, ValueTest
+from engine.evaluate.result import FactValue, Result
+from engine.evaluate.walk import Outcome, assemble
+
+
+def holds(model: Model, e: Expr, values: Mapping[str, FactValue], given: Mapping[str, FactValue]) -> bool:
+    """Two-valued truth of ``e`` for a full assignment ``values``; ``given`` decides ``is known``."""
+    if isinstance(e, Const):
+        return e.value
+    if isinstance(e, KnownTest):
+        return e.input in given
+    if isinstance(e, ValueTest):
+        v = values[e.input]
+        return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)
+    if isinstance(e, NumTest):
+        return e.interval.contains(float(values[e.input]))
+    if isinstance(e, LetRef):
+        return holds(model, model.lets[e.name].expr, values, given)
+    if isinstance(e, And):
+        return all(holds(model, i, values, given) for i in e.items)
+    if isinstance(e, Or):
+        return any(holds(model, i, values, given) for i in e.items)
+    return not holds(model, e.item, values, given)
+
+
+def candidates(inp: Input, thresholds: set[float]) -> list[FactValue]:
+    """Values of ``inp`` that meet every cell cut by ``thresholds``."""
+    if not inp.numeric:
+        return list(inp.domain)
+    lo, hi = inp.low, inp.high
+    pts = sorted({t for t in thresholds if lo <= t <= hi} | {p for p in (lo, hi) if not math.isinf(p)})
+    if not pts:
+        pts = [0.0]
+    vals = set(pts)
+    vals |= {(a + b) / 2 for a, b in itertools.pairwise(pts)}
+    vals |= {pts[0] - 1.0, pts[-1] + 1.0}
+    if inp.kind == "integer":
+        vals = {float(f(v) + d) for v in vals for f in (math.floor, math.ceil) for d in (-1, 0, 1)}
+    return sorted(v for v in vals if lo <= v <= hi)
+
+
+def _thresholds(model: Model) -> dict[str, set[float]]:
+    out: dict[str, set[float]] = {}
+    for cond in all_conditions(model):
+        for a in atoms(cond, model):
+            if isinstance(a, NumTest):
+                out.setdefault(a.input, set()).update(b for b in (a.interval.low, a.interval.high) if b is not None)
+    return out
+
+
+def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+    read = {a.input for cond in all_conditions(model) for a in atoms(cond, model)}
+    unknown = [n for n in model.inputs if n in read and n not in facts]
+    th = _thresholds(model)
+    domains: list[list[FactValue | EnumValue]] = [candidates(model.inputs[n], th.get(n, set())) for n in unknown]
+    over = overriders(model)
+    rules = model.rules
+    worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]] = []
+    let_seen: dict[str, set[bool]] = {n: set() for n in model.lets}
+    for combo in itertools.product(*domains):
+        values: dict[str, FactValue] = dict(facts)
+        values.update(zip(unknown, combo, strict=True))
+        if not all(holds(model, a.expr, values, facts) for a in model.assumptions):
+            continue
+        applies = [holds(model, r.condition, values, facts) for r in rules]
+        status: dict[int, tuple[str, tuple[int, ...]]] = {}
+        for ri in range(len(rules)):
+            if applies[ri]:
+                by = tuple(o for o in over[ri] if applies[o])
+                status[ri] = ("overridden", by) if by else ("active", ())
+        worlds.append((combo, status))
+        for n, let in model.lets.items():
+            let_seen[n].add(holds(model, let.expr, values, facts))
+    outcomes: dict[int, Outcome] = {}
+    if worlds:
+        for ri in range(len(rules)):
+            sts = [w[1].get(ri) for w in worlds]
+            n_active = sum(1 for s in sts if s is not None and s[0] == "active")
+            if n_active == len(sts):
+                outcomes[ri] = ("active", (), ())
+            elif n_active:
+                outcomes[ri] = ("pending", (), _needs(ri, unknown, worlds))
+            elif all(s is not None for s in sts):
+                outcomes[ri] = ("overridden", tuple(sorted({o for s in sts if s for o in s[1]})), ())
+    lets = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
+    return assemble(model, case_id, outcomes, facts, lets)
+
+
+def _needs(ri: int, unknown: list[str],
+           worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]]
+           ) -> tuple[str, ...]:
+    out: list[str] = []
+    for p, name in enumerate(unknown):
+        groups: dict[tuple[object, ...], dict[object, set[bool]]] = {}
+        for combo, status in worlds:
+            st = status.get(ri)
+            groups.setdefault(combo[:p], {}).setdefault(combo[p], set()).add(st is not None and st[0] == "active")
+        if any(len({frozenset(s) for s in by_value.values()}) > 1 for by_value in groups.values()):
+            out.append(name)
+    return tuple(out)

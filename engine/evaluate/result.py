@@ -1,0 +1,232 @@
+"""What evaluating one patient case gives: the result objects and their JSON form (the CLI/JSON contract).
+
+``to_dict`` produces exactly the shape DESIGN.md fixes for ``run --format json``::
+
+    {"case": id, "recommendations": [...], "overridden": [...], "pending": [...], "conflicts": [...],
+     "lets": {name: true | false | null}}
+
+Lists are in a stable order (section order, then strength, then rule order) so the JSON is reproducible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.core.model import ParamValue, Strength
+
+FactValue = bool | int | float | str
+"""A validated case value: bool, number (int/float) or enum member (str or int)."""
+
+
+def params_to_json(params: tuple[tuple[str, ParamValue], ...]) -> dict[str, Any]:
+    return {name: value.to_json() for name, value in params}
+
+
+@dataclass(frozen=True, slots=True)
+class Because:
+    """One condition that held for the patient, as written, with the case's values of the inputs it reads."""
+
+    condition: str
+    values: tuple[tuple[str, FactValue | None], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"condition": self.condition, "values": dict(self.values)}
+
+    def __str__(self) -> str:
+        vals = ", ".join(f"{k} = {'unknown' if v is None else _show(v)}" for k, v in self.values)
+        return f"{self.condition}" + (f" ({vals})" if vals else "")
+
+
+def _show(v: FactValue) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    action: str
+    strength: Strength
+    rule: str
+    section: str
+    params: tuple[tuple[str, ParamValue], ...] = ()
+    evidence: str | None = None
+    citations: tuple[int, ...] = ()
+    because: tuple[Because, ...] = ()
+    preference: str | None = None
+    footnotes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "strength": self.strength.value, "rule": self.rule,
+                "section": self.section, "params": params_to_json(self.params), "evidence": self.evidence,
+                "citations": list(self.citations), "because": [b.to_dict() for b in self.because]}
+
+
+@dataclass(frozen=True, slots=True)
+class Overridden:
+    """An entry whose rule applies but is set aside by ``by`` (the overriding rules that apply)."""
+
+    action: str
+    strength: Strength
+    rule: str
+    by: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "strength": self.strength.value, "rule": self.rule, "by": list(self.by)}
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry that may or may not hold: it depends on the unknown inputs in ``needs``."""
+
+    action: str
+    strength: Strength
+    rule: str
+    needs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "strength": self.strength.value, "rule": self.rule,
+                "needs": list(self.needs)}
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """An action that gets both a positive and a negative active entry, neither rule overriding the other."""
+
+    action: str
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "positive": list(self.positive), "negative": list(self.negative)}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    case: str | None
+    recommendations: tuple[Recommendation, ...] = ()
+    overridden: tuple[Overridden, ...] = ()
+    pending: tuple[Pending, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    lets: tuple[tuple[str, bool | None], ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"case": self.case,
+                "recommendations": [r.to_dict() for r in self.recommendations],
+                "overridden": [o.to_dict() for o in self.overridden],
+                "pending": [p.to_dict() for p in self.pending],
+                "conflicts": [c.to_dict() for c in self.conflicts],
+                "lets": dict(self.lets)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fast constructors for the evaluator
+#
+# A frozen dataclass's ``__init__`` sets every field through ``object.__setattr__`` (about 1 us for a
+# Recommendation), and the evaluator builds several of these objects per case. Each twin below has exactly the
+# slots of its dataclass, sets them with plain attribute stores, then becomes an instance of the real class
+# (``__class__`` assignment between identical slot layouts). The objects made are ordinary, frozen instances of
+# the public classes: same type, equality, hash, repr and ``to_dict``. Positional arguments only, every field.
+
+
+class _BecauseTwin:
+    __slots__ = ("condition", "values")
+
+    def __init__(self, condition: str, values: tuple[tuple[str, FactValue | None], ...]) -> None:
+        self.condition = condition
+        self.values = values
+        self.__class__ = Because  # type: ignore[assignment]
+
+
+class _RecommendationTwin:
+    __slots__ = ("action", "strength", "rule", "section", "params", "evidence", "citations", "because",  # noqa: RUF023 (field order)
+                 "preference", "footnotes")
+
+    def __init__(self, action: str, strength: Strength, rule: str, section: str,
+                 params: tuple[tuple[str, ParamValue], ...], evidence: str | None, citations: tuple[int, ...],
+                 because: tuple[Because, ...], preference: str | None, footnotes: tuple[str, ...]) -> None:
+        self.action = action
+        self.strength = strength
+        self.rule = rule
+        self.section = section
+        self.params = params
+        self.evidence = evidence
+        self.citations = citations
+        self.because = because
+        self.preference = preference
+        self.footnotes = footnotes
+        self.__class__ = Recommendation  # type: ignore[assignment]
+
+
+class _ResultTwin:
+    __slots__ = ("case", "recommendations", "overridden", "pending", "conflicts", "lets")  # noqa: RUF023 (field order)
+
+    def __init__(self, case: str | None, recommendations: tuple[Recommendation, ...],
+                 overridden: tuple[Overridden, ...], pending: tuple[Pending, ...], conflicts: tuple[Conflict, ...],
+                 lets: tuple[tuple[str, bool | None], ...]) -> None:
+        self.case = case
+        self.recommendations = recommendations
+        self.overridden = overridden
+        self.pending = pending
+        self.conflicts = conflicts
+        self.lets = lets
+        self.__class__ = Result  # type: ignore[assignment]
+
+
+new_because: Callable[[str, tuple[tuple[str, FactValue | None], ...]], Because] = _BecauseTwin  # type: ignore[assignment]
+"""``Because(condition, values)``, built faster (both arguments positional)."""
+
+new_recommendation: Callable[..., Recommendation] = _RecommendationTwin  # type: ignore[assignment]
+"""``Recommendation(...)`` with all ten fields positional, built faster."""
+
+new_result: Callable[..., Result] = _ResultTwin  # type: ignore[assignment]
+"""``Result(...)`` with all six fields positional, built faster."""
+
+for _twin, _real in ((_BecauseTwin, Because), (_RecommendationTwin, Recommendation), (_ResultTwin, Result)):
+    if set(_twin.__slots__) != set(_real.__slots__):  # a field was added to the dataclass but not to its twin
+        raise TypeError(f"{_twin.__name__} must have the slots of {_real.__name__}: {_real.__slots__}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Lazy "because"
+#
+# A ``because`` list costs more to build than the rest of a recommendation, and many callers never read it (a
+# cohort run that only counts recommendations, an embedding that reads actions). The evaluator may therefore
+# store a :class:`LazyBecause` in the slot; the descriptor below turns it into the tuple on first read and keeps
+# the tuple. Every reader (attribute access, ``==``, ``repr``, ``to_dict``, ``dataclasses`` helpers) goes through
+# the descriptor, so a Recommendation looks the same whether its ``because`` was built early or late.
+
+
+class LazyBecause:
+    """``fn(*args)`` -> the because tuple, called at most once. ``args`` must not change afterwards (the evaluator
+    passes its own copy of the facts)."""
+
+    __slots__ = ("args", "fn")
+
+    def __init__(self, fn: Callable[..., tuple[Because, ...]], *args: Any) -> None:
+        self.fn = fn
+        self.args = args
+
+
+class _BecauseSlot:
+    def __init__(self, member: Any) -> None:
+        self.member = member
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.member.__get__(obj, cls)
+        if type(value) is LazyBecause:
+            value = value.fn(*value.args)
+            self.member.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.member.__set__(obj, value)
+
+
+setattr(Recommendation, "because", _BecauseSlot(Recommendation.__dict__["because"]))  # noqa: B010

@@ -1,0 +1,441 @@
+"""Evaluating a patient case on the compiled diagrams.
+
+Semantics (engine/core/model.py): an unknown input stands for every allowed value, so the walk follows every branch of
+an unknown variable; branches that only reach ``impossible`` leaves (patients the assumptions rule out) are
+dropped. Per rule of a section, over the leaves reached:
+
+- active in every leaf: its entries are recommendations;
+- active in some leaves only: its entries are *pending*, and ``needs`` are the unknown inputs whose branches
+  disagree: at a node testing unknown ``x``, the children's sets of outcomes (active or not) for the rule differ;
+- applying but set aside in every leaf: *overridden*, ``by`` the overriders that apply in some reached leaf.
+
+``known:x`` variables are always decided (by whether the fact is given). Results are ordered by section, then
+strength (``Strength.rank``), then rule order, then entry order. A case with every input known takes the
+generated fast path (engine/evaluate/codegen.py); this module is the general walk, and the shared result assembly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from engine.compile.guideline import Guideline, Leaf, LeafKey
+from engine.core.model import Model
+from engine.evaluate.because import because
+from engine.evaluate.result import (
+    Because,
+    Conflict,
+    FactValue,
+    LazyBecause,
+    Overridden,
+    Pending,
+    Recommendation,
+    Result,
+    new_recommendation,
+    new_result,
+)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Result assembly (shared by the walk, the fast path and the direct evaluator)
+
+Outcome = tuple[str, tuple[int, ...], tuple[str, ...]]
+"""Per rule: (kind, by, needs); kind is "active", "pending" or "overridden"."""
+
+
+BecauseFn = Callable[[Mapping[str, FactValue], tuple[bool | None, ...]], tuple[Because, ...]]
+
+
+Plan = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], tuple[Pending, ...], tuple[Conflict, ...]]
+"""What per-rule outcomes decide, independently of the case's values: the active (rule, entry) pairs in result
+order, the overridden and pending entries, and the conflicts."""
+
+
+def plan_of(model: Model, outcomes: Mapping[int, Outcome]) -> Plan:
+    """The case-independent part of :func:`assemble` (memoised by the walk: equal outcomes, equal plan)."""
+    section_pos = {s.name: i for i, s in enumerate(model.sections)}
+    items = sorted(((section_pos.get(model.rules[ri].section, 0), e.strength.rank, ri, ei)
+                    for ri in outcomes for ei, e in enumerate(model.rules[ri].entries)))
+    active: list[tuple[int, int]] = []
+    dummy: list[Recommendation] = []
+    over: list[Overridden] = []
+    pend: list[Pending] = []
+    for _, _, ri, ei in items:
+        kind, by, needs = outcomes[ri]
+        rule = model.rules[ri]
+        e = rule.entries[ei]
+        if kind == "active":
+            active.append((ri, ei))
+            dummy.append(Recommendation(e.action, e.strength, rule.name, rule.section))
+        elif kind == "overridden":
+            over.append(Overridden(e.action, e.strength, rule.name, tuple(model.rules[o].name for o in by)))
+        else:
+            pend.append(Pending(e.action, e.strength, rule.name, needs))
+    return tuple(active), tuple(over), tuple(pend), conflicts(model, dummy)
+
+
+def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
+             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]],
+             because_of: Sequence[BecauseFn] | None = None, plan: Plan | None = None) -> Result:
+    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``. ``because_of`` are the
+    generated per-rule equivalents of :func:`because` (engine/evaluate/codegen.py); without them the tree is walked.
+    ``plan`` is ``plan_of(model, outcomes)`` when the caller has it memoised."""
+    if plan is None:
+        plan = plan_of(model, outcomes)
+    let_map = dict(lets)
+    let_vals = tuple(v for _, v in lets)
+    recs: list[Recommendation] = []
+    because_memo: dict[int, tuple[Because, ...]] = {}
+    for ri, ei in plan[0]:
+        rule = model.rules[ri]
+        e = rule.entries[ei]
+        b = because_memo.get(ri)
+        if b is None:
+            b = because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
+                                    else because_of[ri](facts, let_vals))
+        recs.append(new_recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
+                                       rule.citations, b, rule.preference, rule.footnotes))
+    return new_result(case_id, tuple(recs), plan[1], plan[2], plan[3], tuple(lets))
+
+
+def conflict_orders(model: Model) -> tuple[dict[str, int], dict[str, int]]:
+    """The rule and action positions :func:`conflicts` sorts by (callers that compute conflicts often keep them)."""
+    return {r.name: i for i, r in enumerate(model.rules)}, {a: i for i, a in enumerate(model.actions)}
+
+
+def conflicts(model: Model, recs: Iterable[Recommendation],
+              orders: tuple[dict[str, int], dict[str, int]] | None = None) -> tuple[Conflict, ...]:
+    """Actions with both a positive and a negative active entry (rule names in rule order). ``orders`` is
+    ``conflict_orders(model)`` when the caller has it."""
+    index, order = orders if orders is not None else conflict_orders(model)
+    pos: dict[str, set[str]] = {}
+    neg: dict[str, set[str]] = {}
+    for r in recs:
+        (pos if r.strength.positive else neg).setdefault(r.action, set()).add(r.rule)
+    both = sorted(set(pos) & set(neg), key=lambda a: (order.get(a, len(order)), a))
+    return tuple(Conflict(a, tuple(sorted(pos[a], key=index.__getitem__)),
+                          tuple(sorted(neg[a], key=index.__getitem__))) for a in both)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The walk
+
+
+def _branches(g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
+    out: list[int | None] = []
+    for v in g.vars:
+        if v.kind == "known":
+            out.append(1 if v.input in facts else 0)
+        elif v.input in facts:
+            out.append(v.branch_of(facts[v.input]))
+        else:
+            out.append(None)
+    return out
+
+
+Summary = tuple[frozenset[LeafKey], dict[int, frozenset[int]]]
+
+
+def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
+    """The possible leaves below ``root`` and, per rule, the unknown levels whose branches disagree on it."""
+    m = g.mdd
+    memo: dict[int, Summary] = {}
+    empty: Summary = (frozenset(), {})
+
+    act = _active_sets(g)
+
+    def active(keys: Iterable[LeafKey], ri: int) -> frozenset[bool]:
+        return frozenset(ri in act[k] for k in keys)
+
+    def rec(n: int) -> Summary:
+        r = memo.get(n)
+        if r is not None:
+            return r
+        if m.is_terminal(n):
+            key: LeafKey = m.value(n)
+            r = empty if key[0] else (frozenset((key,)), {})
+        else:
+            lv = m.level(n)
+            b = branch[lv]
+            if b is not None:
+                r = rec(m.children(n)[b])
+            else:
+                kids = [s for s in (rec(c) for c in dict.fromkeys(m.children(n))) if s[0]]
+                keys = frozenset().union(*(s[0] for s in kids))
+                needs: dict[int, set[int]] = {}
+                for s in kids:
+                    for ri, lvs in s[1].items():
+                        needs.setdefault(ri, set()).update(lvs)
+                rules = frozenset().union(*(act[k] for k in keys))
+                for ri in rules:
+                    if len({active(s[0], ri) for s in kids}) > 1:
+                        needs.setdefault(ri, set()).add(lv)
+                r = (keys, {ri: frozenset(v) for ri, v in needs.items()})
+        memo[n] = r
+        return r
+
+    return rec(root)
+
+
+def _active_sets(g: Guideline) -> dict[LeafKey, frozenset[int]]:
+    """Per leaf key, the rules active there (computed once per guideline)."""
+    cached: dict[LeafKey, frozenset[int]] | None = getattr(g, "_active", None)
+    if cached is None:
+        cached = {k: frozenset(ri for ri, st in k[1] if st == "active") for k in g.leaves}
+        g._active = cached
+    return cached
+
+
+def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[LeafKey],
+                  needs: Callable[[int], tuple[str, ...]]) -> dict[int, Outcome]:
+    """Per rule of a section, its outcome over the possible leaves ``keys`` (see the module docstring)."""
+    out: dict[int, Outcome] = {}
+    if not keys:
+        return out
+    tables = [dict(k[1]) for k in keys]
+    for ri in section_rules:
+        sts = [t.get(ri) for t in tables]
+        n_active = sum(1 for s in sts if s == "active")
+        if n_active == len(sts):
+            out[ri] = ("active", (), ())
+        elif n_active:
+            out[ri] = ("pending", (), needs(ri))
+        elif all(isinstance(s, tuple) for s in sts):
+            by = sorted({o for s in sts if isinstance(s, tuple) for o in s[1]})
+            out[ri] = ("overridden", tuple(by), ())
+    return out
+
+
+def let_values(g: Guideline, branch: Sequence[int | None]) -> list[tuple[str, bool | None]]:
+    out: list[tuple[str, bool | None]] = []
+    for name, node in g.let_nodes.items():
+        vals = {v for v in _reach(g, node, branch) if v is not None}
+        out.append((name, vals.pop() if len(vals) == 1 else None))
+    return out
+
+
+def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | None]:
+    m = g.mdd
+    seen: set[int] = set()
+    vals: set[bool | None] = set()
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if m.is_terminal(n):
+            vals.add(m.value(n))
+        else:
+            b = branch[m.level(n)]
+            stack.extend(m.children(n) if b is None else (m.children(n)[b],))
+    return vals
+
+
+MEMO_LIMIT = 50_000
+
+
+class _SlowMemo:
+    """Per guideline: memoised walks. A section's outcomes depend only on the branches (unknown = None) of the
+    variables its diagram reads, and a let's value only on those of its own diagram, so each is memoised on that
+    tuple; the case-independent part of the result (:func:`plan_of`) is memoised on the tuple of all of them.
+    Only the ``because`` lists are then built per case."""
+
+    def __init__(self, g: Guideline) -> None:
+        m = g.mdd
+        self.sections = [(g.section_nodes[s.name], g.section_rules[s.name], tuple(m.support(g.section_nodes[s.name])))
+                         for s in g.model.sections]
+        self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
+        self.let_names = tuple(name for name, _, _ in self.lets)
+        # per tuple of section outcome ids: the plan, its rules with recommendations, and (rule position, entry)
+        # per recommendation in result order
+        self.plans: dict[tuple[int, ...], tuple[Plan, tuple[int, ...], tuple[tuple[int, int], ...]]] = {}
+        self.let_tuples: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
+        self.sections_memo: list[dict[tuple[int, tuple[int | None, ...]], tuple[int, dict[int, Outcome]]]] = [
+            {} for _ in self.sections]
+        self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
+        self._next = 0
+        self.lets_memo: list[dict[tuple[int, tuple[int | None, ...]], bool | None]] = [{} for _ in self.lets]
+        from engine.evaluate.because import rule_getters
+        from engine.evaluate.codegen import branches_function, partial_evaluator
+        self.partial, self.partial_keys = partial_evaluator(g)
+        self._branches_of = branches_function(g)
+        self.mdd = m
+        self.supports: dict[int, tuple[int, ...]] = {}
+        self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
+        self.input_names, self.rule_getters = rule_getters(g)
+        self.made: list[dict[Any, tuple[Recommendation, ...]]] = [{} for _ in g.model.rules]
+
+
+    def support(self, node: int) -> tuple[int, ...]:
+        """The levels below ``node`` (cached: at most one entry per node of the diagrams)."""
+        found = self.supports.get(node)
+        if found is None:
+            found = self.supports[node] = tuple(self.mdd.support(node))
+        return found
+
+    def branches(self, g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
+        """:func:`_branches` by generated code; a value no branch takes goes to :func:`_branches` to be named."""
+        try:
+            return self._branches_of(facts)
+        except (KeyError, TypeError):
+            return _branches(g, facts)
+
+    def intern(self, outcomes: dict[int, Outcome]) -> int:
+        """A number per distinct outcome table, so that plans are memoised on what was decided rather than on
+        the branches that decided it (many branch tuples give the same outcomes)."""
+        key = tuple(sorted(outcomes.items()))
+        if len(self._ids) >= MEMO_LIMIT and key not in self._ids:
+            self._ids.clear()
+            self.plans.clear()
+            for table in self.sections_memo:
+                table.clear()
+        n = self._ids.get(key)
+        if n is None:
+            n = self._ids[key] = self._next  # never reused, so keys made before a clearing cannot collide
+            self._next += 1
+        return n
+
+
+def _slow_memo(g: Guideline) -> _SlowMemo:
+    memo: _SlowMemo | None = getattr(g, "_slow", None)
+    if memo is None:
+        memo = _SlowMemo(g)
+        g._slow = memo
+    return memo
+
+
+def _store(d: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(d) >= MEMO_LIMIT:
+        d.clear()
+    d[key] = value
+
+
+def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+    """Evaluate by walking the diagrams (any mix of known and unknown inputs), memoised (see :class:`_SlowMemo`).
+    A diagram whose path never tests a missing input is decided by the generated partial path without a walk."""
+    model = g.model
+    memo = _slow_memo(g)
+    decided_secs, decided_lets = memo.partial(facts)
+    branch: list[int | None] | None = None
+    sec_ids = []
+    sec_outcomes = []
+    leaf_outcomes = memo.leaf_outcomes
+    supports = memo.supports
+    for k, lid in enumerate(decided_secs):
+        if lid >= 0:
+            hit = leaf_outcomes[k].get(lid)
+            if hit is None:
+                key = memo.partial_keys[lid]
+                o = outcomes_from(model, memo.sections[k][1], frozenset() if key[0] else frozenset((key,)),
+                                  _no_needs)
+                hit = leaf_outcomes[k][lid] = (memo.intern(o), o)
+            sec_ids.append(hit[0])
+            sec_outcomes.append(hit[1])
+            continue
+        # the walk from the root would follow the known branches down to ``stuck``: walk from there, memoised on
+        # the branches of the variables below it
+        stuck = -1 - lid
+        if branch is None:
+            branch = memo.branches(g, facts)
+        below = supports.get(stuck)
+        if below is None:
+            below = memo.support(stuck)
+        key = (stuck, tuple([branch[lv] for lv in below]))
+        table = memo.sections_memo[k]
+        hit = table.get(key)
+        if hit is None:
+            keys, needs = _walk(g, stuck, branch)
+
+            def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
+                return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
+
+            o = outcomes_from(model, memo.sections[k][1], keys, need_names)
+            hit = (memo.intern(o), o)
+            _store(table, key, hit)
+        sec_ids.append(hit[0])
+        sec_outcomes.append(hit[1])
+    let_vals: list[bool | None] = []
+    for k, decided in enumerate(decided_lets):
+        if decided is None or decided is True or decided is False:  # one path: its leaf's value
+            let_vals.append(decided)
+            continue
+        stuck = -1 - decided
+        if branch is None:
+            branch = memo.branches(g, facts)
+        below = supports.get(stuck)
+        if below is None:
+            below = memo.support(stuck)
+        ltable = memo.lets_memo[k]
+        key = (stuck, tuple([branch[lv] for lv in below]))
+        if key in ltable:
+            let_vals.append(ltable[key])
+        else:
+            vals = {v for v in _reach(g, stuck, branch) if v is not None}
+            v = vals.pop() if len(vals) == 1 else None
+            _store(ltable, key, v)
+            let_vals.append(v)
+    planned = memo.plans.get(tuple(sec_ids))
+    if planned is None:
+        outcomes: dict[int, Outcome] = {}
+        for o in sec_outcomes:
+            outcomes.update(o)
+        plan = plan_of(model, outcomes)
+        rule_pos: dict[int, int] = {}
+        picks = tuple((rule_pos.setdefault(ri, len(rule_pos)), ei) for ri, ei in plan[0])
+        planned = (plan, tuple(rule_pos), picks)
+        _store(memo.plans, tuple(sec_ids), planned)
+    plan = planned[0]
+    let_key = tuple(let_vals)
+    lets = memo.let_tuples.get(let_key)
+    if lets is None:
+        lets = tuple(zip(memo.let_names, let_vals, strict=True))
+        _store(memo.let_tuples, let_key, lets)
+    if g._because is None:
+        return assemble(model, case_id, {}, facts, lets, None, plan)
+    recs: tuple[Recommendation, ...] = ()
+    if planned[1]:
+        objs = _rule_recommendations(g, memo, planned[1], facts, let_key)
+        recs = tuple([objs[pos][ei] for pos, ei in planned[2]])
+    return new_result(case_id, recs, plan[1], plan[2], plan[3], lets)
+
+
+def _no_needs(ri: int) -> tuple[str, ...]:
+    return ()
+
+
+def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...], facts: Mapping[str, FactValue],
+                          let_vals: tuple[bool | None, ...]) -> list[tuple[Recommendation, ...]]:
+    """Per rule, the recommendations of all its entries (as :func:`assemble` builds them), memoised per rule on
+    the values its condition reads and the lets it names: its ``because`` depends on nothing else."""
+    model = g.model
+    because_of = g._because
+    assert because_of is not None
+    getters = memo.rule_getters
+    made = memo.made
+    row = (*map(facts.get, memo.input_names), *let_vals)
+    out: list[tuple[Recommendation, ...]] = []
+    own: dict[str, FactValue] | None = None  # one copy of the facts per case, read by the lazy because lists
+    for ri in rules:
+        get = getters[ri]
+        k = get(row) if get is not None else None
+        objs = made[ri].get(k) if k is not None else None
+        if objs is None:
+            rule = model.rules[ri]
+            if own is None:
+                own = dict(facts)
+            b = LazyBecause(because_of[ri], own, let_vals)
+            objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
+                                             rule.evidence, rule.citations, b, rule.preference,
+                                             rule.footnotes) for e in rule.entries])
+            if k is not None:
+                _store(made[ri], k, objs)
+        out.append(objs)
+    return out
+
+
+def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
+    """The leaf a fully known case reaches in ``section`` (for tests and the renderer's ``--case``)."""
+    branch = _branches(g, facts)
+    if any(b is None for b in branch):
+        raise ValueError("leaf_of needs every input the guideline reads")
+    return g.leaves[g.mdd.evaluate(g.section_nodes[section], [b for b in branch if b is not None])]

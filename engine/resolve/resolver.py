@@ -1,0 +1,213 @@
+"""Resolve a syntax tree into a :class:`~engine.core.model.Model`, reporting every problem findable without a patient.
+
+``resolve(tree, file)`` checks names, types, units and domains and converts conditions to the core language of
+:mod:`engine.core.model` (see :mod:`engine.resolve.conditions` for the conversions). It returns the model together
+with all diagnostics; the model is ``None`` only when an error leaves it meaningless (a condition that could
+not be typed, an unknown action, a cycle...). Errors that leave it meaningful (a bad citation, an unknown
+preference, a duplicate that is ignored) still give a model, so tools can show as much as possible.
+
+Diagnostic codes (stable; tests and tools rely on them):
+
+Names
+    E101 unknown input or let in a condition (with "did you mean")
+    E102 unknown value of an enum input (``site == uterine``)
+    E103 unknown action (in an entry or a ``cover``)
+    E104 ``overrides`` names a rule that does not exist
+    E105 duplicate declaration: input/let (one namespace), action, rule, section, reference
+    E106 a value listed twice in an enum
+    E107 a parameter declared twice, or given twice in one entry
+Types
+    E110 a value of the wrong kind (``size_cm == deep``, ``site == 5``, ``flag == yes``)
+    E111 a bare name used as a condition that is not a bool input or a let
+    E112 ``x in {..}`` on a number input
+    E113 ``x in A..B`` on an enum or bool input
+    E114 ``<``, ``<=``, ``>``, ``>=`` on an enum or bool input
+    E115 a let used where an input is needed (``high_risk == true``, ``high_risk is known``)
+Domains and units
+    E120 a value outside the declared domain (``grade == 4``; ``size_cm > 500`` when declared ``in 0..100``)
+    W121 a comparison that is always true or never true within the declared domain
+    E122 a unit that is not the input's (``size_cm > 5 Gy`` when the input is in cm)
+    E123 an empty range: low bound above high bound
+    W124 an integer input compared with a fraction
+Actions and their parameters
+    E130 unknown parameter name in an entry
+    E131 a parameter value of the wrong kind (a name for a number, a number for text, a fraction for an integer)
+    E132 a parameter value in the wrong unit
+    E133 a value that is not a member of an enum parameter
+Rules
+    E140 unknown modality
+    E141 unknown preference
+    E142 one rule gives the same action twice
+    E143 a rule without a strength (must, recommend, consider, not_recommended, never), or an unknown strength
+    E144 a clause that may appear once appears twice (``when``, ``evidence``, ``source``, ``preference``)
+    E145 a rule overrides itself
+    E150 a cycle among lets (``a -> b -> a``)
+    E151 a cycle among ``overrides``
+References and structure
+    E160 ``cite`` of a reference number that is not declared
+    E161 a reference number that is not a positive whole number
+    E170 the ``guideline`` header has an empty title
+    E171 an enum (input or parameter) with no values
+    E172 an enum mixing names and numbers, or with a fractional member
+
+Example::
+
+    >>> from dsl import ast
+    >>> tree = ast.File(ast.Header(ast.String("T"), None), (
+    ...     ast.Input(ast.Name("flag"), None, ast.BoolType()),
+    ...     ast.Let(ast.Name("ok"), None, ast.Name("flag"))))
+    >>> model, diagnostics = resolve(tree, "x.rules")
+    >>> model.lets["ok"].expr.values, diagnostics
+    (frozenset({True}), [])
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import networkx as nx
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Note, did_you_mean, sort_key
+from dsl.span import Span
+from engine.core import model
+from engine.resolve.conditions import Conditions
+from engine.resolve.context import Context
+from engine.resolve.cycles import cycles, dependency_order
+from engine.resolve.declarations import resolve_action, resolve_input
+from engine.resolve.rules import Resolved, SectionResolver
+from engine.resolve.text import cond_text, number_text
+
+__all__ = ["resolve"]
+
+
+def resolve(tree: ast.File, file: str) -> tuple[model.Model | None, list[Diagnostic]]:
+    """The resolved model of ``tree`` (or None when errors make it meaningless) and every diagnostic, sorted by
+    position."""
+    ctx = Context(file)
+    if not tree.header.title.value.strip():
+        ctx.error("E170", "the guideline has no title", tree.header.title.span,
+                  help='write one: guideline "Title of the guideline" version "1"')
+    references = _references(tree, ctx)
+    inputs, let_decls = _names(tree, ctx)
+    conds = Conditions(inputs, let_decls, ctx)
+    lets = _lets(let_decls, conds, ctx)
+    assumptions = tuple(model.Assumption(conds.convert(a.cond), cond_text(a.cond), a.span)
+                        for a in tree.decls if isinstance(a, ast.Assume))
+    actions = _actions(tree, ctx)
+    sections = SectionResolver(conds, actions, references, ctx)
+    for decl in tree.decls:
+        if isinstance(decl, ast.Section):
+            sections.section(decl)
+    out = sections.out
+    _overrides(out, ctx)
+    diagnostics = sorted(ctx.diagnostics, key=sort_key)
+    if ctx.broken:
+        return None, diagnostics
+    return model.Model(tree.header.title.value, tree.header.version.value if tree.header.version else None, file,
+                       references, inputs, lets, assumptions, actions, tuple(out.sections), tuple(out.rules),
+                       tuple(out.covers), tuple(out.todos)), diagnostics
+
+
+def _duplicate(ctx: Context, what: str, name: ast.Name, first: Span, first_what: str | None = None) -> None:
+    also = f" (already declared as {first_what})" if first_what and first_what != what else ""
+    ctx.error("E105", f"{what} '{name.name}' is declared twice{also}", name.span,
+              help="rename one of them" if also else "remove or rename one of them",
+              notes=[Note("first declared here", first)])
+
+
+def _references(tree: ast.File, ctx: Context) -> dict[int, str]:
+    refs: dict[int, str] = {}
+    spans: dict[int, Span] = {}
+    for decl in tree.decls:
+        if not isinstance(decl, ast.Reference):
+            continue
+        n = decl.number
+        if not float(n.value).is_integer() or n.value < 1 or n.unit:
+            ctx.error("E161", f"reference number {number_text(n)} is not a positive whole number", n.span)
+            continue
+        key = int(n.value)
+        if key in refs:
+            ctx.error("E105", f"reference {key} is declared twice", n.span,
+                      notes=[Note("first declared here", spans[key])])
+            continue
+        refs[key], spans[key] = decl.text.value, n.span
+    return refs
+
+
+def _names(tree: ast.File, ctx: Context) -> tuple[dict[str, model.Input], dict[str, ast.Let]]:
+    """Inputs and lets share one namespace (both can be named in a condition): collect both, first one wins."""
+    inputs: dict[str, model.Input] = {}
+    lets: dict[str, ast.Let] = {}
+    first: dict[str, tuple[str, Span]] = {}
+    for decl in tree.decls:
+        if not isinstance(decl, ast.Input | ast.Let):
+            continue
+        what = "input" if isinstance(decl, ast.Input) else "let"
+        if decl.name.name in first:
+            first_what, span = first[decl.name.name]
+            _duplicate(ctx, what, decl.name, span, first_what)
+            continue
+        first[decl.name.name] = (what, decl.name.span)
+        if isinstance(decl, ast.Input):
+            inputs[decl.name.name] = resolve_input(decl, ctx)
+        else:
+            lets[decl.name.name] = decl
+    return inputs, lets
+
+
+def _lets(decls: dict[str, ast.Let], conds: Conditions, ctx: Context) -> dict[str, model.Let]:
+    """Convert every let and order them so that each comes after the lets it uses; cycles are fatal."""
+    order = {name: i for i, name in enumerate(decls)}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(decls)
+    converted: dict[str, model.Let] = {}
+    for name, decl in decls.items():
+        conds.lets_used = set()
+        expr = conds.convert(decl.cond)
+        graph.add_edges_from((used, name) for used in sorted(conds.lets_used))
+        converted[name] = model.Let(name, expr, decl.label.value if decl.label else None, decl.span)
+    # Edges point from a used let to its user; report cycles in the direction of use (a uses b uses a).
+    found = cycles(graph.reverse(copy=True), order)
+    for path in found:
+        ctx.fatal("E150", f"the lets refer to each other in a cycle: {' -> '.join(path)}", decls[path[0]].name.span,
+                  help="a let may only use lets that do not use it back",
+                  notes=[Note(f"'{a}' uses '{b}'", decls[a].span) for a, b in itertools.pairwise(path)])
+    if found:
+        return converted
+    return {name: converted[name] for name in dependency_order(graph, order)}
+
+
+def _actions(tree: ast.File, ctx: Context) -> dict[str, model.Action]:
+    actions: dict[str, model.Action] = {}
+    first: dict[str, Span] = {}
+    for decl in tree.decls:
+        if isinstance(decl, ast.Action):
+            if decl.name.name in actions:
+                _duplicate(ctx, "action", decl.name, first[decl.name.name])
+                continue
+            first[decl.name.name] = decl.name.span
+            actions[decl.name.name] = resolve_action(decl, ctx)
+    return actions
+
+
+def _overrides(out: Resolved, ctx: Context) -> None:
+    """Every ``overrides`` name must be another existing rule, and overriding must not go round in a circle."""
+    order = {name: i for i, name in enumerate(out.rule_spans)}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(order)
+    where: dict[tuple[str, str], Span] = {}
+    for rule, names in out.overrides.items():
+        for n in names:
+            if n.name == rule:
+                ctx.fatal("E145", f"rule '{rule}' overrides itself", n.span, help="remove it from 'overrides'")
+            elif n.name not in order:
+                ctx.fatal("E104", f"unknown rule '{n.name}' in overrides", n.span,
+                          help=did_you_mean(n.name, [r for r in order if r != rule]))
+            else:
+                graph.add_edge(rule, n.name)
+                where.setdefault((rule, n.name), n.span)
+    for path in cycles(graph, order):
+        ctx.fatal("E151", f"the rules override each other in a cycle: {' -> '.join(path)}", where[path[0], path[1]],
+                  help="an exception may not be overridden, directly or through a chain, by the rule it overrides",
+                  notes=[Note(f"'{a}' overrides '{b}'", where[a, b]) for a, b in itertools.pairwise(path[1:])])

@@ -1,0 +1,170 @@
+"""Sections, rules, covers and todos: the second half of resolving, once inputs, lets and actions are known.
+
+A rule's clauses may come in any order (the grammar accepts them so), so this is where "exactly one strength
+or more", "at most one ``when``" and "at most one ``evidence``/``source``/``preference``" are enforced, and where
+``cite`` numbers and ``overrides`` names are checked against what the file declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dsl import ast
+from dsl.diagnostics import Note, did_you_mean
+from dsl.span import Span
+from engine.core import model
+from engine.resolve.conditions import Conditions, conjoin
+from engine.resolve.context import Context
+from engine.resolve.declarations import resolve_args
+from engine.resolve.text import number_text
+
+_STRENGTHS = ", ".join(s.value for s in list(model.Strength)[:-1]) + f" or {list(model.Strength)[-1].value}"
+_SINGLE = {ast.When: "when", ast.Evidence: "evidence", ast.Source: "source", ast.Preference: "preference"}
+
+
+@dataclass
+class Resolved:
+    """What the sections of a file resolve to, plus the ``overrides`` names (checked once all rules exist)."""
+
+    sections: list[model.Section] = field(default_factory=list)
+    rules: list[model.Rule] = field(default_factory=list)
+    covers: list[model.Cover] = field(default_factory=list)
+    todos: list[model.Todo] = field(default_factory=list)
+    overrides: dict[str, list[ast.Name]] = field(default_factory=dict)
+    rule_spans: dict[str, Span] = field(default_factory=dict)
+
+
+def resolve_citations(cite: ast.Cite, references: dict[int, str], ctx: Context) -> list[int]:
+    out: list[int] = []
+    for n in cite.numbers:
+        if not float(n.value).is_integer() or int(n.value) not in references:
+            declared = ", ".join(str(k) for k in sorted(references))
+            ctx.error("E160", f"reference {number_text(n)} is not declared", n.span,
+                      help=f"declared references: {declared}" if declared
+                      else f'declare it at the top level: reference {number_text(n)} "..."')
+        elif int(n.value) not in out:
+            out.append(int(n.value))
+    return out
+
+
+class SectionResolver:
+    def __init__(self, conds: Conditions, actions: dict[str, model.Action], references: dict[int, str],
+                 ctx: Context) -> None:
+        self.conds = conds
+        self.actions = actions
+        self.references = references
+        self.ctx = ctx
+        self.out = Resolved()
+        self._section_spans: dict[str, Span] = {}
+
+    def section(self, s: ast.Section) -> None:
+        name = s.name.name
+        if name in self._section_spans:
+            self.ctx.error("E105", f"section '{name}' is declared twice", s.name.span,
+                           notes=[Note("first declared here", self._section_spans[name])])
+        else:
+            self._section_spans[name] = s.name.span
+        guard = self.conds.convert(s.guard) if s.guard is not None else model.TRUE
+        self.out.sections.append(model.Section(name, guard, s.label.value if s.label else None, s.span))
+        for item in s.items:
+            if isinstance(item, ast.Rule):
+                self.rule(item, name, guard)
+            elif isinstance(item, ast.Cover):
+                self.cover(item, name, guard)
+            else:
+                self.out.todos.append(model.Todo(item.text.value, name, item.span))
+
+    def _action(self, n: ast.Name) -> model.Action | None:
+        action = self.actions.get(n.name)
+        if action is None:
+            self.ctx.fatal("E103", f"unknown action '{n.name}'", n.span,
+                           help=did_you_mean(n.name, self.actions) or f"declare it: action {n.name} \"...\"")
+        return action
+
+    def cover(self, c: ast.Cover, section: str, guard: model.Expr) -> None:
+        action = self._action(c.action)
+        when = self.conds.convert(c.cond) if c.cond is not None else model.TRUE
+        if action is not None:
+            self.out.covers.append(model.Cover(action.name, section, conjoin([guard, when]), c.span))
+
+    def rule(self, r: ast.Rule, section: str, guard: model.Expr) -> None:
+        name = r.name.name
+        if name in self.out.rule_spans:
+            self.ctx.error("E105", f"rule '{name}' is declared twice", r.name.span,
+                           notes=[Note("first declared here", self.out.rule_spans[name])])
+            return
+        self.out.rule_spans[name] = r.name.span
+        ctx = self.ctx
+        firsts: dict[type, ast.Clause] = {}
+        when: model.Expr = model.TRUE
+        entries: list[model.Entry] = []
+        entry_spans: dict[str, Span] = {}
+        citations: list[int] = []
+        footnotes: list[str] = []
+        values: dict[str, str] = {}
+        preference: str | None = None
+        overrides: list[ast.Name] = []
+        for clause in r.clauses:
+            kind = type(clause)
+            if kind in _SINGLE:
+                if kind in firsts:
+                    report: Callable[..., None] = ctx.fatal if kind is ast.When else ctx.error
+                    report("E144", f"rule '{name}' has two '{_SINGLE[kind]}' clauses", clause.span,
+                           help="combine them into one" + (" with 'and'" if kind is ast.When else ""),
+                           notes=[Note("the first one is here", firsts[kind].span)])
+                    continue
+                firsts[kind] = clause
+            if isinstance(clause, ast.When):
+                when = self.conds.convert(clause.cond)
+            elif isinstance(clause, ast.Recommend):
+                entry = self.entry(clause, name, entry_spans)
+                if entry is not None:
+                    entries.append(entry)
+            elif isinstance(clause, ast.Evidence):
+                values["evidence"] = clause.text.value
+            elif isinstance(clause, ast.Source):
+                values["source"] = clause.text.value
+            elif isinstance(clause, ast.Footnote):
+                footnotes.append(clause.text.value)
+            elif isinstance(clause, ast.Cite):
+                citations.extend(c for c in resolve_citations(clause, self.references, ctx) if c not in citations)
+            elif isinstance(clause, ast.Preference):
+                preference = self.preference(clause)
+            else:
+                overrides.extend(clause.rules)
+        if not any(isinstance(c, ast.Recommend) for c in r.clauses):
+            ctx.fatal("E143", f"rule '{name}' has no strength; a rule needs a strength: {_STRENGTHS}", r.name.span,
+                      help="add a line such as: recommend ACTION")
+        self.out.overrides[name] = overrides
+        unique = list(dict.fromkeys(o.name for o in overrides))
+        self.out.rules.append(model.Rule(
+            name, section, conjoin([guard, when]), when, tuple(entries), r.label.value if r.label else None,
+            values.get("evidence"), tuple(citations), values.get("source"), tuple(footnotes), preference,
+            tuple(unique), r.span))
+
+    def entry(self, rec: ast.Recommend, rule: str, seen: dict[str, Span]) -> model.Entry | None:
+        try:
+            strength = model.Strength(rec.strength)
+        except ValueError:
+            self.ctx.fatal("E143", f"unknown strength '{rec.strength}'; a rule needs a strength: {_STRENGTHS}",
+                           rec.span, help=did_you_mean(rec.strength, [s.value for s in model.Strength]))
+            return None
+        action = self._action(rec.action)
+        if action is None:
+            return None
+        if action.name in seen:
+            self.ctx.error("E142", f"rule '{rule}' speaks about '{action.name}' twice", rec.span,
+                           help="give each action one strength per rule; split the rule if the conditions differ",
+                           notes=[Note("first here", seen[action.name])])
+            return None
+        seen[action.name] = rec.span
+        return model.Entry(action.name, strength, resolve_args(rec, action, self.ctx), rec.span)
+
+    def preference(self, p: ast.Preference) -> str | None:
+        if p.value.name in model.PREFERENCES:
+            return p.value.name
+        self.ctx.error("E141", f"unknown preference '{p.value.name}'", p.value.span,
+                       help=did_you_mean(p.value.name, model.PREFERENCES)
+                       or f"use one of: {', '.join(model.PREFERENCES)}")
+        return None
