@@ -1,7 +1,7 @@
 """Resolve, compile, evaluate and check guidelines. Knows nothing about any particular disease.
 
 ``engine.load(path)`` is the library entry point (see :mod:`engine.evaluate.api`); it is imported lazily so that
-``from engine import model`` stays cheap.
+``from engine.core import model`` stays cheap.
 """
 
 from __future__ import annotations

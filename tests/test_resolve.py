@@ -11,7 +11,7 @@ import pytest
 from dsl import ast as A
 from dsl.diagnostics import Diagnostic
 from dsl.parser import parse
-from engine import model as M
+from engine.core import model as M
 from engine.resolve.resolver import resolve
 
 PRELUDE = """guideline "T" version "1"
