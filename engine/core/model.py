@@ -24,6 +24,8 @@ from enum import StrEnum
 from typing import Literal
 
 from dsl.span import NO_SPAN, Span
+from engine.core.values import Interval as Interval  # re-exported: conditions hold intervals
+from engine.core.values import json_number
 
 EnumValue = str | int
 """An enum member: a name (``uterus``) or an integer (grade ``2``)."""
@@ -85,27 +87,6 @@ class Input:
 
 # ---------------------------------------------------------------------------------------------------------------
 # Conditions (the core language)
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """A real interval; ``None`` bounds are unbounded. ``Interval(5, None, low_closed=False)`` is ``> 5``."""
-
-    low: float | None = None
-    high: float | None = None
-    low_closed: bool = True
-    high_closed: bool = True
-
-    def contains(self, x: float) -> bool:
-        if self.low is not None and (x < self.low or (x == self.low and not self.low_closed)):
-            return False
-        return not (self.high is not None and (x > self.high or (x == self.high and not self.high_closed)))
-
-    def __str__(self) -> str:
-        lo = "-inf" if self.low is None else f"{self.low:g}"
-        hi = "inf" if self.high is None else f"{self.high:g}"
-        return f"{'[' if self.low_closed and self.low is not None else '('}{lo}, {hi}" \
-               f"{']' if self.high_closed and self.high is not None else ')'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +195,10 @@ class Quantity:
     unit: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"value": _num(self.value), "unit": self.unit}
+        return {"value": json_number(self.value), "unit": self.unit}
 
     def __str__(self) -> str:
-        return f"{_num(self.value)}" + (f" {self.unit}" if self.unit else "")
+        return f"{json_number(self.value)}" + (f" {self.unit}" if self.unit else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,10 +208,10 @@ class QuantityRange:
     unit: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"min": _num(self.min), "max": _num(self.max), "unit": self.unit}
+        return {"min": json_number(self.min), "max": json_number(self.max), "unit": self.unit}
 
     def __str__(self) -> str:
-        return f"{_num(self.min)}..{_num(self.max)}" + (f" {self.unit}" if self.unit else "")
+        return f"{json_number(self.min)}..{json_number(self.max)}" + (f" {self.unit}" if self.unit else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,11 +239,6 @@ class Text:
 
 
 ParamValue = Quantity | QuantityRange | Symbol | Text
-
-
-def _num(x: float) -> int | float:
-    """JSON numbers as authors wrote them: ``66`` not ``66.0``."""
-    return int(x) if float(x).is_integer() else x
 
 
 @dataclass(frozen=True, slots=True)
