@@ -9,15 +9,8 @@ every problem it can find; only the CLI turns them into an exit code. A diagnost
        |          ^^^^
        = help: did you mean 'grade'?
 
-Code ranges (stable: tools and tests rely on them):
-
-- ``E0xx`` syntax (``dsl.parser``)
-- ``E1xx`` names, types, units and domains (``engine.resolve.resolver``)
-- ``E2xx``/``W2xx``/``N2xx`` checker findings (``engine.checks``)
-- ``E3xx`` case data (``engine.cases.load``)
-- ``E4xx`` test expectations (``engine.testing``)
-- ``E5xx`` rendering and resource limits
-- ``E9xx`` files and usage (unreadable file, bad option)
+Every code, with its severity, title, an explanation for authors and its exit class, is registered in
+:mod:`dsl.codes`; the reference page generated from it is ``docs/diagnostics.md``.
 """
 
 from __future__ import annotations
