@@ -1,4 +1,4 @@
-"""The registry of diagnostic codes (dsl/codes.py) against the sources that emit codes, and the docs.
+"""The registry of diagnostic codes (dsl/codes.py) against the sources that emit codes, the docs and SARIF.
 
 The sources are scanned, not run: every string literal that is a code (``"E101"``) or names one in rendered text
 (``error[E902]``) in dsl/, engine/ and visualize/ is an emission. Where the severity is visible at the emission
@@ -9,6 +9,7 @@ passes its ``code`` parameter on with a fixed severity), it must be the register
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ import pytest
 
 from dsl import codes
 from dsl.codes import CODES, Code, ExitClass
+from dsl.diagnostics import Diagnostic, Note
 from dsl.parse_errors import SYNTAX_ERRORS
+from dsl.span import Span
+from engine.cli import sarif
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("dsl", "engine", "visualize")
@@ -163,3 +167,25 @@ def test_the_generator_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFix
     assert codes.main([]) == 0 and capsys.readouterr().out == codes.markdown()
     assert codes.main(["a", "b"]) == 2
 
+
+def test_sarif_rules_come_from_the_registry() -> None:
+    span = Span("x.rules", 3, 5, 3, 9)
+    found = [Diagnostic("W121", "warning", "always true", span, "check the range"),
+             Diagnostic("E101", "error", "unknown input 'grde'", span, notes=(Note("here", span),)),
+             Diagnostic("W299", "warning", "a finding no row describes"),
+             Diagnostic("E101", "error", "unknown input 'sz'")]
+    log = json.loads(sarif.to_sarif("x.rules", found))
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == ["E101", "W121", "W299"]
+    assert rules[0] == {"id": "E101", "shortDescription": {"text": CODES["E101"].title},
+                        "fullDescription": {"text": CODES["E101"].explanation},
+                        "defaultConfiguration": {"level": "error"}}
+    assert rules[1]["defaultConfiguration"] == {"level": "warning"}
+    assert rules[2] == {"id": "W299", "shortDescription": {"text": "a finding no row describes"},
+                        "defaultConfiguration": {"level": "warning"}}
+    assert [(r["ruleId"], r["ruleIndex"]) for r in run["results"]] == [("W121", 1), ("E101", 0), ("W299", 2),
+                                                                        ("E101", 0)]
+    assert run["results"][0]["message"]["text"] == "always true (help: check the range)"
+    assert "region" not in run["results"][2]["locations"][0]["physicalLocation"]
+    assert run["results"][1]["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 3

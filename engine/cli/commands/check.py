@@ -12,20 +12,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from dsl.diagnostics import Diagnostic, render, sort_key
+from engine.cli import sarif
 from engine.core.model import Model
-from engine.resolve import resolver as resolve
 from engine.resolve.pipeline import load_model
 
 FORMATS = ("text", "json", "sarif")
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "note": "note"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,59 +82,6 @@ def to_json(path: str, diagnostics: Sequence[Diagnostic]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
 
-def _code_titles() -> dict[str, str]:
-    """Short descriptions of the resolver's codes, read from the table in :mod:`engine.resolve.resolver`'s docstring
-    (the one place they are written down)."""
-    return dict(re.findall(r"^\s+([EWN]\d{3}) (.+)$", resolve.__doc__ or "", flags=re.MULTILINE))
-
-
-def _uri(path: str) -> str:
-    p = Path(path)
-    return p.as_uri() if p.is_absolute() else p.as_posix()
-
-
-def _region(d: Diagnostic) -> dict[str, int] | None:
-    s = d.span
-    if s is None or s.line < 1:
-        return None
-    return {"startLine": s.line, "startColumn": max(s.column, 1), "endLine": max(s.end_line, s.line),
-            "endColumn": max(s.end_column, 1)}
-
-
-def to_sarif(path: str, diagnostics: Sequence[Diagnostic]) -> str:
-    """A SARIF 2.1.0 log with one run: rules by code, one result per diagnostic."""
-    titles = _code_titles()
-    codes = sorted({d.code for d in diagnostics})
-    rules = []
-    for code in codes:
-        first = next(d for d in diagnostics if d.code == code)
-        rules.append({"id": code, "shortDescription": {"text": titles.get(code, first.message)},
-                      "defaultConfiguration": {"level": _SARIF_LEVEL[first.severity]}})
-    results = []
-    for d in diagnostics:
-        location: dict[str, Any] = {"artifactLocation": {"uri": _uri(d.span.file if d.span else path)}}
-        region = _region(d)
-        if region:
-            location["region"] = region
-        text = d.message + (f" (help: {d.help})" if d.help else "")
-        result: dict[str, Any] = {"ruleId": d.code, "ruleIndex": codes.index(d.code),
-                                  "level": _SARIF_LEVEL[d.severity], "message": {"text": text},
-                                  "locations": [{"physicalLocation": location}]}
-        related = [{"id": i, "message": {"text": n.message},
-                    "physicalLocation": {"artifactLocation": {"uri": _uri(n.span.file)},
-                                         "region": {"startLine": n.span.line, "startColumn": n.span.column,
-                                                    "endLine": n.span.end_line, "endColumn": n.span.end_column}}}
-                   for i, n in enumerate(d.notes) if n.span is not None and n.span.line >= 1]
-        if related:
-            result["relatedLocations"] = related
-        results.append(result)
-    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
-           "runs": [{"tool": {"driver": {"name": "guidegraph",
-                                         "rules": rules}},
-                     "results": results}]}
-    return json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def exit_code(diagnostics: Sequence[Diagnostic], strict: bool) -> int:
     if any(d.code.startswith("E9") for d in diagnostics):
         return 2
@@ -156,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         out = to_json(path, diagnostics)
     elif args.format == "sarif":
-        out = to_sarif(path, diagnostics)
+        out = sarif.to_sarif(path, diagnostics)
     else:
         out = to_text(path, diagnostics, sources)
     sys.stdout.write(out)
