@@ -4,8 +4,8 @@ Every pass takes the compiled :class:`~engine.compile.guideline.Guideline` and r
 they report are exact (decision diagrams over the whole case space, see :mod:`engine.checks.space`), described as
 few conditions (:mod:`engine.checks.regions`) with a patient case that exhibits them (:mod:`engine.checks.witness`).
 
-Codes: E201 conflict, W202 gap, W203 dead rule, W204 rule set aside wherever it applies, W205 override that never
-takes effect, W206 parameter clash, N207 todo. (Override cycles are the resolver's, E1xx.)
+Their codes are E2xx, W2xx and N2xx (override cycles are the resolver's, E151); each is described in the
+registry :mod:`dsl.codes`, and for authors in ``docs/diagnostics.md``.
 """
 
 from __future__ import annotations

@@ -6,49 +6,8 @@ with all diagnostics; the model is ``None`` only when an error leaves it meaning
 not be typed, an unknown action, a cycle...). Errors that leave it meaningful (a bad citation, an unknown
 preference, a duplicate that is ignored) still give a model, so tools can show as much as possible.
 
-Diagnostic codes (stable; tests and tools rely on them):
-
-Names
-    E101 unknown input or let in a condition (with "did you mean")
-    E102 unknown value of an enum input (``site == uterine``)
-    E103 unknown action (in an entry or a ``cover``)
-    E104 ``overrides`` names a rule that does not exist
-    E105 duplicate declaration: input/let (one namespace), action, rule, section, reference
-    E106 a value listed twice in an enum
-    E107 a parameter declared twice, or given twice in one entry
-Types
-    E110 a value of the wrong kind (``size_cm == deep``, ``site == 5``, ``flag == yes``)
-    E111 a bare name used as a condition that is not a bool input or a let
-    E112 ``x in {..}`` on a number input
-    E113 ``x in A..B`` on an enum or bool input
-    E114 ``<``, ``<=``, ``>``, ``>=`` on an enum or bool input
-    E115 a let used where an input is needed (``high_risk == true``, ``high_risk is known``)
-Domains and units
-    E120 a value outside the declared domain (``grade == 4``; ``size_cm > 500`` when declared ``in 0..100``)
-    W121 a comparison that is always true or never true within the declared domain
-    E122 a unit that is not the input's (``size_cm > 5 Gy`` when the input is in cm)
-    E123 an empty range: low bound above high bound
-    W124 an integer input compared with a fraction
-Actions and their parameters
-    E130 unknown parameter name in an entry
-    E131 a parameter value of the wrong kind (a name for a number, a number for text, a fraction for an integer)
-    E132 a parameter value in the wrong unit
-    E133 a value that is not a member of an enum parameter
-Rules
-    E140 unknown modality
-    E141 unknown preference
-    E142 one rule gives the same action twice
-    E143 a rule without a strength (must, recommend, consider, not_recommended, never), or an unknown strength
-    E144 a clause that may appear once appears twice (``when``, ``evidence``, ``source``, ``preference``)
-    E145 a rule overrides itself
-    E150 a cycle among lets (``a -> b -> a``)
-    E151 a cycle among ``overrides``
-References and structure
-    E160 ``cite`` of a reference number that is not declared
-    E161 a reference number that is not a positive whole number
-    E170 the ``guideline`` header has an empty title
-    E171 an enum (input or parameter) with no values
-    E172 an enum mixing names and numbers, or with a fractional member
+Its codes are E1xx (errors) and W1xx (warnings); each is described in the registry :mod:`dsl.codes`, and
+for authors in ``docs/diagnostics.md``.
 
 Example::
 
