@@ -5,7 +5,8 @@ read only this. Conditions here are a small core language of tests on one input 
 :class:`NumTest`, :class:`KnownTest`) combined with and/or/not, plus references to ``let``s. Numbers are plain
 floats in the input's declared unit; units were checked and dropped by the resolver.
 
-Semantics (the contract of DESIGN.md):
+Semantics (the contract every evaluator keeps; ``docs/language.md`` states it for authors, and
+:mod:`engine.core.semantics` is the reference for conditions):
 
 - A missing input is unknown. An unknown input stands for "some allowed value we do not know": a condition is
   decided when it has the same truth value for every allowed value of the unknown inputs, otherwise it is

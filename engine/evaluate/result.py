@@ -1,6 +1,6 @@
 """What evaluating one patient case gives: the result objects and their JSON form (the CLI/JSON contract).
 
-``to_dict`` produces exactly the shape DESIGN.md fixes for ``run --format json``::
+``to_dict`` produces exactly the shape ``run --format json`` prints, a contract for the tools that read it::
 
     {"case": id, "recommendations": [...], "overridden": [...], "pending": [...], "conflicts": [...],
      "lets": {name: true | false | null}}
