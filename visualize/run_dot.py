@@ -4,6 +4,14 @@ The output is written atomically (:func:`engine.fileio.atomic.replacing`): ``dot
 target's own directory, which then replaces the target with ``os.replace``. A failure at any point (``dot``
 missing, a layout error, a timeout, a directory that cannot be written) leaves no partial file behind and raises
 :class:`RenderError` with a message a user can act on. PNG is rendered at 300 dpi, the resolution journals ask for.
+
+``dot`` runs through :mod:`subprocess`, not the ``graphviz`` Python package (no longer a dependency). That package's
+``render``/``pipe`` take no timeout (its ``run_check`` is called with fixed arguments), so a layout that never ends
+would hang the command; ``render`` reads its DOT from a file and has ``dot`` write straight into the output, which
+is not atomic; neither takes extra command-line options such as ``-Gdpi``; its ``version()`` (``dot -V``) has no
+timeout either, and nothing here needs a version; and ``ExecutableNotFound`` is raised only when the run starts,
+with a message that says nothing about installing Graphviz. What is left for it to do here, running one command, is
+these few lines; the DOT text itself is written by :mod:`visualize.dot`.
 """
 
 from __future__ import annotations
