@@ -8,13 +8,13 @@ entries, styled like the tree's boxes, with "unless ..." naming the rules that s
 picks this form only when the tree would be far wider than a page (see ``dot.too_wide``).
 
 With a case, a row is on the patient's path when its condition is true or still undecided for the case
-(Kleene logic, as evaluation uses) and greyed when it is false.
+(Kleene logic: :func:`engine.core.semantics.truth`) and greyed when it is false.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, assert_never
 
 from engine.core.model import (
     And,
@@ -25,9 +25,12 @@ from engine.core.model import (
     Model,
     Not,
     NumTest,
+    Or,
     ValueTest,
 )
-from visualize.labels import interval_text, sentence, value_text
+from engine.core.semantics import truth
+from engine.core.values import NO_DOMAIN
+from visualize.labels import sentence, value_text
 from visualize.plan import DrawEdge, DrawNode, SectionPlan
 
 
@@ -43,59 +46,34 @@ def _lower(text: str) -> str:
 
 def condition_text(expr: Expr, model: Model, nested: bool = False) -> str:
     """A condition in the reader's words (``Primary site: uterus and Tumour size > 5 cm``)."""
-    if isinstance(expr, Const):
-        return "all patients" if expr.value else "no patient"
-    if isinstance(expr, ValueTest):
-        inp = model.inputs.get(expr.input)
-        order = {v: i for i, v in enumerate(inp.domain)} if inp is not None else {}
-        values = sorted(expr.values, key=lambda v: (order.get(v, len(order)), str(v)))
-        return f"{_input_label(model, expr.input)}: {' or '.join(value_text(v) for v in values)}"
-    if isinstance(expr, NumTest):
-        inp = model.inputs.get(expr.input)
-        iv = expr.interval
-        low = None if iv.low is None or (inp is not None and iv.low <= inp.low and iv.low_closed) else iv.low
-        high = None if iv.high is None or (inp is not None and iv.high >= inp.high and iv.high_closed) else iv.high
-        unit = inp.unit if inp is not None else None
-        return f"{_input_label(model, expr.input)} {interval_text((low, high, iv.low_closed, iv.high_closed), unit)}"
-    if isinstance(expr, KnownTest):
-        return f"{_input_label(model, expr.input)} known"
-    if isinstance(expr, LetRef):
-        let = model.lets.get(expr.name)
-        return let.label if let is not None and let.label else sentence(expr.name)
-    if isinstance(expr, Not):
-        inner = expr.item
-        if isinstance(inner, KnownTest):
+    match expr:
+        case Const(value):
+            return "all patients" if value else "no patient"
+        case ValueTest():
+            inp = model.inputs.get(expr.input)
+            order = {v: i for i, v in enumerate(inp.domain)} if inp is not None else {}
+            values = sorted(expr.values, key=lambda v: (order.get(v, len(order)), str(v)))
+            return f"{_input_label(model, expr.input)}: {' or '.join(value_text(v) for v in values)}"
+        case NumTest():
+            inp = model.inputs.get(expr.input)
+            domain = (inp.low, inp.high) if inp is not None else NO_DOMAIN
+            unit = inp.unit if inp is not None else None
+            return f"{_input_label(model, expr.input)} {expr.interval.text('typographic', unit=unit, domain=domain)}"
+        case KnownTest():
+            return f"{_input_label(model, expr.input)} known"
+        case LetRef(name):
+            let = model.lets.get(name)
+            return let.label if let is not None and let.label else sentence(name)
+        case Not(KnownTest() as inner):
             return f"{_input_label(model, inner.input)} unknown"
-        return f"not {condition_text(inner, model, nested=True)}"
-    word = " and " if isinstance(expr, And) else " or "
-    text = word.join(condition_text(item, model, nested=True) for item in expr.items)
-    return f"({text})" if nested and len(expr.items) > 1 else text
-
-
-def holds(expr: Expr, model: Model, facts: Mapping[str, Any]) -> bool | None:
-    """``expr`` for ``facts`` in three-valued logic: True, False, or None when a missing input decides it."""
-    if isinstance(expr, Const):
-        return expr.value
-    if isinstance(expr, KnownTest):
-        return facts.get(expr.input) is not None
-    if isinstance(expr, ValueTest | NumTest):
-        value = facts.get(expr.input)
-        if value is None:
-            return None
-        if isinstance(expr, NumTest):
-            return isinstance(value, int | float) and not isinstance(value, bool) and \
-                expr.interval.contains(float(value))
-        return any(v == value and isinstance(v, bool) == isinstance(value, bool) for v in expr.values)
-    if isinstance(expr, LetRef):
-        let = model.lets.get(expr.name)
-        return None if let is None else holds(let.expr, model, facts)
-    if isinstance(expr, Not):
-        inner = holds(expr.item, model, facts)
-        return None if inner is None else not inner
-    results = [holds(item, model, facts) for item in expr.items]
-    if isinstance(expr, And):
-        return False if False in results else (None if None in results else True)
-    return True if True in results else (None if None in results else False)
+        case Not(item):
+            return f"not {condition_text(item, model, nested=True)}"
+        case And(items) | Or(items):
+            word = " and " if isinstance(expr, And) else " or "
+            text = word.join(condition_text(item, model, nested=True) for item in items)
+            return f"({text})" if nested and len(items) > 1 else text
+        case _:
+            assert_never(expr)
 
 
 def list_plan(model: Model, name: str, title: str, facts: Mapping[str, Any] | None) -> SectionPlan:
@@ -108,7 +86,7 @@ def list_plan(model: Model, name: str, title: str, facts: Mapping[str, Any] | No
     for rule in model.rules:
         if rule.section != name:
             continue
-        on = facts is not None and holds(rule.condition, model, facts) is not False
+        on = facts is not None and truth(rule.condition, model, facts) is not False
         when = condition_text(rule.when, model)
         question = "All patients" if isinstance(rule.when, Const) and rule.when.value else f"If {_lower(when)}"
         cond_id, box_id = f"{name}/rule/{rule.name}", f"{name}/rule/{rule.name}/entries"

@@ -14,8 +14,10 @@ from typing import Any
 from dsl.diagnostics import Diagnostic, Note, did_you_mean
 from dsl.span import Span
 from engine.cases.files import Locator, Path_
-from engine.cases.values import BadValue, Converter, converter, describe, inputs_of, kleene
+from engine.cases.values import BadValue, Converter, converter, describe
 from engine.core.model import Assumption, Model
+from engine.core.semantics import kleene
+from engine.core.walk import inputs_read
 from engine.evaluate.result import FactValue
 
 CASE_KEYS = ("id", "description", "facts", "expect")
@@ -62,7 +64,7 @@ class CaseChecker:
         self.model = model
         self.converters: dict[str, Converter] = {n: converter(i) for n, i in model.inputs.items()}
         self.text_converters: dict[str, Converter] = {n: converter(i, True) for n, i in model.inputs.items()}
-        self.assumptions = [(a, kleene(a.expr, model), inputs_of(a.expr, model)) for a in model.assumptions]
+        self.assumptions = [(a, kleene(a.expr, model), inputs_read(a.expr, model)) for a in model.assumptions]
         self.ids: dict[str, tuple[str, int, int]] = {}
 
     def claim_id(self, case_id: str, file: str, line: int, column: int = 1) -> Diagnostic | None:

@@ -4,36 +4,25 @@ A converter is built once per input (and per source kind: structured YAML/JSON v
 applied to every case, so a 100,000-row cohort pays for the type dispatch once per column, not once per cell.
 A converter returns the typed value or raises :class:`BadValue` with a message saying what was allowed.
 
-Assumptions are checked with three-valued (Kleene) logic over the known facts: a case is rejected only when an
-assumption is definitely false; an assumption that depends on missing data cannot be held against the case.
+Assumptions are checked with three-valued (Kleene) logic over the known facts (:func:`engine.core.semantics.kleene`,
+re-exported here): a case is rejected only when an assumption is definitely false; an assumption that depends on
+missing data cannot be held against the case.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from dsl.diagnostics import did_you_mean
-from engine.core.model import (
-    And,
-    Const,
-    EnumValue,
-    Expr,
-    Input,
-    KnownTest,
-    LetRef,
-    Model,
-    Not,
-    NumTest,
-    Or,
-    ValueTest,
-)
+from engine.core.model import EnumValue, Input
+from engine.core.semantics import Kleene as Kleene  # re-exported: the one three-valued evaluator lives in the core
+from engine.core.semantics import kleene as kleene
+from engine.core.values import number_text
 from engine.evaluate.result import FactValue
 
 Converter = Callable[[Any], FactValue]
-Facts = Mapping[str, FactValue]
-Truth = bool | None
 
 
 class BadValue(Exception):
@@ -45,10 +34,6 @@ class BadValue(Exception):
         self.help = help
 
 
-def fmt_num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
 def describe(value: Any) -> str:
     """How a raw value is named in messages: ``the string 'yes'``, ``2.5``, ``a list``."""
     if isinstance(value, bool):
@@ -56,7 +41,7 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return f"the string '{value}'"
     if isinstance(value, int | float):
-        return fmt_num(value)
+        return number_text(value, exact=True)
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -74,8 +59,8 @@ def allowed(inp: Input) -> str:
     unit = f" {inp.unit}" if inp.unit else ""
     if math.isinf(inp.low) and math.isinf(inp.high):
         return what + (f" ({inp.unit})" if inp.unit else "")
-    lo = "" if math.isinf(inp.low) else fmt_num(inp.low)
-    hi = "" if math.isinf(inp.high) else fmt_num(inp.high)
+    lo = "" if math.isinf(inp.low) else number_text(inp.low, exact=True)
+    hi = "" if math.isinf(inp.high) else number_text(inp.high, exact=True)
     return f"{what} in {lo}..{hi}{unit}"
 
 
@@ -103,7 +88,7 @@ def _number_converter(inp: Input, from_text: bool) -> Converter:
                 raise BadValue(f"expected {allowed(inp)}, got {describe(value)}")
             value = int(value)
         if not low <= value <= high:
-            raise BadValue(f"{fmt_num(value)}{unit} is out of range: expected {allowed(inp)}")
+            raise BadValue(f"{number_text(value, exact=True)}{unit} is out of range: expected {allowed(inp)}")
         return value  # type: ignore[no-any-return]
 
     return convert
@@ -129,7 +114,7 @@ def _enum_converter(inp: Input) -> Converter:
     def convert(raw: Any) -> FactValue:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float):
             raise BadValue(f"expected {allowed(inp)}, got {describe(raw)}")
-        key = raw.strip() if isinstance(raw, str) else fmt_num(raw)
+        key = raw.strip() if isinstance(raw, str) else number_text(raw, exact=True)
         if integer and isinstance(raw, float) and not raw.is_integer():
             key = repr(raw)
         if key in members:
@@ -195,84 +180,3 @@ def converter(inp: Input, from_text: bool = False) -> Converter:
     else:
         slow = _enum_converter(inp)
     return _text_fast_path(inp, slow) if from_text else slow
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Three-valued evaluation of conditions over (possibly partial) facts
-
-Kleene = Callable[[Facts], Truth]
-
-
-def kleene(expr: Expr, model: Model) -> Kleene:
-    """Compile ``expr`` into a function of the facts giving True, False or None (unknown)."""
-    lets: dict[str, Kleene] = {}
-
-    def build(e: Expr) -> Kleene:
-        if isinstance(e, Const):
-            value = e.value
-            return lambda f: value
-        if isinstance(e, ValueTest):
-            name, values = e.input, e.values
-            return lambda f: None if (x := f.get(name)) is None else x in values
-        if isinstance(e, NumTest):
-            name, iv = e.input, e.interval
-            return lambda f: None if (x := f.get(name)) is None else iv.contains(float(x))
-        if isinstance(e, KnownTest):
-            name = e.input
-            return lambda f: f.get(name) is not None
-        if isinstance(e, LetRef):
-            if e.name not in lets:
-                lets[e.name] = build(model.lets[e.name].expr)
-            return lets[e.name]
-        if isinstance(e, Not):
-            inner = build(e.item)
-            return lambda f: None if (v := inner(f)) is None else not v
-        parts = [build(i) for i in e.items]
-        if isinstance(e, And):
-            return lambda f: _and(parts, f)
-        if isinstance(e, Or):
-            return lambda f: _or(parts, f)
-        raise TypeError(f"unknown condition node {type(e).__name__}")
-
-    return build(expr)
-
-
-def _and(parts: list[Kleene], facts: Facts) -> Truth:
-    result: Truth = True
-    for p in parts:
-        v = p(facts)
-        if v is False:
-            return False
-        if v is None:
-            result = None
-    return result
-
-
-def _or(parts: list[Kleene], facts: Facts) -> Truth:
-    result: Truth = False
-    for p in parts:
-        v = p(facts)
-        if v is True:
-            return True
-        if v is None:
-            result = None
-    return result
-
-
-def inputs_of(expr: Expr, model: Model) -> list[str]:
-    """The inputs a condition reads (through lets), in first-use order."""
-    out: dict[str, None] = {}
-
-    def walk(e: Expr) -> None:
-        if isinstance(e, ValueTest | NumTest | KnownTest):
-            out.setdefault(e.input)
-        elif isinstance(e, LetRef):
-            walk(model.lets[e.name].expr)
-        elif isinstance(e, Not):
-            walk(e.item)
-        elif isinstance(e, And | Or):
-            for i in e.items:
-                walk(i)
-
-    walk(expr)
-    return list(out)

@@ -6,7 +6,8 @@ integers, the integers next to each threshold). That set meets every cell of the
 answers must agree with the graph's, without sharing its partition code. It is exponential in the number of
 unknown inputs: for tests only.
 
-Semantics are those of engine/evaluate/walk.py, stated over assignments instead of paths: for an unknown input ``x``
+Conditions mean what :mod:`engine.core.semantics` says (on a full assignment, where they are always decided).
+Pending is that of engine/evaluate/walk.py, stated over assignments instead of paths: for an unknown input ``x``
 (inputs in declaration order) a rule needs ``x`` when, for some possible assignment of the unknown inputs declared
 before ``x``, the sets of outcomes (active or not) over the possible completions differ between values of ``x``.
 """
@@ -15,32 +16,24 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from engine.compile.compiler import all_conditions, atoms, overriders
-from engine.core.model import And, Const, EnumValue, Expr, Input, KnownTest, LetRef, Model, NumTest, Or, ValueTest
+from engine.compile.compiler import all_conditions, overriders
+from engine.core.model import EnumValue, Input, Model, NumTest
+from engine.core.semantics import Kleene, kleene
+from engine.core.walk import iter_atoms
 from engine.evaluate.result import FactValue, Result
 from engine.evaluate.walk import Outcome, assemble
 
 
-def holds(model: Model, e: Expr, values: Mapping[str, FactValue], given: Mapping[str, FactValue]) -> bool:
-    """Two-valued truth of ``e`` for a full assignment ``values``; ``given`` decides ``is known``."""
-    if isinstance(e, Const):
-        return e.value
-    if isinstance(e, KnownTest):
-        return e.input in given
-    if isinstance(e, ValueTest):
-        v = values[e.input]
-        return any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)
-    if isinstance(e, NumTest):
-        return e.interval.contains(float(values[e.input]))
-    if isinstance(e, LetRef):
-        return holds(model, model.lets[e.name].expr, values, given)
-    if isinstance(e, And):
-        return all(holds(model, i, values, given) for i in e.items)
-    if isinstance(e, Or):
-        return any(holds(model, i, values, given) for i in e.items)
-    return not holds(model, e.item, values, given)
+def _two_valued(check: Kleene) -> Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]:
+    """The truth of a condition for a full assignment ``values`` (every input it reads has a value); ``given``,
+    the case's own facts, decides ``is known``. The three-valued semantics is then always decided."""
+    def holds(values: Mapping[str, FactValue], given: Mapping[str, FactValue]) -> bool:
+        v = check(values, given)
+        assert v is not None, "a full assignment decides every condition"
+        return v
+    return holds
 
 
 def candidates(inp: Input, thresholds: set[float]) -> list[FactValue]:
@@ -62,35 +55,38 @@ def candidates(inp: Input, thresholds: set[float]) -> list[FactValue]:
 def _thresholds(model: Model) -> dict[str, set[float]]:
     out: dict[str, set[float]] = {}
     for cond in all_conditions(model):
-        for a in atoms(cond, model):
+        for a in iter_atoms(cond, model):
             if isinstance(a, NumTest):
                 out.setdefault(a.input, set()).update(b for b in (a.interval.low, a.interval.high) if b is not None)
     return out
 
 
 def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
-    read = {a.input for cond in all_conditions(model) for a in atoms(cond, model)}
+    read = {a.input for cond in all_conditions(model) for a in iter_atoms(cond, model)}
     unknown = [n for n in model.inputs if n in read and n not in facts]
     th = _thresholds(model)
     domains: list[list[FactValue | EnumValue]] = [candidates(model.inputs[n], th.get(n, set())) for n in unknown]
     over = overriders(model)
     rules = model.rules
+    assumptions = [_two_valued(kleene(a.expr, model)) for a in model.assumptions]
+    conditions = [_two_valued(kleene(r.condition, model)) for r in rules]
+    lets = {n: _two_valued(kleene(let.expr, model)) for n, let in model.lets.items()}
     worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]] = []
     let_seen: dict[str, set[bool]] = {n: set() for n in model.lets}
     for combo in itertools.product(*domains):
         values: dict[str, FactValue] = dict(facts)
         values.update(zip(unknown, combo, strict=True))
-        if not all(holds(model, a.expr, values, facts) for a in model.assumptions):
+        if not all(holds(values, facts) for holds in assumptions):
             continue
-        applies = [holds(model, r.condition, values, facts) for r in rules]
+        applies = [holds(values, facts) for holds in conditions]
         status: dict[int, tuple[str, tuple[int, ...]]] = {}
         for ri in range(len(rules)):
             if applies[ri]:
                 by = tuple(o for o in over[ri] if applies[o])
                 status[ri] = ("overridden", by) if by else ("active", ())
         worlds.append((combo, status))
-        for n, let in model.lets.items():
-            let_seen[n].add(holds(model, let.expr, values, facts))
+        for n, holds in lets.items():
+            let_seen[n].add(holds(values, facts))
     outcomes: dict[int, Outcome] = {}
     if worlds:
         for ri in range(len(rules)):
@@ -102,8 +98,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
                 outcomes[ri] = ("pending", (), _needs(ri, unknown, worlds))
             elif all(s is not None for s in sts):
                 outcomes[ri] = ("overridden", tuple(sorted({o for s in sts if s for o in s[1]})), ())
-    lets = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
-    return assemble(model, case_id, outcomes, facts, lets)
+    let_values = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
+    return assemble(model, case_id, outcomes, facts, let_values)
 
 
 def _needs(ri: int, unknown: list[str],
