@@ -18,13 +18,13 @@ Conditions are JSON trees::
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, assert_never
 
 import networkx as nx
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import NO_SPAN, Span
-from engine.compile.guideline import Guideline, interval_json
+from engine.compile.guideline import Guideline
 from engine.core.errors import GuidelineError
 from engine.core.model import (
     MODALITIES,
@@ -56,27 +56,33 @@ from engine.core.model import (
     Todo,
     ValueTest,
 )
+from engine.core.values import is_member, json_number
 
 FORMAT = "guidegraph-rules/1"
 
 
 def expr_to_data(e: Expr) -> dict[str, Any]:
-    if isinstance(e, Const):
-        return {"const": e.value}
-    if isinstance(e, ValueTest):
-        vals = sorted(e.values, key=lambda v: (isinstance(v, str), str(v)))
-        return {"test": "value", "input": e.input, "values": vals, "text": e.text}
-    if isinstance(e, NumTest):
-        return {"test": "number", "input": e.input, "interval": interval_json(e.interval), "text": e.text}
-    if isinstance(e, KnownTest):
-        return {"test": "known", "input": e.input, "text": e.text}
-    if isinstance(e, LetRef):
-        return {"let": e.name}
-    if isinstance(e, And):
-        return {"and": [expr_to_data(i) for i in e.items]}
-    if isinstance(e, Or):
-        return {"or": [expr_to_data(i) for i in e.items]}
-    return {"not": expr_to_data(e.item)}
+    """A condition as a JSON tree (the module docstring lists the forms)."""
+    match e:
+        case Const(value):
+            return {"const": value}
+        case ValueTest():
+            vals = sorted(e.values, key=lambda v: (isinstance(v, str), str(v)))
+            return {"test": "value", "input": e.input, "values": vals, "text": e.text}
+        case NumTest():
+            return {"test": "number", "input": e.input, "interval": e.interval.to_json(), "text": e.text}
+        case KnownTest():
+            return {"test": "known", "input": e.input, "text": e.text}
+        case LetRef(name):
+            return {"let": name}
+        case And(items):
+            return {"and": [expr_to_data(i) for i in items]}
+        case Or(items):
+            return {"or": [expr_to_data(i) for i in items]}
+        case Not(item):
+            return {"not": expr_to_data(item)}
+        case _:
+            assert_never(e)
 
 
 def _span(s: Span) -> dict[str, object] | None:
@@ -84,9 +90,7 @@ def _span(s: Span) -> dict[str, object] | None:
 
 
 def _bound(x: float) -> float | int | None:
-    if math.isinf(x):
-        return None
-    return int(x) if float(x).is_integer() else x
+    return None if math.isinf(x) else json_number(x)
 
 
 def _input(i: Input) -> dict[str, Any]:
@@ -238,7 +242,7 @@ class _Reader:
         if test == "value" and not inp.numeric:
             vals = _get(d, "values", path, list)
             for i, v in enumerate(vals):
-                if not any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in inp.domain):
+                if not is_member(v, inp.domain):
                     raise _Bad(f"{path}.values[{i}]", f"{v!r} is not a value of '{name}' {list(inp.domain)}")
             return ValueTest(name, frozenset(vals), text)
         raise _Bad(f"{path}.test", f"'{test}' does not fit the {inp.kind} input '{name}' "
