@@ -11,21 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.core.values import Interval, same_member
 from visualize.labels import edge_intervals
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equality that keeps ``True`` and ``1`` apart (a bool answer never matches an integer enum value)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    return bool(a == b)
-
-
-def _contains(iv: tuple[float | None, float | None, bool, bool], x: float) -> bool:
-    low, high, low_closed, high_closed = iv
-    if low is not None and (x < low or (x == low and not low_closed)):
-        return False
-    return not (high is not None and (x > high or (x == high and not high_closed)))
 
 
 def follows(node: Mapping[str, Any], edge: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
@@ -34,7 +21,7 @@ def follows(node: Mapping[str, Any], edge: Mapping[str, Any], facts: Mapping[str
     name = str(node.get("input", var.removeprefix("known:")))
     if var.startswith("known:"):
         known = facts.get(name) is not None
-        return any(_same(v, known) for v in edge.get("values") or [])
+        return any(same_member(v, known) for v in edge.get("values") or [])
     value = facts.get(name)
     if value is None:
         return True
@@ -42,8 +29,8 @@ def follows(node: Mapping[str, Any], edge: Mapping[str, Any], facts: Mapping[str
     if intervals:
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
-        return any(_contains(iv, float(value)) for iv in intervals)
-    return any(_same(v, value) for v in edge.get("values") or [])
+        return any(Interval(*iv).contains(float(value)) for iv in intervals)
+    return any(same_member(v, value) for v in edge.get("values") or [])
 
 
 def case_path(graph: Any, root: str, facts: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:

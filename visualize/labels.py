@@ -19,11 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.core.values import EN_DASH, GE, Interval, number_text
 from visualize.style import WRAP
 
 IntervalData = tuple[float | None, float | None, bool, bool]
 
-LE, GE, EN_DASH = "\u2264", "\u2265", "\u2013"
 
 
 def escape(text: str) -> str:
@@ -66,10 +66,8 @@ def sentence(name: str) -> str:
 
 
 def number(x: float) -> str:
-    """A number as an author writes it: ``5`` not ``5.0``, ``1.8`` not ``1.8000000000000003``."""
-    if math.isinf(x):
-        return "\u221e" if x > 0 else "-\u221e"
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+    """A number as an author writes it: ``5`` not ``5.0``, ``1.8`` not ``1.8000000000000003``, ``∞``."""
+    return number_text(x, typographic=True)
 
 
 def value_text(value: Any) -> str:
@@ -86,21 +84,9 @@ def _with_unit(text: str, unit: str | None) -> str:
 
 
 def interval_text(iv: IntervalData, unit: str | None) -> str:
-    """``(5, None, False, True)`` -> ``> 5 cm``; ``(3, 5, True, True)`` -> ``3–5 cm``."""
-    low, high, low_closed, high_closed = iv
-    if low is None and high is None:
-        return "any"
-    if low is None:
-        return _with_unit(f"{LE if high_closed else '<'} {number(high or 0)}", unit)
-    if high is None:
-        return _with_unit(f"{GE if low_closed else '>'} {number(low)}", unit)
-    if low == high:
-        return _with_unit(number(low), unit)
-    if low_closed and high_closed:
-        return _with_unit(f"{number(low)}{EN_DASH}{number(high)}", unit)
-    lo = f"{GE if low_closed else '>'} {number(low)}"
-    hi = f"{LE if high_closed else '<'} {number(high)}"
-    return _with_unit(f"{lo} and {hi}", unit)
+    """``(5, None, False, True)`` -> ``> 5 cm``; ``(3, 5, True, True)`` -> ``3–5 cm`` (the typographic style of
+    :meth:`engine.core.values.Interval.text`)."""
+    return Interval(*iv).text("typographic", unit=unit)
 
 
 def edge_intervals(data: Mapping[str, Any]) -> list[IntervalData]:

@@ -232,35 +232,10 @@ def remaining(m: MDD, region: int, care: int, found: Sequence[Cube]) -> int:
 # Text
 
 
-def _num(x: float) -> str:
-    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
-
-
 def _enum_text(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
-
-
-def _interval_text(name: str, cell: Interval, inp: Input) -> str:
-    u = f" {inp.unit}" if inp.unit else ""
-    open_low = cell.low is None or (cell.low <= inp.low and cell.low_closed)
-    open_high = cell.high is None or (cell.high >= inp.high and cell.high_closed)
-    if open_low and open_high:
-        return "true"
-    if open_low:
-        assert cell.high is not None
-        return f"{name} {'<=' if cell.high_closed else '<'} {_num(cell.high)}{u}"
-    assert cell.low is not None
-    if open_high:
-        return f"{name} {'>=' if cell.low_closed else '>'} {_num(cell.low)}{u}"
-    assert cell.high is not None
-    if cell.low == cell.high:
-        return f"{name} == {_num(cell.low)}{u}"
-    if cell.low_closed and cell.high_closed:
-        return f"{name} in {_num(cell.low)}..{_num(cell.high)}{u}"
-    return (f"{name} {'>=' if cell.low_closed else '>'} {_num(cell.low)}{u} and "
-            f"{name} {'<=' if cell.high_closed else '<'} {_num(cell.high)}{u}")
 
 
 def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
@@ -280,7 +255,7 @@ def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
             else:
                 runs.append(cell)
             prev = i
-        texts = [_interval_text(var.input, r, inp) for r in runs]
+        texts = [r.text("rules", name=var.input, unit=inp.unit, domain=(inp.low, inp.high)) for r in runs]
         if len(texts) == 1:
             return texts[0]
         return "(" + " or ".join(f"({t})" if " and " in t else t for t in texts) + ")"

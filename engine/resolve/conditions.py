@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable
 from dsl import ast
 from dsl.diagnostics import did_you_mean
 from engine.core import model
+from engine.core.values import number_text as number_as_written
 from engine.resolve.context import Context
 from engine.resolve.declarations import check_unit, range_units
 from engine.resolve.text import cond_text, number_text, value_text
@@ -46,16 +47,13 @@ def _disjoin(items: Iterable[model.Expr]) -> model.Expr:
     return flat[0] if len(flat) == 1 else model.Or(tuple(flat))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 def domain_text(inp: model.Input) -> str:
     """How an input was declared, for messages: ``number cm in 0..100``, ``{1, 2, 3}``, ``bool``."""
     if inp.kind in ("bool", "enum"):
         return "bool" if inp.kind == "bool" else "{" + ", ".join(str(v) for v in inp.values) + "}"
     unit = f" {inp.unit}" if inp.unit else ""
-    bounds = f" in {_fmt(inp.low)}..{_fmt(inp.high)}" if inp.low > float("-inf") or inp.high < float("inf") else ""
+    declared = inp.low > float("-inf") or inp.high < float("inf")
+    bounds = f" in {number_as_written(inp.low)}..{number_as_written(inp.high)}" if declared else ""
     return f"{inp.kind}{unit}{bounds}"
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 from dsl import ast
 from dsl.format import cond as cond_text
 from dsl.format import value as value_text
+from engine.core.values import number_text as number_as_written
 
 
 def number_text(n: ast.Number, with_unit: bool = True) -> str:
     """``5``, ``1.8``, ``66 Gy``: the digits as written when the parser kept them."""
-    x = n.value
-    digits = n.text or (str(int(x)) if isinstance(x, float) and x.is_integer() else str(x))
+    digits = n.text or number_as_written(n.value, exact=True)
     return f"{digits} {n.unit}" if with_unit and n.unit else digits
 
 
