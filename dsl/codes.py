@@ -13,7 +13,7 @@ Code ranges (stable: tools and tests rely on them):
 - ``E3xx`` case data (``engine.cases``)
 - ``E4xx`` test expectations (``engine.cases.expect``)
 - ``E5xx`` resource limits and rendering
-- ``E9xx`` files and usage (unreadable file, unwritable output, bad option)
+- ``E9xx``/``W9xx`` files and usage (unreadable file, unwritable output, bad option)
 
 Regenerate the reference page after editing the table::
 
@@ -91,7 +91,7 @@ RANGES: tuple[Range, ...] = (
     Range(("E3",), "Case data", "`engine.cases`: case files (YAML, JSON, CSV) and facts given from Python"),
     Range(("E4",), "Test expectations", "`engine.cases.expect`: the `expect:` block of a case"),
     Range(("E5",), "Limits and rendering", "`engine.compile`, `visualize`: resources and Graphviz"),
-    Range(("E9",), "Files and usage", "every command: reading and writing files, options"),
+    Range(("E9", "W9"), "Files and usage", "every command: reading and writing files, options"),
 )
 
 _F, _U = ExitClass.FINDINGS, ExitClass.USAGE
@@ -126,6 +126,10 @@ _TABLE: tuple[Code, ...] = (
     _error("E005", "condition nested too deeply",
            "A condition has too many nested parentheses to be read safely. Split it into named parts with 'let' "
            "and combine the lets."),
+    _error("E006", "number too long, too large or too small",
+           "A number literal has more than 15 significant digits, or a size outside 1e-12 to 1e15 (other than 0), "
+           "where it could not be told apart from its neighbours or held exactly. Write it with fewer digits, or "
+           "in a unit that brings it into range."),
     _error("E010", "missing guideline header",
            "A rules file must start with its title: `guideline \"Title\"`, optionally followed by `version \"...\"`. "
            "Put the header on the first line, before any input or section."),
@@ -424,6 +428,10 @@ _TABLE: tuple[Code, ...] = (
     _error("E904", "invalid guideline data",
            "Data given to `engine.compile.export.from_data` is not a guideline exported by `guidegraph export`; the "
            "message names the field and what it should be. Re-export it from the rules file.", _U),
+    _warning("W904", "case outside the section drawn",
+             "render --case --section: the case's facts make the section's condition false, so the patient never "
+             "enters the section and no path is highlighted. Render the whole pathway (no --section) to see where "
+             "the case goes, or choose the section the case belongs to."),
 )
 
 
