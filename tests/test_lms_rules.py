@@ -363,7 +363,7 @@ def test_without_phase_only_the_all_patient_statements_are_decided(guideline: ob
 INTERPRETED_RULES = {
     "met_first_line_doxorubicin", "uterine_rt_after_mdt", "chemo_not_standard", "prognostic_documentation",
     "fu_years_0_3", "fu_years_3_5", "rt_postoperative_dose", "rt_preoperative_dose", "rt_postoperative_boost",
-    "retroperitoneal_preoperative_rt", "retroperitoneal_preoperative_rt_dose", "hyperthermia_high_risk",
+    "retroperitoneal_preoperative_rt", "hyperthermia_high_risk", "pitfall_small_low_grade_risk",
 }
 
 
