@@ -2,7 +2,8 @@
 
 Parts: evaluation throughput against peer engines (``bench.peers``), the LMS guideline on 100,000 cases (per-case
 latency and cohort throughput), the checker on generated guidelines of 100, 1,000 and 10,000 rules (time, peak
-memory, growth), and whole commands from a cold start. Each goal from the issues is printed beside the figure
+memory, growth), wide sections of 20 to 1,000 independent rules (``bench.bench_wide``), and whole commands from
+a cold start. Each goal from the issues is printed beside the figure
 with "met" or "NOT met": the benchmark reports, it does not tune itself. ``--quick`` uses smaller sizes.
 """
 
@@ -191,9 +192,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results", "latest.json"))
-    ap.add_argument("--only", choices=("peers", "lms", "checker", "cold"), action="append")
+    ap.add_argument("--only", choices=("peers", "lms", "checker", "wide", "cold"), action="append")
     args = ap.parse_args()
-    parts = set(args.only or ("peers", "lms", "checker", "cold"))
+    parts = set(args.only or ("peers", "lms", "checker", "wide", "cold"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     report: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count()}
     if "peers" in parts:
@@ -202,6 +203,11 @@ def main() -> int:
         report["lms"] = bench_lms(10_000 if args.quick else 100_000)
     if "checker" in parts:
         report["checker"] = bench_checker((100, 1000) if args.quick else (100, 1000, 10_000))
+    if "wide" in parts:
+        from bench import bench_wide
+
+        report["wide"] = bench_wide.run((20, 100) if args.quick else (20, 100, 1000))
+        bench_wide.report(report["wide"])
     if "cold" in parts:
         report["cold"] = bench_cold()
     report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

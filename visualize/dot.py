@@ -24,7 +24,15 @@ from visualize import boxes
 from visualize.case_path import case_path
 from visualize.labels import escape, footnote_mark, html_lines, quote_id
 from visualize.legend import foot_label
-from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, plan_section, section_names
+from visualize.plan import (
+    DrawableGuideline,
+    DrawEdge,
+    DrawNode,
+    SectionPlan,
+    plan_section,
+    section_names,
+    section_title,
+)
 from visualize.rule_list import list_plan
 from visualize.scope import section_scope
 from visualize.style import (
@@ -203,7 +211,9 @@ def page_size(plan: SectionPlan) -> str:
 
 def choose_plan(guideline: DrawableGuideline, name: str, case_facts: Mapping[str, Any] | None) -> SectionPlan:
     """The tree of section ``name``, or its list form (``visualize.rule_list``) when the tree is far too wide
-    for a page."""
+    for a page or the section is too wide to have a diagram at all (see docs/graph.md, "Wide sections")."""
+    if name not in guideline.roots:
+        return list_plan(guideline.model, name, section_title(guideline, name), case_facts)
     path = None if case_facts is None else case_path(guideline.graph, guideline.roots[name], case_facts)
     plan = plan_section(guideline, name, path)
     if estimate(plan)[0] <= LIST_WIDTH:

@@ -76,9 +76,16 @@ class SectionPlan:
 
 
 def section_names(guideline: DrawableGuideline) -> list[str]:
-    """Sections with a diagram, in the rules file's order."""
-    order = [s.name for s in guideline.model.sections if s.name in guideline.roots]
+    """The sections, in the rules file's order (a wide section has no diagram in ``roots``: it is drawn as the
+    list of its rules)."""
+    order = [s.name for s in guideline.model.sections]
     return order + [name for name in guideline.roots if name not in order]
+
+
+def section_title(guideline: DrawableGuideline, name: str) -> str:
+    """The section's label, or its name as a sentence."""
+    titles = {s.name: s.label for s in guideline.model.sections}
+    return titles.get(name) or sentence(name)
 
 
 def question_of(guideline: DrawableGuideline, node: str) -> Question:
@@ -162,8 +169,7 @@ def plan_section(guideline: DrawableGuideline, name: str,
                  path: tuple[set[str], set[tuple[str, str]]] | None = None) -> SectionPlan:
     """The nodes and edges to draw for section ``name``; ``path`` (graph nodes and edges of a case) marks what
     is on the patient's path."""
-    titles = {s.name: s.label for s in guideline.model.sections}
-    plan = SectionPlan(name, titles.get(name) or sentence(name))
+    plan = SectionPlan(name, section_title(guideline, name))
     keys = _Keys(guideline)
     root = keys.key(guideline.roots[name])
     if root is None:

@@ -108,7 +108,7 @@ def reached_leaves(guideline: Guideline, facts: Mapping[str, FactValue]) -> set[
     """The leaves a case reaches: per section, the one possible leaf its facts lead to (a section where the
     missing data leaves several possible leaves is not counted: the case only might reach them)."""
     out: set[str] = set()
-    for root in guideline.roots.values():
+    for root in [*guideline.roots.values(), *(r for rs in guideline.part_roots.values() for r in rs)]:
         found = possible_leaves(guideline, root, facts)
         if len(found) == 1:
             out |= found
@@ -195,8 +195,12 @@ def witness(guideline: Guideline, rule: str) -> dict[str, FactValue] | None:
     model = guideline.model
     section = model.rule(rule).section
     root = guideline.roots.get(section)
-    if root is None:
-        return None
+    if root is None:  # a wide section: one diagram per rule, in rule order
+        own = [r.name for r in model.rules if r.section == section]
+        parts = guideline.part_roots.get(section, ())
+        if len(parts) != len(own):
+            return None
+        root = parts[own.index(rule)]
     graph = guideline.graph
     targets = {n for n, a in graph.nodes(data=True)
                if a.get("kind") == "leaf" and a.get("section") == section and not a.get("impossible")

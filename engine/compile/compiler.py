@@ -17,12 +17,23 @@ Steps (docs/graph.md is the contract of the result):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
 
-from engine.compile.guideline import Guideline, Leaf, LeafEntry, LeafKey, Status, Var, add_section_graph
+from engine.compile.guideline import (
+    IMPOSSIBLE,
+    Guideline,
+    Leaf,
+    LeafEntry,
+    LeafKey,
+    Part,
+    Status,
+    Var,
+    add_section_graph,
+)
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
 from engine.core.model import (
     And,
@@ -244,12 +255,14 @@ def overriders(model: Model) -> dict[int, tuple[int, ...]]:
     return out
 
 
-def _section_node(b: _Builder, section: Section, rules: list[int], covers: list[int],
+def _section_node(b: _Builder, section: Section, rules: Sequence[int], covers: Sequence[int],
                   over: dict[int, tuple[int, ...]], rule_nodes: list[int], assume: int,
-                  gap_nodes: dict[int, int]) -> int:
-    """The section's diagram (terminals: :data:`LeafKey`), built in one walk of the product of every diagram it
-    depends on (:meth:`MDD.apply_many`): the rules of the section, their overriders, the covers, their gaps
-    and the guard, under the assumptions."""
+                  gap_nodes: dict[int, int], max_work: int | None = None) -> int:
+    """The diagram of ``rules`` and ``covers`` of a section (terminals: :class:`LeafKey`), built in one walk of
+    the product of every diagram it depends on (:meth:`MDD.apply_many`): the rules, their overriders, the
+    covers, their gaps and the guard, under the assumptions. Past ``max_work`` the walk raises
+    :class:`WalkTooLong` (``max_work=None``: fold the parts one by one instead, each reduced, so that the node limit
+    (:class:`GraphTooLarge`) is met as soon as the diagram really is too large)."""
     m, model = b.m, b.model
     operands: list[int] = []
     position: dict[int, int] = {}
@@ -272,25 +285,49 @@ def _section_node(b: _Builder, section: Section, rules: list[int], covers: list[
             if vals[p]:
                 by = tuple([o for o, q in overs if vals[q]])
                 statuses.append((ri, ("overridden", by) if by else "active"))
-        return (False, tuple(statuses), tuple([ci for ci, q in cover_specs if vals[q]]),
-                tuple([ci for ci, q in gap_specs if vals[q]]), vals[guard])
+        return LeafKey(False, tuple(statuses), tuple([ci for ci, q in cover_specs if vals[q]]),
+                       tuple([ci for ci, q in gap_specs if vals[q]]), vals[guard])
 
     try:
-        return m.apply_many(leaf, operands, care=assume, otherwise=_IMPOSSIBLE, max_work=PRODUCT_WORK)
+        return m.apply_many(leaf, operands, care=assume, otherwise=IMPOSSIBLE,
+                            max_work=PRODUCT_WORK if max_work is None else max_work)
     except WalkTooLong:
-        pass
-    # A huge product (many rules with unrelated conditions): fold the parts one by one instead, each reduced, so
-    # the node limit (GraphTooLarge) is met as soon as the diagrams really are too large.
+        if max_work is not None:
+            raise
     acc = m.const(())
     for p in range(len(operands)):
         acc = m.apply(_append_value, acc, operands[p])
     return m.apply(_leaf_of(leaf), assume, acc)
 
 
-PRODUCT_WORK = 4_000_000
-"""Budget of the one-walk section construction (memo entries times operands) before the fold takes over."""
+def _parts(b: _Builder, section: Section, rules: list[int], covers: list[int], over: dict[int, tuple[int, ...]],
+           rule_nodes: list[int], assume: int, gap_nodes: dict[int, int]) -> tuple[int | None, tuple[Part, ...]]:
+    """The section's diagram and the parts evaluation walks. A section whose rules combine into a diagram of
+    moderate size is one part: its diagram (what the figure draws, what one walk of a case reads). A section of
+    many unrelated rules (a list of pitfalls, a table of drug choices) would multiply their statuses: every
+    combination of which rules apply is a leaf, 2 ** n for n independent rules. Such a *wide* section gets no
+    section diagram (its figure is the list of its rules); each of its rules becomes a part of its own, so the
+    compiled form grows with the sum of the rules' diagrams, not with their product. A rule's status depends only
+    on its own condition, its overriders' and the guard, so evaluation gives the same answers either way."""
+    try:
+        node = _section_node(b, section, rules, covers, over, rule_nodes, assume, gap_nodes,
+                             max_work=SECTION_WORK)
+        return node, (Part(section.name, tuple(rules), tuple(covers), node),)
+    except WalkTooLong:
+        pass
+    parts = tuple(Part(section.name, (ri,), (), _section_node(b, section, [ri], [], over, rule_nodes, assume,
+                                                                gap_nodes, max_work=None))
+                  for ri in rules)
+    return None, parts
 
-_IMPOSSIBLE: LeafKey = (True, (), (), (), False)
+
+SECTION_WORK = 400_000
+"""Budget of one section's diagram (memo entries times operands of its one-walk construction): past it the
+section is *wide* (see :func:`_parts`). Every section of a real guideline stays far below (the leiomyosarcoma
+guideline's largest needs about 12,000); 17 independent one-line rules need about 2.5 million."""
+
+PRODUCT_WORK = 4_000_000
+"""Budget of the one-walk construction of a part (memo entries times operands) before the fold takes over."""
 
 
 def _append_value(acc: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
@@ -299,7 +336,7 @@ def _append_value(acc: tuple[Any, ...], value: Any) -> tuple[Any, ...]:
 
 def _leaf_of(leaf: Callable[[tuple[Any, ...]], LeafKey]) -> Callable[[bool, tuple[Any, ...]], LeafKey]:
     def f(ok: bool, vals: tuple[Any, ...]) -> LeafKey:
-        return leaf(vals) if ok else _IMPOSSIBLE
+        return leaf(vals) if ok else IMPOSSIBLE
     return f
 
 
@@ -329,11 +366,6 @@ def _or_impossible(v: Any, ok: bool) -> Any:
 
 def action_order(model: Model) -> dict[str, int]:
     return {a: i for i, a in enumerate(model.actions)}
-
-
-def decode_leaf(model: Model, key: LeafKey, act_order: Mapping[str, int] | None = None) -> Leaf:
-    """What a terminal means (for many terminals, build one :func:`leaf_decoder` instead)."""
-    return leaf_decoder(model, act_order)(key)
 
 
 def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Callable[[LeafKey], Leaf]:
@@ -391,6 +423,10 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
 
 def _compile(model: Model, max_nodes: int) -> Guideline:
     vs = variables(model)
+    # The diagram operations recurse once per level (two frames: the call and its comprehension), and a path may
+    # test every variable; since Python 3.11 such pure-Python recursion does not grow the C stack, so the limit
+    # can follow the number of variables (1,000 independent inputs need about 2,000 frames).
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * len(vs) + 1000))
     m = MDD([len(v.branches) for v in vs], max_nodes)
     b = _Builder(model, vs, m)
     try:
@@ -403,8 +439,13 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
             by_section[rule.section][0].append(ri)
         for ci, cov in enumerate(model.covers):
             by_section[cov.section][1].append(ci)
-        sections = {sec.name: _section_node(b, sec, *by_section[sec.name], over, rule_nodes, assume, gap_nodes)
-                    for sec in model.sections}
+        sections: dict[str, int] = {}
+        parts: list[Part] = []
+        for sec in model.sections:
+            node, sec_parts = _parts(b, sec, *by_section[sec.name], over, rule_nodes, assume, gap_nodes)
+            if node is not None:
+                sections[sec.name] = node
+            parts.extend(sec_parts)
         lets = {name: m.apply(_or_impossible, b.cond(LetRef(name)), assume)
                 for name in model.lets}
     except TooManyNodes as e:
@@ -413,18 +454,25 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
     m.clear_caches()  # the compile's and/or/not memos are not needed by the readers of the diagrams
     leaves: dict[LeafKey, Leaf] = {}
     decode = leaf_decoder(model)
-    for node in sections.values():
+    for node in {p.node for p in parts} | set(sections.values()):
         for key in m.terminals(node):
             if key not in leaves:
                 leaves[key] = decode(key)
     graph = nx.DiGraph()
     roots: dict[str, str] = {}
+    part_roots: dict[str, tuple[str, ...]] = {}
     for s in model.sections:
-        roots[s.name] = add_section_graph(graph, model, vs, m, s.name, sections[s.name], leaves)
+        if s.name in sections:
+            roots[s.name] = add_section_graph(graph, model, vs, m, s.name, sections[s.name], leaves)
+        else:
+            part_roots[s.name] = tuple(
+                add_section_graph(graph, model, vs, m, s.name, p.node, leaves, prefix=f"{s.name}/p{k}")
+                for k, p in enumerate(q for q in parts if q.section == s.name))
     g = Guideline(model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
                   section_nodes=sections, let_nodes=lets, assume_node=assume,
                   rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
-                  rule_index={r.name: i for i, r in enumerate(model.rules)})
+                  rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts),
+                  part_roots=part_roots)
     from engine.evaluate.because import because_functions
     from engine.evaluate.codegen import fast_evaluator
     g._because = because_functions(g)

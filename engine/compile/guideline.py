@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import networkx as nx
 
@@ -26,11 +26,33 @@ if TYPE_CHECKING:
 Status = str | tuple[str, tuple[int, ...]]
 """A rule's status in a leaf: ``"active"`` or ``("overridden", indices of the applying overriders)``."""
 
-LeafKey = tuple[bool, tuple[tuple[int, Status], ...], tuple[int, ...], tuple[int, ...], bool]
-"""A section diagram's terminal value: (impossible, (rule index, status) for every rule of the section that
-applies, indices of the covers whose region holds, indices of those covers that no active entry of any rule
-answers (gaps), whether the section's guard holds). Rule and cover indices are positions in ``model.rules`` and
-``model.covers``."""
+class LeafKey(NamedTuple):
+    """A diagram's terminal value (a tuple, so that it costs nothing more as a hash-consed MDD terminal). Rule and
+    cover indices are positions in ``model.rules`` and ``model.covers``."""
+
+    impossible: bool
+    """The assumptions rule these patients out (everything else is empty)."""
+    statuses: tuple[tuple[int, Status], ...]
+    """(rule index, status) for every rule of the diagram that applies."""
+    covers: tuple[int, ...]
+    """The covers whose region holds."""
+    gaps: tuple[int, ...]
+    """Those covers that no active entry of any rule answers."""
+    inside: bool
+    """The section's guard holds."""
+
+
+IMPOSSIBLE = LeafKey(True, (), (), (), False)
+
+
+class Part(NamedTuple):
+    """One diagram that evaluation walks: a whole section (its rules and covers), or, in a section too wide to
+    combine (see ``engine.compile.compiler._parts``), one of its rules."""
+
+    section: str
+    rules: tuple[int, ...]
+    covers: tuple[int, ...]
+    node: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +120,14 @@ class Guideline:
     order: tuple[str, ...]
     mdd: MDD
     vars: tuple[Var, ...]
-    section_nodes: dict[str, int]          # section -> MDD node (terminals are LeafKey)
+    section_nodes: dict[str, int]          # section -> MDD node (terminals are LeafKey); wide sections have none
     let_nodes: dict[str, int]              # let -> MDD node with terminals True/False/None (None: impossible)
     assume_node: int                       # boolean MDD of all assumptions
     rule_nodes: dict[str, int]             # rule -> boolean MDD of "the rule applies"
     leaves: dict[LeafKey, Leaf]
     rule_index: dict[str, int]
+    parts: tuple[Part, ...] = ()           # the diagrams evaluation walks, in section order
+    part_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # wide section -> its parts' graph roots
     _fast: Callable[[Mapping[str, Any], str | None], Result | None] | None = field(default=None, repr=False)
     _vet: _FactChecker | None = field(default=None, repr=False)
     _active: dict[LeafKey, frozenset[int]] | None = field(default=None, repr=False)
@@ -159,9 +183,6 @@ class Guideline:
             res = fast(facts, None) if fast is not None else None
             append(res if res is not None else evaluate_slow(self, facts, None))
         return out
-
-    def var_index(self) -> dict[str, int]:
-        return {v.name: i for i, v in enumerate(self.vars)}
 
     def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:
         """A patient for a partial assignment ``{level: branch}`` (e.g. ``self.mdd.witness(...)``): each tested
@@ -260,13 +281,15 @@ def _runs(var: Var, branches: list[int]) -> list[Interval]:
 
 
 def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], mdd: MDD, section: str,
-                      root: int, leaves: Mapping[LeafKey, Leaf]) -> str:
-    """Copy one section diagram into ``graph`` (ids ``<section>/d<k>``, ``<section>/l<k>`` in depth-first
-    preorder, children in branch order); returns the root id.
+                      root: int, leaves: Mapping[LeafKey, Leaf], prefix: str | None = None) -> str:
+    """Copy one section diagram into ``graph`` (ids ``<prefix>/d<k>``, ``<prefix>/l<k>`` in depth-first
+    preorder, children in branch order; the prefix is the section's name, or ``<section>/p<k>`` for the parts of
+    a wide section); returns the root id.
 
     Nodes and edges are collected first, in the order a node-by-node copy would add them (nodes in preorder,
     an edge once its child's subtree is done), then added in two bulk calls; edge labels are computed once per
     (variable, answers) and entry texts once per (rule, entry), since the same ones recur across the diagram."""
+    prefix = section if prefix is None else prefix
     ids: dict[int, str] = {}
     counts = [0, 0]
     rules = model.rules
@@ -304,7 +327,7 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
         if n in ids:
             return ids[n]
         if is_terminal(n):
-            nid = ids[n] = f"{section}/l{counts[1]}"
+            nid = ids[n] = f"{prefix}/l{counts[1]}"
             counts[1] += 1
             leaf = leaves[value(n)]
             entries = []
@@ -319,7 +342,7 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
             return nid
         lv = level(n)
         var = vars[lv]
-        nid = ids[n] = f"{section}/d{counts[0]}"
+        nid = ids[n] = f"{prefix}/d{counts[0]}"
         counts[0] += 1
         nodes.append((nid, {"kind": "decision", "section": section, "var": var.name, "input": var.input,
                             "question": var.question, "unit": var.unit}))

@@ -150,17 +150,17 @@ def generate(g: Guideline) -> tuple[str, list[Any]]:
     missing; and the leaf keys by leaf number."""
     names = {i: f"x{i}" for i, v in enumerate(g.vars) if v.kind != "known"}
     em = _Emitter(g, names)
-    roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
+    roots = [p.node for p in g.parts] + list(g.let_nodes.values())
     em.plan_functions(roots)
     lines = ["def fast_(facts_):"]
     reads = [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(g.vars) if v.kind != "known"]
     if reads:
         lines += ["    try:", *reads, "    except KeyError:", "        return None"]
-    for k, s in enumerate(g.model.sections):
-        em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
+    for k, p in enumerate(g.parts):
+        em.emit(p.node, f"s{k}", 1, lines, top=True)
     for k, node in enumerate(g.let_nodes.values()):
         em.emit(node, f"t{k}", 1, lines, top=True)
-    secs = "".join(f"s{k}, " for k in range(len(g.model.sections)))
+    secs = "".join(f"s{k}, " for k in range(len(g.parts)))
     lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
     lines.append(f"    return ({secs}), ({lets})")
     keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
@@ -174,15 +174,15 @@ def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
     number."""
     names = {i: f"x{i}" for i in range(len(g.vars))}
     em = _Emitter(g, names, partial=True)
-    roots = [g.section_nodes[s.name] for s in g.model.sections] + list(g.let_nodes.values())
+    roots = [p.node for p in g.parts] + list(g.let_nodes.values())
     em.plan_functions(roots)
     lines = ["def partial_(facts_):"]
     lines += [f"    {names[i]} = {em.read(v.input)}" for i, v in enumerate(g.vars)]
-    for k, s in enumerate(g.model.sections):
-        em.emit(g.section_nodes[s.name], f"s{k}", 1, lines, top=True)
+    for k, p in enumerate(g.parts):
+        em.emit(p.node, f"s{k}", 1, lines, top=True)
     for k, node in enumerate(g.let_nodes.values()):
         em.emit(node, f"t{k}", 1, lines, top=True)
-    secs = "".join(f"s{k}, " for k in range(len(g.model.sections)))
+    secs = "".join(f"s{k}, " for k in range(len(g.parts)))
     lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
     lines.append(f"    return ({secs}), ({lets})")
     keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
@@ -249,7 +249,7 @@ def ensure_fast(g: Guideline) -> None:
 
 
 _LeafPart = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], frozenset[str], frozenset[str],
-                  tuple[Recommendation, ...]]
+                  tuple[Recommendation, ...], tuple[tuple[int, int], ...]]
 
 
 def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
@@ -260,6 +260,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
     fast: Callable[[Mapping[str, Any]], Any] = namespace["fast_"]
     leaves: list[Leaf] = [g.leaves[k] for k in keys]
     model = g.model
+    wide = len(g.parts) != len(g.section_nodes)
     let_names = tuple(model.lets)
     Plan = tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Overridden, ...], Any]
     memo: dict[tuple[int, ...], Plan] = {}
@@ -285,17 +286,32 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
                 else:
                     over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
             p = parts[lid] = (tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
-                              frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy))
+                              frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy),
+                              tuple((le.rule, le.index) for le in leaves[lid].entries if le.status != "active"))
         return p
 
+    section_pos = {s.name: i for i, s in enumerate(model.sections)}
+
+    def order(ri: int, ei: int) -> tuple[int, int, int, int]:
+        """Result order: section, strength rank, rule, entry."""
+        r = model.rules[ri]
+        return section_pos[r.section], r.entries[ei].strength.rank, ri, ei
+
     def plan(key: tuple[int, ...]) -> Plan:
-        """What a tuple of leaves (one per section) decides: the rules whose recommendations appear, which entry
-        of which rule goes where, the overridden entries and the conflicts. Sections come in result order and
-        each leaf lists its entries in result order, so the leaves' parts are simply concatenated."""
+        """What a tuple of leaves (one per part) decides: the rules whose recommendations appear, which entry
+        of which rule goes where, the overridden entries and the conflicts. Parts come in section order and
+        each leaf lists its entries in result order, so the leaves' parts are concatenated; a wide section has
+        one part per rule, whose entries are then put in result order."""
         ps = [part(lid) for lid in key]
+        active = [pick for p in ps for pick in p[0]]
+        over_list = [o for p in ps for o in p[1]]
+        if wide:
+            active.sort(key=lambda pick: order(*pick))
+            where = [pick for p in ps for pick in p[5]]
+            over_list = [o for _, o in sorted(zip(where, over_list, strict=True), key=lambda w: order(*w[0]))]
         rules: dict[int, int] = {}
-        picks = tuple((rules.setdefault(ri, len(rules)), ei) for p in ps for ri, ei in p[0])
-        over = tuple(o for p in ps for o in p[1])
+        picks = tuple((rules.setdefault(ri, len(rules)), ei) for ri, ei in active)
+        over = tuple(over_list)
         pos = frozenset().union(*(p[2] for p in ps))
         neg = frozenset().union(*(p[3] for p in ps))
         conf = conflicts(model, [d for p in ps for d in p[4]], orders) if pos & neg else ()

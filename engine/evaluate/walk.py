@@ -235,15 +235,14 @@ MEMO_LIMIT = 50_000
 
 
 class _SlowMemo:
-    """Per guideline: memoised walks. A section's outcomes depend only on the branches (unknown = None) of the
-    variables its diagram reads, and a let's value only on those of its own diagram, so each is memoised on that
-    tuple; the case-independent part of the result (:func:`plan_of`) is memoised on the tuple of all of them.
-    Only the ``because`` lists are then built per case."""
+    """Per guideline: memoised walks. A part's outcomes (a section, or a rule of a wide section) depend only on
+    the branches (unknown = None) of the variables its diagram reads, and a let's value only on those of its own
+    diagram, so each is memoised on that tuple; the case-independent part of the result (:func:`plan_of`) is
+    memoised on the tuple of all of them. Only the ``because`` lists are then built per case."""
 
     def __init__(self, g: Guideline) -> None:
         m = g.mdd
-        self.sections = [(g.section_nodes[s.name], g.section_rules[s.name], tuple(m.support(g.section_nodes[s.name])))
-                         for s in g.model.sections]
+        self.sections = [(p.node, p.rules, tuple(m.support(p.node))) for p in g.parts]
         self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
         self.let_names = tuple(name for name, _, _ in self.lets)
         # per tuple of section outcome ids: the plan, its rules with recommendations, and (rule position, entry)
@@ -438,4 +437,7 @@ def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
     branch = _branches(g, facts)
     if any(b is None for b in branch):
         raise ValueError("leaf_of needs every input the guideline reads")
-    return g.leaves[g.mdd.evaluate(g.section_nodes[section], [b for b in branch if b is not None])]
+    node = g.section_nodes.get(section)
+    if node is None:
+        raise ValueError(f"section {section!r} is wide: it has no diagram of its own, only one per rule")
+    return g.leaves[g.mdd.evaluate(node, [b for b in branch if b is not None])]
