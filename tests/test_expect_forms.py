@@ -13,6 +13,7 @@ from engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FACTS = """facts:
+  phase: treatment
   extent: localized
   site: extremity
   depth: deep
@@ -32,9 +33,9 @@ def _test(tmp_path: Path, expect: str) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("expect", [
-    "  params:\n    radiotherapy: {dose: 50..60 Gy, boost: 66 Gy}\n",
-    "  radiotherapy: {dose: 50..60 Gy, boost: 66 Gy}\n",
-    "  recommend:\n    - radiotherapy: {dose: 50..60 Gy, boost: 66 Gy}\n",
+    "  params:\n    radiotherapy: {dose: 50..60 Gy, fraction: 1.8..2 Gy}\n",
+    "  radiotherapy: {dose: 50..60 Gy, fraction: 1.8..2 Gy}\n",
+    "  recommend:\n    - radiotherapy: {dose: 50..60 Gy, fraction: 1.8..2 Gy}\n",
 ])
 def test_each_form_passes_and_fails(expect: str, tmp_path: Path) -> None:
     code, out = _test(tmp_path, expect)

@@ -12,7 +12,7 @@ from engine.evaluate.result import Because, LazyBecause, Recommendation
 from engine.evaluate.walk import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
-FACTS = {"extent": "localized", "site": "extremity", "depth": "deep", "size_cm": 8.0, "grade": 3,
+FACTS = {"phase": "treatment", "extent": "localized", "site": "extremity", "depth": "deep", "size_cm": 8.0, "grade": 3,
          "rt_timing": "postoperative", "imaging_done": True, "nodes": "clinically_negative", "sex": "female",
          "menopausal_status": "postmenopausal",
          "prior_doxorubicin": False, "lung_metastases": False, "mdt_reviewed": False, "margin": "wide",
