@@ -130,6 +130,10 @@ _TABLE: tuple[Code, ...] = (
            "A number literal has more than 15 significant digits, or a size outside 1e-12 to 1e15 (other than 0), "
            "where it could not be told apart from its neighbours or held exactly. Write it with fewer digits, or "
            "in a unit that brings it into range."),
+    _error("E007", "condition or file too large",
+           "One condition has more than 20,000 operators and comparisons, or the file more than 100,000 'and', "
+           "'or' and 'not' (checking costs memory in proportion: a 400,000-term 'or' would need 10 GB). Name "
+           "parts of the condition with 'let', split it into several rules, or the guideline into several files."),
     _error("E010", "missing guideline header",
            "A rules file must start with its title: `guideline \"Title\"`, optionally followed by `version \"...\"`. "
            "Put the header on the first line, before any input or section."),

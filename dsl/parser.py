@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
+import re
+from decimal import Decimal
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
@@ -39,6 +41,26 @@ def _collect_comment(token: Token) -> Token:
     if sink is not None:
         sink.append(token)
     return token
+
+
+MAX_OPERATORS = 100_000
+"""``and``/``or``/``not`` in one rules file, counted while it is read: a generated 10,000-rule guideline has about
+9,000; a 400,000-term ``or`` would take a minute to parse before :data:`MAX_CONDITION_NODES` could be checked."""
+
+_STRINGS_AND_COMMENTS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_OPERATOR = re.compile(r"\b(?:and|or|not)\b")
+
+
+def _too_many_operators(text: str, file: str) -> Diagnostic | None:
+    """``E007`` when ``text`` has more than MAX_OPERATORS operators outside strings and comments (a regular
+    expression count, before parsing: the parse itself is what takes the time)."""
+    for count, _ in enumerate(_OPERATOR.finditer(_STRINGS_AND_COMMENTS.sub("", text)), 1):
+        if count > MAX_OPERATORS:
+            return Diagnostic("E007", "error", f"the file has more than {MAX_OPERATORS:,} 'and', 'or' and 'not' "
+                              "operators; it is not read", Span(file, 1, 1, 1, 2),
+                              help="split long conditions into named parts with 'let', or the guideline into "
+                              "several files")
+    return None
 
 
 def _cache_file(grammar_path: str) -> str | bool:
@@ -123,6 +145,11 @@ class _Builder(Transformer[Token, ast.File]):
 
     def _number(self, tok: Token, unit: ast.Name | None, span: Span) -> ast.Number:
         text = str(tok)
+        problem = number_range_problem(text)
+        if problem is not None:
+            self.diagnostics.append(Diagnostic("E006", "error", f"the number {_short(text)} {problem}", span,
+                                               help=NUMBER_RANGE_HELP))
+            text = "0"
         value: int | float = float(text) if "." in text else int(text)
         return ast.Number(value, unit.name if unit else None, text, span)
 
@@ -288,8 +315,69 @@ def _too_deep(tree: Tree[Token]) -> Tree[Token] | None:
     return None
 
 
+_CONDITION_NODES = frozenset(("or_", "and_", "not_", "implies", "paren", "compare", "in_set", "in_range",
+                              "is_known"))
+MAX_CONDITION_NODES = 20_000
+"""Operators and comparisons in one condition: checking a condition costs memory in proportion to its size (about
+25 KB per comparison), so a generated 400,000-term ``or`` would need 10 GB; 20,000 is about a minute's reading
+and far above any written guideline."""
+
+
+def _too_large(tree: Tree[Token], file: str) -> Diagnostic | None:
+    """``E007`` for the first condition with more than MAX_CONDITION_NODES operators and comparisons."""
+    stack: list[tuple[Tree[Token], bool]] = [(tree, False)]
+    while stack:
+        node, inside = stack.pop()
+        is_cond = node.data in _CONDITION_NODES
+        if is_cond and not inside:
+            size = 0
+            todo = [node]
+            while todo and size <= MAX_CONDITION_NODES:
+                n = todo.pop()
+                size += n.data in _CONDITION_NODES
+                todo.extend(c for c in n.children if isinstance(c, Tree))
+            if size > MAX_CONDITION_NODES:
+                meta = node.meta
+                line, col = getattr(meta, "line", 1), getattr(meta, "column", 1)
+                return Diagnostic("E007", "error", f"this condition has more than {MAX_CONDITION_NODES:,} operators "
+                                  "and comparisons", Span(file, line, col, line, col + 1),
+                                  help="split it into named parts with 'let', or into several rules")
+            continue
+        stack.extend((c, inside or is_cond) for c in node.children if isinstance(c, Tree))
+    return None
+
+
 def _comment_nodes(tokens: list[Token], file: str) -> tuple[ast.Comment, ...]:
     return tuple(ast.Comment(str(t)[1:].rstrip(), token_span(file, t)) for t in tokens)
+
+
+MAX_DIGITS = 15
+"""Significant digits in a number literal: every such decimal has its own nearest float, so two different
+literals never compare equal and a threshold is never moved past a value the author wrote."""
+NUMBER_RANGE = (Decimal("1e-12"), Decimal("1e15"))
+"""Smallest and largest magnitude of a non-zero number literal: far beyond clinical measurements, and far inside
+what a float holds exactly enough (no overflow, no underflow to 0)."""
+NUMBER_RANGE_HELP = ("numbers are written with at most 15 significant digits, and a number other than 0 lies "
+                     "between 0.000000000001 (1e-12) and 1000000000000000 (1e15) in size")
+
+
+def number_range_problem(text: str) -> str | None:
+    """Why the literal ``text`` (``-?digits[.digits]``) cannot be used, or None."""
+    d = Decimal(text)
+    if d == 0:
+        return None
+    digits = len(d.normalize().as_tuple().digits)
+    if abs(d) > NUMBER_RANGE[1]:
+        return "is too large"
+    if abs(d) < NUMBER_RANGE[0]:
+        return "is too small (it would be read as 0)"
+    if digits > MAX_DIGITS:
+        return f"has {digits} significant digits, more than {MAX_DIGITS}"
+    return None
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} characters)"
 
 
 def parse(text: str, file: str) -> tuple[ast.File | None, list[Diagnostic]]:
@@ -298,6 +386,9 @@ def parse(text: str, file: str) -> tuple[ast.File | None, list[Diagnostic]]:
     Never raises for any string. Only the first syntax error is reported (LALR stops there).
     """
     comments: list[Token] = []
+    too_many = _too_many_operators(text, file)
+    if too_many is not None:
+        return None, [too_many]
     reset = _comments.set(comments)
     failure: UnexpectedInput | None = None
     try:
@@ -313,6 +404,9 @@ def parse(text: str, file: str) -> tuple[ast.File | None, list[Diagnostic]]:
     deep = _too_deep(tree)
     if deep is not None:
         return None, [nesting_diagnostic(deep, file)]
+    large = _too_large(tree, file)
+    if large is not None:
+        return None, [large]
     builder = _Builder(file)
     try:
         result = builder.transform(tree)

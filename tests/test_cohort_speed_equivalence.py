@@ -22,7 +22,7 @@ import engine
 from bench.cohort import cohort_rows, write_cohort
 from engine.cases.cohort import load_csv
 from engine.cases.validate import Case, CaseChecker
-from engine.cli.report_run import csv_report
+from engine.cli.report_run import clashes, csv_report
 from engine.compile.guideline import Guideline
 from engine.core.model import Strength
 from engine.evaluate.reference import evaluate_direct
@@ -142,12 +142,27 @@ def test_csv_loading_still_reports_bad_cells_and_assumptions(lms: Guideline) -> 
 def _plain_csv(pairs: list[tuple[Case, Result]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(("case", "section", "action", "strength", "rule", "params", "evidence", "citations"))
+    w.writerow(("case", "section", "action", "strength", "rule", "params", "evidence", "citations", "status",
+                "detail"))
     for case, result in pairs:
         for rec in result.recommendations:
             w.writerow((case.id, rec.section, rec.action, rec.strength.value, rec.rule,
                         "; ".join(f"{n}: {v}" for n, v in rec.params), rec.evidence or "",
-                        ", ".join(str(c) for c in rec.citations)))
+                        ", ".join(str(c) for c in rec.citations), "applies", ""))
+        for p in result.pending:
+            w.writerow((case.id, "", p.action, p.strength.value, p.rule, "", "", "", "pending",
+                        "needs: " + ", ".join(p.needs)))
+        for o in result.overridden:
+            w.writerow((case.id, "", o.action, o.strength.value, o.rule, "", "", "", "overridden",
+                        "by: " + ", ".join(o.by)))
+        for c in result.conflicts:
+            w.writerow((case.id, "", c.action, "", ", ".join((*c.positive, *c.negative)), "", "", "", "conflict",
+                        f"for: {', '.join(c.positive)}; against: {', '.join(c.negative)}"))
+        for action, name, given in clashes(result):
+            w.writerow((case.id, "", action, "", ", ".join(r for r, _ in given),
+                        "; ".join(f"{name}: {v} ({r})" for r, v in given), "", "", "clash", f"{name} differs"))
+        if not (result.recommendations or result.pending or result.overridden):
+            w.writerow((case.id, "", "", "", "", "", "", "", "none", ""))
     return buf.getvalue()
 
 

@@ -298,7 +298,8 @@ def test_fmt_crlf_file_is_not_canonical(tmp_path: Path) -> None:
 def test_fmt_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str], check: list[str]) -> None:
     missing = tmp_path / "missing.rules"
     assert main(["fmt", str(missing), *check]) == 2
-    assert capsys.readouterr().err == f"guidegraph: cannot read '{missing}': No such file or directory\n"
+    # reported like every other command's unreadable file (issue 12)
+    assert capsys.readouterr().err == f"error[E901]: cannot read '{missing}': no such file\n"
     assert main(["fmt", str(tmp_path), *check]) == 2
     assert "cannot read" in capsys.readouterr().err
     binary = tmp_path / "b.rules"

@@ -83,9 +83,13 @@ def test_csv_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
     code, out, _ = run(capsys, TOY, cases, "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0
-    assert rows[0] == ["case", "section", "action", "strength", "rule", "params", "evidence", "citations"]
+    assert rows[0] == ["case", "section", "action", "strength", "rule", "params", "evidence", "citations",
+                       "status", "detail"]
     assert ["big", "local", "rt", "recommend", "rt_big", "timing: postoperative; dose: 50..60 Gy", "Category 1",
-            "6, 8"] in rows
+            "6, 8", "applies", ""] in rows
+    # what the text report shows besides recommendations is in the CSV too
+    assert ["unknown_grade", "", "rt", "recommend", "rt_big", "", "", "", "pending", "needs: grade"] in rows
+    assert any(r[0] == "uterus_reviewed" and r[8] == "overridden" and r[4] == "rt_big" for r in rows)
 
 
 def test_output_file_is_written(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:

@@ -8,6 +8,12 @@ YAML is read with a *safe* loader (no object construction) whose booleans are on
 ``yes``/``no``/``on``/``off`` booleans silently turn ``site: no`` into ``False``, which is the wrong thing to do
 with patient data. Positions come from ``yaml.compose`` nodes; JSON positions are recovered lazily (only when an
 error needs one) by composing the JSON text as YAML, of which it is almost always a subset.
+
+Bounds: YAML aliases (``*a``) share one node, and the walk that records positions visits each node once, so an
+"alias bomb" (nine levels of nine aliases: 9^9 values from 560 bytes) costs nothing to read; its expanded size is
+computed on the shared nodes and a file whose aliases expand past :data:`MAX_EXPANDED` values is refused (E301),
+since the checks that follow would walk every copy. Duplicate JSON keys are found while parsing
+(``object_pairs_hook``), at any file size; only their position needs the slower positional parse.
 """
 
 from __future__ import annotations
@@ -104,11 +110,60 @@ def _span(file: str, node: Any) -> Span:
     return Span(file, s.line + 1, s.column + 1, end_line, end_col, s.index, e.index)
 
 
+MAX_EXPANDED = 1_000_000
+"""Values a YAML case file may hold once its aliases are expanded (a 50,000-case file holds about 1,000,000)."""
+
+
+class AliasBomb(Exception):
+    """A YAML document whose aliases expand past :data:`MAX_EXPANDED` values, or refer to themselves."""
+
+
+def expanded_size(root: Any) -> int:
+    """How many nodes the composed YAML graph ``root`` would have with every alias expanded; raises
+    :class:`AliasBomb` past :data:`MAX_EXPANDED` or on a cycle. Each shared node is sized once."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            children = _children(node)
+            total = 1 + sum(sizes[id(c)] for c in children)
+            if total > MAX_EXPANDED:
+                raise AliasBomb(f"its aliases expand to more than {MAX_EXPANDED:,} values")
+            sizes[key] = total
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise AliasBomb("an alias refers to the value that contains it")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _collect_marks(file: str, root: Any) -> Marks:
+    """Spans by path; a node reached again through an alias is not walked again (its copies have no marks of
+    their own: a complaint about one points at the nearest enclosing value that has)."""
     marks = Marks()
     stack: list[tuple[Any, Path_]] = [(root, ())]
+    visited: set[int] = set()
     while stack:
         node, path = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         marks.values[path] = _span(file, node)
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
@@ -150,9 +205,15 @@ def read_yaml(file: str, text: str) -> Document:
         loader = _StrictBoolLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None and "&" in text:  # no anchor, no alias
+                expanded_size(node)
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except AliasBomb as e:
+        return Document(None, Locator(file, text, Marks()),
+                        [_error("E301", f"invalid YAML: {e}", _point(file, 1, 1),
+                                "write the values out, or use fewer aliases")])
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = _point(file, mark.line + 1, mark.column + 1) if mark else _point(file, 1, 1)
@@ -167,8 +228,10 @@ def read_yaml(file: str, text: str) -> Document:
 
 def read_json(file: str, text: str) -> Document:
     """Parse JSON text; positions are recovered lazily through YAML composition when an error needs them."""
+    duplicates: list[str] = []
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant,
+                          object_pairs_hook=lambda pairs: _object(pairs, duplicates))
     except json.JSONDecodeError as e:
         return Document(None, Locator(file, text, Marks()),
                         [_error("E301", f"invalid JSON: {e.msg}", _point(file, e.lineno, e.colno))])
@@ -176,16 +239,29 @@ def read_json(file: str, text: str) -> Document:
         return Document(None, Locator(file, text, Marks()),
                         [_error("E301", f"invalid JSON: {e}", _point(file, 1, 1))])
     locator = Locator(file, text)
-    return Document(data, locator, _duplicate_keys(locator.marks) if _has_duplicate_risk(text) else [])
+    if not duplicates:
+        return Document(data, locator, [])
+    found = _duplicate_keys(locator.marks)
+    if not found:  # positions unavailable (the text is JSON that YAML does not read): name the keys at least
+        found = [_error("E313", f"duplicate key '{key}': only one value is allowed", _point(file, 1, 1))
+                 for key in dict.fromkeys(duplicates)]
+    return Document(data, locator, found)
+
+
+def _object(pairs: list[tuple[str, Any]], duplicates: list[str]) -> dict[str, Any]:
+    """``json.loads``'s object hook: the dict, noting keys that appear twice in one object."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                duplicates.append(key)
+            seen.add(key)
+    return obj
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a valid JSON number")
-
-
-def _has_duplicate_risk(text: str) -> bool:
-    """Checking duplicate keys needs the (slow) positional parse: only do it for small files."""
-    return len(text) < 1_000_000
 
 
 def _duplicate_keys(marks: Marks) -> list[Diagnostic]:

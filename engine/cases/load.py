@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsl.diagnostics import Diagnostic, sort_key
 from dsl.span import Span
-from engine.cases.cohort import load_csv
+from engine.cases.cohort import read_csv
 from engine.cases.files import READERS, Document
 from engine.cases.validate import CASE_KEYS, Case, CaseChecker
 from engine.cases.values import describe
 from engine.core.model import Model
 from engine.fileio.textfile import CASES_LIMIT, read_text
 
-__all__ = ["CASE_EXTENSIONS", "CASE_KEYS", "Case", "case_files", "load_cases"]
+__all__ = ["CASE_EXTENSIONS", "CASE_KEYS", "Case", "Loaded", "case_files", "load_all", "load_cases"]
 
 CASE_EXTENSIONS = (".yaml", ".yml", ".json", ".csv")
 
@@ -62,6 +63,25 @@ def _read(file: str) -> tuple[str | None, Diagnostic | None]:
         return None, Diagnostic("E901", "error", f"cannot read case file '{file}': {e.strerror or e}")
 
 
+@dataclass(slots=True)
+class Loaded:
+    """The valid cases, every problem, and what the problems cost: cases (rows) skipped and files not read."""
+
+    cases: list[Case] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: int = 0
+    unread_files: int = 0
+
+    def skipped_text(self) -> str | None:
+        """``2 cases skipped and 1 file not read because of the errors above``, or None when nothing was."""
+        parts = []
+        if self.skipped:
+            parts.append(f"{self.skipped:,} case{'s' if self.skipped != 1 else ''} skipped")
+        if self.unread_files:
+            parts.append(f"{self.unread_files:,} case file{'s' if self.unread_files != 1 else ''} not read")
+        return " and ".join(parts) + " because of the errors above" if parts else None
+
+
 def _document_cases(file: str, doc: Document, checker: CaseChecker) -> tuple[list[Case], list[Diagnostic]]:
     data = doc.data
     if data is None:
@@ -90,24 +110,56 @@ def _document_cases(file: str, doc: Document, checker: CaseChecker) -> tuple[lis
     return cases, problems
 
 
-def _load_file(file: str, checker: CaseChecker) -> tuple[list[Case], list[Diagnostic]]:
+def _load_file(file: str, checker: CaseChecker, into: Loaded) -> None:
+    """Read one case file into ``into``."""
     suffix = Path(file).suffix.lower()
     if suffix not in CASE_EXTENSIONS:
-        return [], [_error("E315", f"'{file}' is not a case file: expected .yaml, .yml, .json or .csv", file)]
+        into.unread_files += 1
+        into.diagnostics.append(_error("E315", f"'{file}' is not a case file: expected .yaml, .yml, .json or .csv",
+                                       file))
+        return
     text, problem = _read(file)
     if text is None:
-        return [], [problem] if problem else []
+        into.unread_files += 1
+        into.diagnostics.extend([problem] if problem else [])
+        return
     if not text.strip():
-        return [], [_error("E302", "the case file is empty", file)]
+        into.diagnostics.append(_error("E302", "the case file is empty", file))
+        return
     if suffix == ".csv":
-        return load_csv(file, text, checker)
+        cases, diags, skipped = read_csv(file, text, checker)
+        into.cases.extend(cases)
+        into.diagnostics.extend(sorted(diags, key=sort_key))
+        into.skipped += skipped
+        if not cases and not skipped and any(d.severity == "error" for d in diags):
+            into.unread_files += 1  # the header was refused: no row was read
+        return
     doc = READERS[suffix](file, text)
     if doc.data is None and doc.diagnostics:
-        return [], doc.diagnostics
+        into.unread_files += 1
+        into.diagnostics.extend(doc.diagnostics)
+        return
     cases, diags = _document_cases(file, doc, checker)
+    total = len(doc.data) if isinstance(doc.data, list) else 1
     if doc.diagnostics:  # duplicate keys: the value read is ambiguous, so the cases are not used
-        return [], doc.diagnostics + diags
-    return cases, diags
+        into.diagnostics.extend(sorted(doc.diagnostics + diags, key=sort_key))
+        into.skipped += total
+        return
+    into.cases.extend(cases)
+    into.diagnostics.extend(sorted(diags, key=sort_key))
+    if any(d.severity == "error" for d in diags):
+        into.skipped += max(total - len(cases), 0)
+
+
+def load_all(paths: Sequence[str], model: Model) -> Loaded:
+    """Read and validate the cases in ``paths`` (files or directories) against ``model``: the valid cases (in
+    file order), every problem found (in file order, then by line) and how many cases and files they cost."""
+    files, diags = case_files(paths)
+    loaded = Loaded(diagnostics=diags, unread_files=len(diags))
+    checker = CaseChecker(model)
+    for file in files:
+        _load_file(file, checker, loaded)
+    return loaded
 
 
 def load_cases(paths: Sequence[str], model: Model) -> tuple[list[Case], list[Diagnostic]]:
@@ -115,11 +167,5 @@ def load_cases(paths: Sequence[str], model: Model) -> tuple[list[Case], list[Dia
 
     Returns the valid cases (in file order) and every problem found (in file order, then by line).
     """
-    files, diags = case_files(paths)
-    checker = CaseChecker(model)
-    cases: list[Case] = []
-    for file in files:
-        found, problems = _load_file(file, checker)
-        diags.extend(sorted(problems, key=sort_key))
-        cases.extend(found)
-    return cases, diags
+    loaded = load_all(paths, model)
+    return loaded.cases, loaded.diagnostics

@@ -1,17 +1,25 @@
 """The ``guidegraph`` command line: argument parsing and the exit-code policy, nothing else.
 
 Each subcommand lives in ``engine/cli/commands/<name>.py`` and exports ``add_arguments(parser)`` and
-``run(args) -> int``. Exit codes (the CLI contract): 0 clean, 1 findings (diagnostics, conflicts, failed
-expectations, bad case data), 2 usage or unreadable file. No Python traceback ever reaches the user: an
-unexpected exception is reported as an internal error with exit code 3.
+``run(args) -> int``. Exit codes (the CLI contract, :class:`engine.cli.support.Exit`): 0 clean, 1 findings
+(diagnostics, conflicts, failed expectations, bad case data), 2 usage, unreadable input or unwritable output
+(a full or closed standard output included). A closed pipe (``guidegraph run ... | head``) ends quietly with 0.
+No Python traceback ever reaches the user: an unexpected exception is reported as an internal error with exit
+code 3, which is always a bug. SIGTERM and SIGHUP end the command like Ctrl-C, so no temporary file is left.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
+
+from engine.cli.support import Exit, OutputError, flush_stdout, report
 
 COMMANDS = {
     "check": "Parse, resolve and check a rules file: conflicts, gaps, dead rules.",
@@ -22,14 +30,11 @@ COMMANDS = {
     "export": "Write the resolved rules and the decision graph as JSON or YAML.",
 }
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"guidegraph: error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
+        raise SystemExit(Exit.USAGE)
 
 
 def _chosen(argv: Sequence[str]) -> str | None:
@@ -58,23 +63,56 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null, so that Python's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
+    return int(_main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    previous: dict[signal.Signals, object] = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            previous[sig] = signal.signal(sig, _terminate)
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         args = build_parser(words).parse_args(words)
-        code: int = args._module.run(args)
+        code = int(args._module.run(args))
+        flush_stdout()
         return code
     except SystemExit as e:
-        return e.code if isinstance(e.code, int) else EXIT_USAGE
+        return e.code if isinstance(e.code, int) else Exit.USAGE
     except KeyboardInterrupt:
-        sys.stderr.write("guidegraph: interrupted\n")
+        if sys.stderr is not None:
+            sys.stderr.write("guidegraph: interrupted\n")
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        _silence_stdout()
+        return Exit.OK
+    except OutputError as e:
+        report([e.diagnostic])
+        return Exit.USAGE
     except Exception as e:  # the last line of defence: never a traceback
-        sys.stderr.write(f"guidegraph: internal error: {type(e).__name__}: {e}\n"
-                         "This is a bug in guidegraph, not in your input; please report it.\n")
-        return EXIT_INTERNAL
+        if sys.stderr is not None:
+            sys.stderr.write(f"guidegraph: internal error: {type(e).__name__}: {e}\n"
+                             "This is a bug in guidegraph, not in your input; please report it.\n")
+        return Exit.BUG
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """The output of ``guidegraph run``: text for a clinician, JSON for programs, CSV for spreadsheets.
 
 Each format is a generator of text chunks over ``(case, result)`` pairs, so a 100,000-patient cohort is written
-as it is evaluated without holding every result in memory. :func:`write_output` sends the chunks to a temporary
-file first and only then to stdout or to the ``-o`` path (an atomic rename), so nothing is half-printed when
-something fails midway. All three formats are deterministic: same rules and cases, same bytes.
+as it is evaluated without holding every result in memory. :func:`engine.cli.support.write_output` sends the
+chunks to a temporary file first and only then to stdout or to the ``-o`` path (an atomic rename), so nothing is
+half-printed when something fails midway. All three formats are deterministic: same rules and cases, same bytes.
+
+The CSV report keeps every patient: one row per recommendation, pending decision, rule set aside, conflict and
+parameter clash (the ``status`` column says which), and a ``none`` row for a patient with none of these
+(:data:`CSV_COLUMNS`, documented in the README).
 """
 
 from __future__ import annotations
@@ -11,16 +15,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from engine.cases.validate import Case
 from engine.core.model import Model, ParamValue, Strength
 from engine.evaluate.result import Recommendation, Result
-from engine.fileio.atomic import write_text
 
 Pairs = Iterable[tuple[Case, Result]]
 
@@ -55,6 +56,27 @@ def recommendation_line(model: Model, rec: Recommendation) -> str:
 
 def _strongest_first(recs: Iterable[Recommendation]) -> list[Recommendation]:
     return sorted(recs, key=lambda r: (r.strength.rank, not r.strength.positive))
+
+
+Clash = tuple[str, str, tuple[tuple[str, ParamValue], ...]]
+"""(action, parameter, ((rule, value), ...)): one parameter given different values by rules that both apply."""
+
+
+def clashes(result: Result) -> list[Clash]:
+    """The parameters that two applying rules of the same polarity give one action with different values
+    (what ``check`` reports as W206, for this patient)."""
+    recs = result.recommendations
+    if len(recs) < 2 or len({r.action for r in recs}) == len(recs):
+        return []
+    by_param: dict[tuple[str, bool, str], list[tuple[str, ParamValue]]] = {}
+    for rec in recs:
+        for name, value in rec.params:
+            by_param.setdefault((rec.action, rec.strength.positive, name), []).append((rec.rule, value))
+    found: list[Clash] = []
+    for (action, _, name), given in by_param.items():
+        if len(given) > 1 and any(v != given[0][1] for _, v in given[1:]):
+            found.append((action, name, tuple(given)))
+    return found
 
 
 def text_case(model: Model, case: Case, result: Result) -> Iterator[str]:
@@ -92,6 +114,12 @@ def text_case(model: Model, case: Case, result: Result) -> Iterator[str]:
         for c in result.conflicts:
             yield (f"    {action_text(model, c.action)}: for ({', '.join(c.positive)}) against "
                    f"({', '.join(c.negative)})\n")
+    found = clashes(result)
+    if found:
+        yield "  Clashes (one action, different parameters):\n"
+        for action, name, given in found:
+            yield (f"    {action_text(model, action)}: {name}: "
+                   f"{'; '.join(f'{value} (rule {rule})' for rule, value in given)}\n")
     true_lets = [name for name, value in result.lets if value is True]
     if true_lets:
         shown = [f"{model.lets[n].label} ({n})" if n in model.lets and model.lets[n].label else n
@@ -100,12 +128,20 @@ def text_case(model: Model, case: Case, result: Result) -> Iterator[str]:
 
 
 def text_report(model: Model, pairs: Pairs) -> Iterator[str]:
+    """Every case, then the references its ``[ref N]`` tags point to."""
     first = True
+    cited: set[int] = set()
     for case, result in pairs:
         if not first:
             yield "\n"
         first = False
+        for rec in result.recommendations:
+            cited.update(rec.citations)
         yield from text_case(model, case, result)
+    if cited:
+        yield "\nReferences:\n"
+        for n in sorted(cited):
+            yield f"  [{n}] {model.references.get(n, '(not listed in the rules file)')}\n"
 
 
 def json_report(model: Model, pairs: Pairs) -> Iterator[str]:
@@ -119,15 +155,39 @@ def json_report(model: Model, pairs: Pairs) -> Iterator[str]:
     yield ("]" if first else "\n  ]") + "\n}\n"
 
 
-CSV_COLUMNS = ("case", "section", "action", "strength", "rule", "params", "evidence", "citations")
+CSV_COLUMNS = ("case", "section", "action", "strength", "rule", "params", "evidence", "citations", "status",
+               "detail")
+"""The CSV report's columns. ``status`` is ``applies`` (a recommendation: the rule applies to the patient),
+``pending`` (the rule's decision needs more data: ``detail`` names the inputs), ``overridden`` (set aside:
+``detail`` names the rules that did it), ``conflict`` (``rule`` lists the rules for and against; ``strength`` is
+empty), ``clash`` (one parameter given different values: ``params`` holds them rule by rule) or ``none`` (the
+patient has no row of any other kind: no rule speaks about them)."""
+
+
+def _extra_rows(head: str, result: Result) -> Iterator[str]:
+    """The rows of a patient besides its recommendations."""
+    for p in result.pending:
+        yield head + _csv_row(("", "", p.action, p.strength.value, p.rule, "", "", "", "pending",
+                               "needs: " + ", ".join(p.needs)))
+    for o in result.overridden:
+        yield head + _csv_row(("", "", o.action, o.strength.value, o.rule, "", "", "", "overridden",
+                               "by: " + ", ".join(o.by)))
+    for c in result.conflicts:
+        yield head + _csv_row(("", "", c.action, "", ", ".join((*c.positive, *c.negative)), "", "", "", "conflict",
+                               f"for: {', '.join(c.positive)}; against: {', '.join(c.negative)}"))
+    for action, name, given in clashes(result):
+        yield head + _csv_row(("", "", action, "", ", ".join(rule for rule, _ in given),
+                               "; ".join(f"{name}: {value} ({rule})" for rule, value in given), "", "", "clash",
+                               f"{name} differs"))
 
 
 def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
-    """One row per (case, recommendation).
+    """One row per (case, recommendation), then the case's pending, overridden, conflict and clash rows, or one
+    ``none`` row (see :data:`CSV_COLUMNS`).
 
-    Everything in a row but the case id is fixed by the rule entry, so it is formatted once per entry (looked up
-    by rule and action, then checked field by field) and each row is the case id joined to that text;
-    the bytes are exactly those of ``csv.writer`` writing every row."""
+    Everything in a recommendation row but the case id is fixed by the rule entry, so it is formatted once per
+    entry (looked up by rule and action, then checked field by field) and each row is the case id joined to that
+    text; the bytes are exactly those of ``csv.writer`` writing every row."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -145,14 +205,12 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
                 return text
         text = _csv_row(("", rec.section, rec.action, rec.strength.value, rec.rule,
                          "; ".join(f"{n}: {v}" for n, v in rec.params), rec.evidence or "",
-                         ", ".join(str(c) for c in rec.citations)))
+                         ", ".join(str(c) for c in rec.citations), "applies", ""))
         known.append((rec, text))
         return text
 
     for case, result in pairs:
         recs = result.recommendations
-        if not recs:
-            continue
         cid = case.id
         head = cid if cid and not _CSV_SPECIAL.intersection(cid) else _csv_row((cid, ""))[:-2]
         for rec in recs:
@@ -167,6 +225,12 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
             out.append(head)
             out.append(text)
             size += len(text)
+        if result.pending or result.overridden or result.conflicts or len(recs) > 1:
+            for row in _extra_rows(head, result):
+                out.append(row)
+                size += len(row)
+        elif not recs:
+            out.append(head + _NONE_ROW)
         if size > 1 << 16:
             yield "".join(out)
             out.clear()
@@ -184,23 +248,11 @@ def _csv_row(cells: tuple[str, ...]) -> str:
     return buf.getvalue()
 
 
+_NONE_ROW = ",,,,,,,,none,\n"
+"""The row of a patient with nothing to report, after the case id."""
+
 FORMATS: dict[str, Callable[[Model, Pairs], Iterator[str]]] = {
     "text": text_report, "json": json_report, "csv": csv_report}
-
-
-def write_output(chunks: Iterable[str], out: str | None) -> None:
-    """Write everything to ``out`` in one step (:func:`engine.fileio.atomic.write_text`), or to stdout only once it is
-    all produced (spooled in a temporary file), so a failure half-way prints nothing."""
-    if out:
-        write_text(out, chunks)
-        return
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as f:
-        for chunk in chunks:
-            f.write(chunk)
-        f.seek(0)
-        sys.stdout.flush()
-        shutil.copyfileobj(f, sys.stdout)
-        sys.stdout.flush()
 
 
 class Progress:

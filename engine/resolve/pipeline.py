@@ -16,10 +16,12 @@ def _cannot_read(path: str, reason: str) -> list[Diagnostic]:
     return [Diagnostic("E901", "error", f"cannot read '{path}': {reason}")]
 
 
-def read_source(path: str) -> tuple[str | None, list[Diagnostic]]:
-    """The text of ``path`` (UTF-8; a byte-order mark is dropped), or None and an ``E901`` saying why not."""
+def read_source(path: str, *, encoding: str = "utf-8-sig", newline: str | None = None) -> tuple[
+        str | None, list[Diagnostic]]:
+    """The text of ``path`` (UTF-8; a byte-order mark is dropped, unless ``encoding`` is plain ``utf-8``; line ends
+    as ``open``'s ``newline`` says), or None and an ``E901`` saying why not."""
     try:
-        return read_text(path, RULES_LIMIT), []
+        return read_text(path, RULES_LIMIT, encoding=encoding, newline=newline), []
     except FileNotFoundError:
         return None, _cannot_read(path, "no such file")
     except IsADirectoryError:

@@ -6,8 +6,11 @@ follow every branch). Exit codes: 0 written; 1 the rules or the case have errors
 extension, more than one case in the case file) or the output cannot be produced (unreadable input, ``dot``
 missing or failing, unwritable OUT). Nothing is written unless everything succeeded.
 
+A case that never enters the ``--section`` drawn (the section's condition is false for it) has no path there:
+the figure is drawn without a highlight and a warning (``W904``) says why, naming the case's values that exclude it.
+
 Codes: ``E502`` rendering failed (``dot`` missing, failed or timed out; output not writable), ``E903`` a bad
-render option (extension, section, case file with several cases).
+render option (extension, section, case file with several cases), ``W904`` the case is outside the section.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import argparse
 from typing import Any
 
 from dsl.diagnostics import Diagnostic, did_you_mean, has_errors
-from engine.cli.commands.run import load_guideline, report, unreadable_only
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from engine.cli.support import Exit, check_output, exit_for, load_guideline, refuse_inputs, report
+from engine.core.semantics import truth
+from engine.core.walk import inputs_read
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,22 +34,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="colour (default) or grayscale for print")
 
 
-def _usage(message: str, help: str | None = None) -> int:
+def _usage(message: str, help: str | None = None) -> Exit:
     report([Diagnostic("E903", "error", message, help=help)])
-    return EXIT_USAGE
+    return Exit.USAGE
 
 
-def _case_facts(path: str, model: Any) -> tuple[dict[str, Any] | None, int]:
+def _case_facts(path: str, model: Any) -> tuple[dict[str, Any] | None, Exit]:
     from engine.cases.load import load_cases
 
     cases, diagnostics = load_cases([path], model)
     if has_errors(diagnostics):
         report(diagnostics)
-        return None, EXIT_USAGE if unreadable_only(diagnostics) else EXIT_FINDINGS
+        return None, exit_for(diagnostics)
     if len(cases) != 1:
         ids = ", ".join(c.id for c in cases[:10]) or "(none)"
         return None, _usage(f"--case needs a file with exactly one case; '{path}' holds {len(cases)}: {ids}")
-    return dict(cases[0].facts), EXIT_OK
+    return dict(cases[0].facts), Exit.OK
+
+
+def _outside(section: str, case: str, facts: dict[str, Any], model: Any) -> Diagnostic | None:
+    """``W904`` when the case's facts make the section's condition false: it never enters the section."""
+    sec = next((s for s in model.sections if s.name == section), None)
+    if sec is None or truth(sec.guard, model.lets, facts) is not False:
+        return None
+    values = ", ".join(f"{name} = {facts[name]}" for name in inputs_read(sec.guard, model.lets) if name in facts)
+    return Diagnostic("W904", "warning", f"the case in '{case}' never enters section '{section}' (its condition is "
+                      f"false for {values or 'this case'}): no path is highlighted",
+                      help="render the whole pathway (no --section) to see where this case goes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         output_format(args.output)
     except RenderError as e:
         return _usage(str(e))
+    problem = refuse_inputs(args.output, [args.rules, *([args.case] if args.case else [])]) or \
+        check_output(args.output)
+    if problem is not None:
+        report([problem])
+        return Exit.USAGE
     guideline, code = load_guideline(args.rules)
     if guideline is None:
         return code
@@ -71,10 +90,14 @@ def run(args: argparse.Namespace) -> int:
         facts, code = _case_facts(args.case, guideline.model)
         if facts is None:
             return code
+        outside = _outside(args.section, args.case, facts, guideline.model) if args.section else None
+        if outside is not None:
+            report([outside])
+            facts = None
     dot = to_dot(guideline, section=args.section, case_facts=facts, theme=args.theme)
     try:
         render_file(dot, args.output)
     except RenderError as e:
         report([Diagnostic("E502", "error", str(e))])
-        return EXIT_USAGE
-    return EXIT_OK
+        return Exit.USAGE
+    return Exit.OK

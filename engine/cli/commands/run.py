@@ -2,28 +2,36 @@
 
 Everything is validated before anything is printed: a rules file with errors, or any bad case, gives the
 diagnostics on stderr, nothing on stdout, and exit 1 (exit 2 when a file cannot be read at all). With
-``--keep-going`` the bad cases are reported on stderr and the good ones are still evaluated (exit 1 all the same,
-so a pipeline notices). Output goes through a temporary file, so ``-o`` never leaves a half-written file.
+``--keep-going`` the bad cases are reported on stderr (with how many cases were skipped) and the good ones are
+still evaluated (exit 1 all the same, so a pipeline notices). A patient with a conflict or a parameter clash is
+a finding too: the report shows it, and the exit code is 1. Output goes through a temporary file, so ``-o``
+never leaves a half-written file; ``-o`` may not name one of the command's inputs.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Iterator, Sequence
 
-from dsl.diagnostics import Diagnostic, has_errors, render_all
-from engine.cases.load import load_cases
+from dsl.diagnostics import has_errors
+from engine.cases.load import case_files, load_all
 from engine.cases.validate import Case
-from engine.cli.report_run import FORMATS, Progress, write_output
+from engine.cli.report_run import FORMATS, Progress, clashes
+from engine.cli.support import (
+    Exit,
+    OutputError,
+    check_output,
+    exit_for,
+    load_guideline,
+    refuse_inputs,
+    report,
+    say,
+    write_output,
+)
 from engine.compile.guideline import Guideline
 from engine.evaluate.result import Result
-from engine.resolve.pipeline import load_model
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-MAX_EXCERPT_FILE = 5_000_000
-"""Case files larger than this are not re-read to show source excerpts under their diagnostics."""
+__all__ = ["add_arguments", "evaluate_all", "load_guideline", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,71 +41,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=tuple(FORMATS), default="text", help="output format (default: text)")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad cases on stderr and evaluate the others (still exits 1)")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
 
 
-def report(diagnostics: Sequence[Diagnostic], sources: dict[str, str] | None = None) -> None:
-    """Diagnostics on stderr, with excerpts of the files they point into (small files only)."""
-    if not diagnostics:
-        return
-    texts = dict(sources or {})
-    for d in diagnostics:
-        f = d.span.file if d.span else None
-        if f and f not in texts and os.path.isfile(f) and os.path.getsize(f) <= MAX_EXCERPT_FILE:
-            try:
-                with open(f, encoding="utf-8-sig") as fh:
-                    texts[f] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                pass
-    sys.stderr.write(render_all(diagnostics, texts) + "\n")
+class Findings:
+    """Counts the patients with a conflict or a parameter clash while the report is written."""
+
+    def __init__(self) -> None:
+        self.conflicts = 0
+        self.clashes = 0
+
+    def note(self, result: Result) -> None:
+        if result.conflicts:
+            self.conflicts += 1
+        if clashes(result):
+            self.clashes += 1
+
+    def text(self) -> str | None:
+        """``guidegraph: 2 patients have conflicting recommendations ...`` or None."""
+        parts = []
+        if self.conflicts:
+            n = self.conflicts
+            parts.append(f"{n:,} patient{'s have' if n != 1 else ' has'} conflicting recommendations")
+        if self.clashes:
+            n = self.clashes
+            parts.append(f"{n:,} patient{'s get' if n != 1 else ' gets'} an action with different parameters "
+                         "from two rules")
+        if not parts:
+            return None
+        return (f"guidegraph: {'; '.join(parts)} (see 'Conflicts' and 'Clashes' in the report; "
+                "'guidegraph check' explains them)\n")
 
 
-def load_guideline(path: str) -> tuple[Guideline | None, int]:
-    """Parse, resolve and compile ``path``; on failure report why and return the exit code to use."""
-    model, diagnostics, sources = load_model(path)
-    if model is None or has_errors(diagnostics):
-        report([d for d in diagnostics if d.severity == "error"], sources)
-        unreadable = not sources and any(d.code.startswith("E9") for d in diagnostics)
-        return None, EXIT_USAGE if unreadable else EXIT_FINDINGS
-    from engine.compile.compiler import GraphTooLarge, compile
-
-    try:
-        return compile(model), EXIT_OK
-    except GraphTooLarge as e:
-        report([Diagnostic("E501", "error", str(e), help="simplify the thresholds of those inputs or split the "
-                           "rules into more sections")])
-        return None, EXIT_FINDINGS
-
-
-def unreadable_only(diagnostics: Sequence[Diagnostic]) -> bool:
-    """True when every error is about a file that could not be read (exit 2 rather than 1)."""
-    errors = [d for d in diagnostics if d.severity == "error"]
-    return bool(errors) and all(d.code.startswith("E9") for d in errors)
-
-
-def evaluate_all(guideline: Guideline, cases: Sequence[Case]) -> Iterator[tuple[Case, Result]]:
+def evaluate_all(guideline: Guideline, cases: Sequence[Case], findings: Findings | None = None) -> Iterator[
+        tuple[Case, Result]]:
     """Evaluate lazily, with a progress bar on a terminal for large cohorts."""
     progress = Progress(len(cases))
     try:
         for case in cases:
-            yield case, guideline.evaluate(case.facts, case.id, validate=False)
+            result = guideline.evaluate(case.facts, case.id, validate=False)
+            if findings is not None:
+                findings.note(result)
+            yield case, result
             progress.step()
     finally:
         progress.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    files, _ = case_files(args.cases)
+    problem = refuse_inputs(args.output, [args.rules, *files]) or check_output(args.output)
+    if problem is not None:
+        report([problem])
+        return Exit.USAGE
     guideline, code = load_guideline(args.rules)
     if guideline is None:
         return code
-    cases, diagnostics = load_cases(args.cases, guideline.model)
+    loaded = load_all(args.cases, guideline.model)
+    diagnostics = loaded.diagnostics
     bad = has_errors(diagnostics)
     report(diagnostics)
     if bad and not args.keep_going:
-        return EXIT_USAGE if unreadable_only(diagnostics) else EXIT_FINDINGS
+        return exit_for(diagnostics)
+    findings = Findings()
     try:
-        write_output(FORMATS[args.format](guideline.model, evaluate_all(guideline, cases)), args.output)
-    except OSError as e:
-        sys.stderr.write(f"error[E902]: cannot write '{args.output}': {e.strerror or e}\n")
-        return EXIT_USAGE
-    return EXIT_FINDINGS if bad else EXIT_OK
+        write_output(FORMATS[args.format](guideline.model, evaluate_all(guideline, loaded.cases, findings)),
+                     args.output)
+    except OutputError as e:
+        report([e.diagnostic])
+        return Exit.USAGE
+    skipped = loaded.skipped_text()
+    if bad and skipped:
+        say(f"guidegraph: {skipped}; {len(loaded.cases):,} evaluated\n")
+    found = findings.text()
+    if found:
+        say(found)
+    if bad:
+        return exit_for(diagnostics)
+    return Exit.FINDINGS if findings.conflicts or findings.clashes else Exit.OK

@@ -8,15 +8,22 @@ Exit 0 when every expectation holds (and coverage reaches ``--min-coverage``), 1
 from __future__ import annotations
 
 import argparse
-import sys
 
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.cases.coverage import coverage
 from engine.cases.expect import failures, parse_expectation
-from engine.cases.load import load_cases
-from engine.cli.commands.run import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, load_guideline, report, unreadable_only
-from engine.cli.report_run import write_output
+from engine.cases.load import case_files, load_cases
 from engine.cli.report_test import Outcome, counts, junit_report, text_report
+from engine.cli.support import (
+    Exit,
+    OutputError,
+    check_output,
+    exit_for,
+    load_guideline,
+    refuse_inputs,
+    report,
+    write_output,
+)
 
 
 def _percent(text: str) -> float:
@@ -35,10 +42,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "junit"), default="text", help="output format (default: text)")
     parser.add_argument("--min-coverage", type=_percent, metavar="PCT",
                         help="fail when fewer than PCT%% of the rules fire in some case")
-    parser.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout")
+    parser.add_argument("-o", "--output", metavar="OUT", help="write the report to OUT instead of stdout ('-': stdout)")
 
 
 def run(args: argparse.Namespace) -> int:
+    files, _ = case_files(args.cases)
+    problem = refuse_inputs(args.output, [args.rules, *files]) or check_output(args.output)
+    if problem is not None:
+        report([problem])
+        return Exit.USAGE
     guideline, code = load_guideline(args.rules)
     if guideline is None:
         return code
@@ -51,11 +63,11 @@ def run(args: argparse.Namespace) -> int:
         expectations.append(exp)
     if has_errors(diagnostics):
         report(diagnostics)
-        return EXIT_USAGE if unreadable_only(diagnostics) else EXIT_FINDINGS
+        return exit_for(diagnostics)
     report(diagnostics)  # warnings, if any
     if not cases:
         report([Diagnostic("E302", "error", "no cases to test")])
-        return EXIT_FINDINGS
+        return Exit.FINDINGS
     results = [guideline.evaluate(case.facts, case.id, validate=False) for case in cases]
     outcomes = [Outcome(case, None if exp is None else tuple(failures(exp, result)))
                 for case, exp, result in zip(cases, expectations, results, strict=True)]
@@ -63,9 +75,9 @@ def run(args: argparse.Namespace) -> int:
     render = junit_report if args.format == "junit" else text_report
     try:
         write_output(render(guideline, outcomes, cov, args.min_coverage), args.output)
-    except OSError as e:
-        sys.stderr.write(f"error[E902]: cannot write '{args.output}': {e.strerror or e}\n")
-        return EXIT_USAGE
+    except OutputError as e:
+        report([e.diagnostic])
+        return Exit.USAGE
     _, failed = counts(outcomes)
     below = args.min_coverage is not None and cov.percent < args.min_coverage
-    return EXIT_FINDINGS if failed or below else EXIT_OK
+    return Exit.FINDINGS if failed or below else Exit.OK
