@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
-import engine.checks
-from dsl.diagnostics import Diagnostic
-from dsl.span import Span
 from engine.cli.commands import check
 from engine.cli.main import main
 from engine.resolve.pipeline import read_source
@@ -90,55 +85,6 @@ def test_read_source_reasons(tmp_path: Path) -> None:
     assert read_source(str(bom)) == ("guideline", [])
 
 
-def test_checker_passes_run_on_a_clean_model(capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[object] = []
-    fake = types.ModuleType("engine.compile.compiler")
-
-    def compile_model(model: object) -> str:
-        seen.append(model)
-        return "compiled"
-
-    def gap(guideline: object) -> list[Diagnostic]:
-        assert guideline == "compiled"
-        return [Diagnostic("W299", "warning", "a finding", Span(f"{SEMANTIC}/clean.rules", 14, 3, 14, 7))]
-
-    fake.compile = compile_model  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "engine.compile.compiler", fake)
-    monkeypatch.setattr(engine.checks, "CHECKS", (gap,), raising=False)
-    code, out, _ = run(capsys, f"{SEMANTIC}/clean.rules")
-    assert code == 0 and len(seen) == 1
-    assert "warning[W299]: a finding" in out and out.endswith("clean.rules: 1 warning\n")
-    # ... and not at all when the front half found errors.
-    seen.clear()
-    assert run(capsys, f"{SEMANTIC}/unknown_input.rules")[0] == 1 and seen == []
-
-
-def test_checks_are_skipped_when_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(engine.checks, "CHECKS", raising=False)
-    from engine.resolve.pipeline import load_model
-
-    model, _, _ = load_model(f"{SEMANTIC}/clean.rules")
-    assert model is not None and check.run_checks(model) == []
-
-
 def test_summary_line_pluralises() -> None:
     assert check.summary_line("x", {"errors": 2, "warnings": 1, "notes": 3}) == "x: 2 errors, 1 warning, 3 notes"
     assert check.summary_line("x", {"errors": 0, "warnings": 0, "notes": 1}) == "x: 1 note"
-
-
-def test_a_graph_too_large_is_a_diagnostic(capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    class GraphTooLarge(Exception):
-        pass
-
-    def compile_model(model: object) -> object:
-        raise GraphTooLarge("the decision graph grew past 10 nodes")
-
-    fake = types.ModuleType("engine.compile.compiler")
-    fake.compile = compile_model  # type: ignore[attr-defined]
-    fake.GraphTooLarge = GraphTooLarge  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "engine.compile.compiler", fake)
-    monkeypatch.setattr(engine.checks, "CHECKS", (), raising=False)
-    code, out, _ = run(capsys, f"{SEMANTIC}/clean.rules")
-    assert code == 1 and "error[E501]: the decision graph grew past 10 nodes" in out

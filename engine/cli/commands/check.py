@@ -1,24 +1,25 @@
 """`guidegraph check RULES [--format text|json|sarif] [--strict]`: every problem in a rules file, then an exit code.
 
 The front half (read, parse, resolve) always runs; the checker passes (conflicts, gaps, dead rules...) run only
-on a model without errors, through ``engine.compile.compiler.compile`` and ``engine.checks.CHECKS``. Both are looked up
-at run time so that ``check`` works, with the front half only, before those modules exist.
+on a model without errors, through ``engine.compile.compiler.compile`` and ``engine.checks.CHECKS``.
 
-Exit codes: 0 clean (warnings alone are fine unless ``--strict``), 1 errors, 2 unreadable file.
+Exit codes (:class:`engine.cli.support.Exit`): 0 clean (warnings alone are fine unless ``--strict``), 1 errors,
+2 unreadable file or unwritable standard output.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from dsl.diagnostics import Diagnostic, render, sort_key
+from engine.checks import CHECKS
 from engine.cli import sarif
+from engine.cli.support import Exit, emit, exit_for
+from engine.compile.compiler import GraphTooLarge, compile
 from engine.core.model import Model
+from engine.evaluate.api import too_large
 from engine.resolve.pipeline import load_model
 
 FORMATS = ("text", "json", "sarif")
@@ -31,31 +32,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_checks(model: Model) -> list[Diagnostic]:
-    """Compile the model and run every checker pass; nothing when those modules are not installed yet."""
+    """Compile the model and run every checker pass (``E501`` when the diagram grows too large)."""
     try:
-        compiler = importlib.import_module("engine.compile.compiler")
-        checks = importlib.import_module("engine.checks")
-    except ModuleNotFoundError as e:
-        if e.name in ("engine.compile.compiler", "engine.checks"):
-            return []
-        raise
-    compile_fn: Callable[[Model], Any] | None = getattr(compiler, "compile", None)
-    passes: Sequence[Callable[[Any], list[Diagnostic]]] | None = getattr(checks, "CHECKS", None)
-    if compile_fn is None or passes is None:
-        return []
-    too_large: type[Exception] | None = getattr(compiler, "GraphTooLarge", None)
-    try:
-        compiled = compile_fn(model)
-    except Exception as e:
-        if too_large is None or not isinstance(e, too_large):
-            raise
-        return [Diagnostic("E501", "error", str(e), help="simplify the thresholds of those inputs or split the "
-                           "rules into more sections")]
+        compiled = compile(model)
+    except GraphTooLarge as e:
+        return [too_large(e)]
     found: list[Diagnostic] = []
-    if isinstance(compiled, tuple):  # compile may also return its own diagnostics: (guideline, diagnostics)
-        compiled, more = compiled
-        found.extend(more)
-    for check in passes:
+    for check in CHECKS:
         found.extend(check(compiled))
     return found
 
@@ -82,12 +65,11 @@ def to_json(path: str, diagnostics: Sequence[Diagnostic]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
 
 
-def exit_code(diagnostics: Sequence[Diagnostic], strict: bool) -> int:
-    if any(d.code.startswith("E9") for d in diagnostics):
-        return 2
-    if any(d.severity == "error" for d in diagnostics):
-        return 1
-    return 1 if strict and any(d.severity == "warning" for d in diagnostics) else 0
+def exit_code(diagnostics: Sequence[Diagnostic], strict: bool) -> Exit:
+    code = exit_for(diagnostics)
+    if code is Exit.OK and strict and any(d.severity == "warning" for d in diagnostics):
+        return Exit.FINDINGS
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,5 +84,5 @@ def run(args: argparse.Namespace) -> int:
         out = sarif.to_sarif(path, diagnostics)
     else:
         out = to_text(path, diagnostics, sources)
-    sys.stdout.write(out)
+    emit(out)
     return exit_code(diagnostics, args.strict)
