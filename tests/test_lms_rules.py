@@ -339,10 +339,11 @@ def test_follow_up_of_metastatic_disease_is_rejected(model: Model, tmp_path: Pat
     """DESIGN.md: `assume phase == follow_up implies extent == localized` (a recurrence is a new treatment case)."""
     from engine.cases.load import load_cases
 
-    case = tmp_path / "c.yaml"
-    case.write_text("id: fu_metastatic\nfacts: {phase: follow_up, extent: metastatic}\n", encoding="utf-8")
-    _, diagnostics = load_cases([str(case)], model)
-    assert [d for d in diagnostics if d.severity == "error"]
+    for facts in ("{phase: follow_up, extent: metastatic}", "{phase: follow_up, lung_metastases: true}"):
+        case = tmp_path / "c.yaml"
+        case.write_text(f"id: fu_metastatic\nfacts: {facts}\n", encoding="utf-8")
+        _, diagnostics = load_cases([str(case)], model)
+        assert [d for d in diagnostics if d.severity == "error"], facts
 
 
 ALL_PHASES = {"mdt_all_patients", "pitfall_outside_sarcoma_center", "pitfall_small_low_grade_risk"}
