@@ -7,15 +7,16 @@ file passes 50 MB; row 200,001 gets a grade the guideline does not have.
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from bench.cohort import cohort_rows
 from engine import load
-from engine.cli.main import main
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 LMS = "rules/lms.rules"
@@ -52,18 +53,11 @@ def _cell(v: object) -> str:
     return str(v)
 
 
-def _run(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(args)
-    return code, out.getvalue(), err.getvalue()
-
-
-def test_one_bad_row_fails_the_run_and_writes_nothing(big_csv: Path, tmp_path: Path,
+def test_one_bad_row_fails_the_run_and_writes_nothing(cli: Cli, big_csv: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "results.csv"
-    code, stdout, stderr = _run(["run", LMS, str(big_csv), "--format", "csv", "-o", str(out)])
+    code, stdout, stderr = cli("run", LMS, str(big_csv), "--format", "csv", "-o", str(out))
     assert code == 1
     assert stdout == ""
     assert not out.exists()
@@ -72,11 +66,11 @@ def test_one_bad_row_fails_the_run_and_writes_nothing(big_csv: Path, tmp_path: P
     assert stderr.count("error[") == 1
 
 
-def test_keep_going_reports_the_row_and_evaluates_the_rest(big_csv: Path, tmp_path: Path,
+def test_keep_going_reports_the_row_and_evaluates_the_rest(cli: Cli, big_csv: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "results.csv"
-    code, stdout, stderr = _run(["run", LMS, str(big_csv), "--format", "csv", "--keep-going", "-o", str(out)])
+    code, stdout, stderr = cli("run", LMS, str(big_csv), "--format", "csv", "--keep-going", "-o", str(out))
     assert code == 1
     assert stdout == ""  # the results went to -o
     assert stderr.count("error[") == 1 and f"{big_csv}:{BAD_LINE}:" in stderr

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from engine.cli.commands import check
-from engine.cli.main import main
 from engine.resolve.pipeline import read_source
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SEMANTIC = "tests/golden/semantic"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["check", *argv])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +23,8 @@ def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-def test_json_is_sorted_and_complete(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, f"{SEMANTIC}/out_of_domain.rules", "--format", "json")
+def test_json_is_sorted_and_complete(cli: Cli) -> None:
+    code, out, _ = cli("check", f"{SEMANTIC}/out_of_domain.rules", "--format", "json")
     doc = json.loads(out)
     assert code == 1
     assert doc["file"] == f"{SEMANTIC}/out_of_domain.rules"
@@ -37,8 +34,8 @@ def test_json_is_sorted_and_complete(capsys: pytest.CaptureFixture[str]) -> None
     assert out == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def test_sarif_log(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, f"{SEMANTIC}/duplicate_members_and_params.rules", "--format", "sarif")
+def test_sarif_log(cli: Cli) -> None:
+    code, out, _ = cli("check", f"{SEMANTIC}/duplicate_members_and_params.rules", "--format", "sarif")
     log = json.loads(out)
     assert code == 1 and log["version"] == "2.1.0"
     (run_,) = log["runs"]
@@ -53,24 +50,24 @@ def test_sarif_log(capsys: pytest.CaptureFixture[str]) -> None:
     assert first["relatedLocations"][0]["physicalLocation"]["region"]["startColumn"] == 18
 
 
-def test_warnings_pass_unless_strict(capsys: pytest.CaptureFixture[str]) -> None:
+def test_warnings_pass_unless_strict(cli: Cli) -> None:
     path = f"{SEMANTIC}/integer_fraction.rules"
-    assert run(capsys, path)[0] == 0
-    assert run(capsys, path, "--strict")[0] == 1
+    assert cli("check", path)[0] == 0
+    assert cli("check", path, "--strict")[0] == 1
 
 
-def test_clean_file(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, f"{SEMANTIC}/clean.rules") == (0, f"{SEMANTIC}/clean.rules: no problems\n", "")
+def test_clean_file(cli: Cli) -> None:
+    assert cli("check", f"{SEMANTIC}/clean.rules") == (0, f"{SEMANTIC}/clean.rules: no problems\n", "")
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif"])
-def test_missing_file_exits_2_in_every_format(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
-    code, out, err = run(capsys, "no/such.rules", "--format", fmt)
+def test_missing_file_exits_2_in_every_format(cli: Cli, fmt: str) -> None:
+    code, out, err = cli("check", "no/such.rules", "--format", fmt)
     assert code == 2 and "cannot read 'no/such.rules': no such file" in out and err == ""
 
 
-def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, f"{SEMANTIC}/clean.rules", "--format", "xml")
+def test_usage_error_exits_2(cli: Cli) -> None:
+    code, _, err = cli("check", f"{SEMANTIC}/clean.rules", "--format", "xml")
     assert code == 2 and "invalid choice" in err
 
 

@@ -10,16 +10,17 @@ and type errors), and mutations of ``rules/lms.rules``. Examples are derandomize
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cli.main import main
+if TYPE_CHECKING:
+    from conftest import Cli, CliResult
+
 
 ROOT = Path(__file__).resolve().parent.parent
 LMS = (ROOT / "rules" / "lms.rules").read_text(encoding="utf-8")
@@ -40,22 +41,19 @@ STRENGTHS = ("must", "recommend", "consider", "not_recommended", "never")
 OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 
-def run_check(text: str) -> tuple[int, str, str]:
+def run_check(cli: Cli, text: str) -> CliResult:
     """``guidegraph check`` on ``text`` in a temporary file: (exit code, stdout, stderr)."""
     fd, path = tempfile.mkstemp(suffix=".rules")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogatepass") as f:
             f.write(text)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["check", path])
-        return code, out.getvalue(), err.getvalue()
+        return cli("check", path)
     finally:
         os.unlink(path)
 
 
-def assert_clear_answer(text: str) -> int:
-    code, out, err = run_check(text)
+def assert_clear_answer(cli: Cli, text: str) -> int:
+    code, out, err = run_check(cli, text)
     assert code in (0, 1, 2), f"exit {code}: {err}"
     assert "internal error" not in err and "Traceback" not in out + err
     if code == 0:
@@ -174,8 +172,8 @@ def guidelines(draw: st.DrawFn) -> str:
 
 @settings(FUZZ, max_examples=1000)
 @given(guidelines())
-def test_random_valid_guidelines_get_a_clear_answer(text: str) -> None:
-    assert_clear_answer(text)
+def test_random_valid_guidelines_get_a_clear_answer(cli: Cli, text: str) -> None:
+    assert_clear_answer(cli, text)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -227,66 +225,61 @@ def lms_mutations(draw: st.DrawFn, whole: bool = False) -> str:
 
 @settings(FUZZ, max_examples=1000)
 @given(lms_mutations())
-def test_mutations_of_lms_sections_get_a_clear_answer(text: str) -> None:
-    assert_clear_answer(text)
+def test_mutations_of_lms_sections_get_a_clear_answer(cli: Cli, text: str) -> None:
+    assert_clear_answer(cli, text)
 
 
 @settings(FUZZ, max_examples=200)
 @given(lms_mutations(whole=True))
-def test_mutations_of_the_whole_lms_file_get_a_clear_answer(text: str) -> None:
-    assert_clear_answer(text)
+def test_mutations_of_the_whole_lms_file_get_a_clear_answer(cli: Cli, text: str) -> None:
+    assert_clear_answer(cli, text)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Fixed cases the strategies reach only rarely
 
 
-def test_lms_itself_is_clean() -> None:
-    assert assert_clear_answer(LMS) == 0
+def test_lms_itself_is_clean(cli: Cli) -> None:
+    assert assert_clear_answer(cli, LMS) == 0
 
 
-def test_deep_nesting_in_every_condition_position() -> None:
+def test_deep_nesting_in_every_condition_position(cli: Cli) -> None:
     deep = "(" * 10_000 + "b" + ")" * 10_000
     head = 'guideline "T"\ninput b: bool\naction a\n'
     for text in (head + f"let l = {deep}\n", head + f"assume {deep}\n",
                  head + f"section s when {deep}:\n  rule r:\n    when {deep}\n    must a\n",
                  head + "let l = " + "not " * 10_000 + "b\n"):
-        assert assert_clear_answer(text) in (1, 2)
+        assert assert_clear_answer(cli, text) in (1, 2)
 
 
-def test_a_cycle_of_overrides_is_a_diagnostic() -> None:
+def test_a_cycle_of_overrides_is_a_diagnostic(cli: Cli) -> None:
     text = ('guideline "T"\ninput b: bool\naction a\nsection s:\n  rule r0:\n    must a\n    overrides r1\n'
             '  rule r1:\n    never a\n    overrides r0\n')
-    code, out, _ = run_check(text)
+    code, out, _ = run_check(cli, text)
     assert code == 1 and "r0" in out and "r1" in out
 
 
-def test_undecodable_bytes_are_exit_2() -> None:
+def test_undecodable_bytes_are_exit_2(cli: Cli) -> None:
     fd, path = tempfile.mkstemp(suffix=".rules")
     with os.fdopen(fd, "wb") as f:
         f.write(b'guideline "T"\n\xff\xfe\x80\n')
     try:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert main(["check", path]) == 2
-        assert "UTF-8" in out.getvalue()
+        code, out, _ = cli("check", path)
+        assert code == 2
+        assert "UTF-8" in out
     finally:
         os.unlink(path)
 
 
-def test_syntax_error_after_a_very_long_line_is_answered_quickly() -> None:
+def test_syntax_error_after_a_very_long_line_is_answered_quickly(cli: Cli) -> None:
     """Finding the word before a syntax error once scanned with a regex anchored at the end of the text, which is
     quadratic: 100,000 characters on one line took minutes. Run in a subprocess so a regression fails, not hangs."""
-    import subprocess
-    import sys
-
     text = 'guideline "T"\ninput b: bool\nlet l = b and ' + "x" * 200_000 + "\nlet\n"
     fd, path = tempfile.mkstemp(suffix=".rules")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
     try:
-        proc = subprocess.run([sys.executable, "-m", "engine", "check", path], capture_output=True, text=True,
-                              timeout=30, cwd=ROOT)
+        proc = cli.process("check", path, timeout=30)
     finally:
         os.unlink(path)
-    assert proc.returncode == 1 and "error[E0" in proc.stdout + proc.stderr
+    assert proc.code == 1 and "error[E0" in proc.out + proc.err

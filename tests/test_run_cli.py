@@ -6,12 +6,15 @@ import csv
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from test_cases import GOOD, TOY
 
-from engine.cli.main import main
 from engine.cli.report_run import Progress
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 CASES = """\
 - id: big
@@ -23,12 +26,6 @@ CASES = """\
 """
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["run", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
 def cases(tmp_path: Path) -> str:
     path = tmp_path / "cases.yaml"
@@ -36,8 +33,8 @@ def cases(tmp_path: Path) -> str:
     return str(path)
 
 
-def test_text_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
-    code, out, err = run(capsys, TOY, cases)
+def test_text_output(cli: Cli, cases: str) -> None:
+    code, out, err = cli("run", TOY, cases)
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[:7] == [
@@ -58,9 +55,9 @@ def test_text_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
     assert "    RECOMMEND Radiation therapy (rt) (rule rt_big) -- needs: grade" in out.split("Case unknown_grade")[1]
 
 
-def test_json_is_deterministic_and_sorted(capsys: pytest.CaptureFixture[str], cases: str) -> None:
-    code, first, _ = run(capsys, TOY, cases, "--format", "json")
-    _, second, _ = run(capsys, TOY, cases, "--format", "json")
+def test_json_is_deterministic_and_sorted(cli: Cli, cases: str) -> None:
+    code, first, _ = cli("run", TOY, cases, "--format", "json")
+    _, second, _ = cli("run", TOY, cases, "--format", "json")
     assert code == 0 and first == second
     doc = json.loads(first)
     assert first == json.dumps(doc, indent=2, sort_keys=True) + "\n"
@@ -71,16 +68,16 @@ def test_json_is_deterministic_and_sorted(capsys: pytest.CaptureFixture[str], ca
     assert rec["citations"] == [6, 8] and rec["rule"] == "rt_big" and rec["section"] == "local"
 
 
-def test_json_empty_results(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_json_empty_results(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("age\n")
-    code, out, _ = run(capsys, TOY, str(path), "--format", "json")
+    code, out, _ = cli("run", TOY, str(path), "--format", "json")
     assert code == 0 and json.loads(out) == {"guideline": "Toy guideline", "results": []}
     assert out == json.dumps(json.loads(out), indent=2, sort_keys=True) + "\n"
 
 
-def test_csv_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
-    code, out, _ = run(capsys, TOY, cases, "--format", "csv")
+def test_csv_output(cli: Cli, cases: str) -> None:
+    code, out, _ = cli("run", TOY, cases, "--format", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     assert code == 0
     assert rows[0] == ["case", "section", "action", "strength", "rule", "params", "evidence", "citations",
@@ -92,9 +89,9 @@ def test_csv_output(capsys: pytest.CaptureFixture[str], cases: str) -> None:
     assert any(r[0] == "uterus_reviewed" and r[8] == "overridden" and r[4] == "rt_big" for r in rows)
 
 
-def test_output_file_is_written(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:
+def test_output_file_is_written(cli: Cli, cases: str, tmp_path: Path) -> None:
     out_path = tmp_path / "out.json"
-    code, out, _ = run(capsys, TOY, cases, "--format", "json", "-o", str(out_path))
+    code, out, _ = cli("run", TOY, cases, "--format", "json", "-o", str(out_path))
     assert code == 0 and out == ""
     assert json.loads(out_path.read_text())["guideline"] == "Toy guideline"
 
@@ -105,64 +102,64 @@ def test_output_file_is_written(capsys: pytest.CaptureFixture[str], cases: str, 
     "id: p\ndescription: x\n", "id: p\nfacts: [1]\n", "id: p\nfacts: {}\nfact: {}\n", "id: p\nfacts: {a: 2\n",
     "- a\n- b\n", "", "- id: p\n  facts: {}\n- id: p\n  facts: {}\n",
 ])
-def test_bad_case_data_prints_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path, cases: str,
+def test_bad_case_data_prints_nothing(cli: Cli, tmp_path: Path, cases: str,
                                       text: str) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     out_path = tmp_path / "out.txt"
-    code, out, err = run(capsys, TOY, cases, str(bad), "-o", str(out_path))
+    code, out, err = cli("run", TOY, cases, str(bad), "-o", str(out_path))
     assert code == 1 and out == "" and not out_path.exists()
     assert f"{bad}:" in err and "error[E3" in err
-    code, out, err = run(capsys, TOY, cases, str(bad))
+    code, out, err = cli("run", TOY, cases, str(bad))
     assert code == 1 and out == ""
 
 
-def test_message_names_case_input_and_allowed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_message_names_case_input_and_allowed(cli: Cli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: p7\nfacts:\n  size_cm: 500\n")
-    code, out, err = run(capsys, TOY, str(bad))
+    code, out, err = cli("run", TOY, str(bad))
     assert (code, out) == (1, "")
     assert err.splitlines()[0] == (f"{bad}:3:12: error[E309]: case 'p7': input 'size_cm': 500 cm is out of range: "
                                    "expected a number in 0..100 cm")
     assert "3 |   size_cm: 500" in err
 
 
-def test_keep_going(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_keep_going(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "cohort.csv"
     rows = ["id,size_cm,grade,site"] + [f"p{i},{i % 20},{i % 3 + 1},extremity" for i in range(12_000)]
     rows[6_001] = "broken,8,grade_two,extremity"
     path.write_text("\n".join(rows) + "\n")
-    code, out, err = run(capsys, TOY, str(path), "--format", "csv")
+    code, out, err = cli("run", TOY, str(path), "--format", "csv")
     assert (code, out) == (1, "")
     assert "row 6002" not in err and "case 'broken': input 'grade': 'grade_two' is not an allowed value" in err
-    code, out, err = run(capsys, TOY, str(path), "--format", "csv", "--keep-going")
+    code, out, err = cli("run", TOY, str(path), "--format", "csv", "--keep-going")
     assert code == 1
     assert f"{path}:6002:" in err and "grade_two" in err
     cases_out = {row[0] for row in csv.reader(io.StringIO(out))} - {"case"}
     assert len(cases_out) == 11_999 and "broken" not in cases_out
 
 
-def test_good_cases_from_test_module(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_good_cases_from_test_module(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "good.yaml"
     path.write_text(GOOD)
-    code, out, err = run(capsys, TOY, str(path), "--format", "json")
+    code, out, err = cli("run", TOY, str(path), "--format", "json")
     assert code == 0 and err == "" and len(json.loads(out)["results"]) == 3
 
 
-def test_unreadable_rules_exit_2(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:
-    code, out, err = run(capsys, str(tmp_path / "missing.rules"), cases)
+def test_unreadable_rules_exit_2(cli: Cli, cases: str, tmp_path: Path) -> None:
+    code, out, err = cli("run", str(tmp_path / "missing.rules"), cases)
     assert (code, out) == (2, "") and "E901" in err
 
 
-def test_unreadable_case_file_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, err = run(capsys, TOY, str(tmp_path / "missing.yaml"))
+def test_unreadable_case_file_exit_2(cli: Cli, tmp_path: Path) -> None:
+    code, out, err = cli("run", TOY, str(tmp_path / "missing.yaml"))
     assert (code, out) == (2, "") and "cannot read case file" in err
 
 
-def test_rules_with_errors_exit_1(capsys: pytest.CaptureFixture[str], cases: str, tmp_path: Path) -> None:
+def test_rules_with_errors_exit_1(cli: Cli, cases: str, tmp_path: Path) -> None:
     rules = tmp_path / "bad.rules"
     rules.write_text(Path(TOY).read_text().replace("when big and grade", "when big and grde"))
-    code, out, err = run(capsys, str(rules), cases)
+    code, out, err = cli("run", str(rules), cases)
     assert (code, out) == (1, "")
     assert "error[E1" in err and "grde" in err
 

@@ -5,26 +5,20 @@ with exit 2 without writing anything.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from engine.cli.main import main
+if TYPE_CHECKING:
+    from conftest import Cli
+
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("dsl", "engine", "visualize")
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -35,7 +29,7 @@ SIMPLE = 'guideline "T"\ninput b: bool\naction a\nsection s:\n  rule r:\n    whe
 
 @pytest.mark.parametrize("tag", ["!!python/object/apply:os.system", "!!python/object/new:os.system",
                                  "!!python/name:os.system", "!!python/object:os.system"])
-def test_a_python_tag_in_a_case_file_is_rejected_not_executed(tmp_path: Path, tag: str) -> None:
+def test_a_python_tag_in_a_case_file_is_rejected_not_executed(cli: Cli, tmp_path: Path, tag: str) -> None:
     rules = tmp_path / "t.rules"
     rules.write_text(SIMPLE, encoding="utf-8")
     marker = tmp_path / "pwned"
@@ -87,7 +81,7 @@ def strings(doc: object) -> set[str]:
     return set()
 
 
-def test_rules_text_cannot_inject_code_into_the_generated_evaluator(tmp_path: Path) -> None:
+def test_rules_text_cannot_inject_code_into_the_generated_evaluator(cli: Cli, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     evil = INJECT.format(m=marker)
     q = quoted(evil)
@@ -114,7 +108,7 @@ def test_rules_text_cannot_inject_code_into_the_generated_evaluator(tmp_path: Pa
     assert not marker.exists()
 
 
-def test_case_keys_and_values_cannot_inject_code(tmp_path: Path) -> None:
+def test_case_keys_and_values_cannot_inject_code(cli: Cli, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     rules = tmp_path / "t.rules"
     rules.write_text(SIMPLE, encoding="utf-8")
@@ -133,7 +127,7 @@ NASTY = '<script>alert(\\"x\\\\y\\")</script> & \\"q\\" \\\\ {} |'
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
-def test_labels_and_footnotes_are_escaped_in_dot_and_svg(tmp_path: Path) -> None:
+def test_labels_and_footnotes_are_escaped_in_dot_and_svg(cli: Cli, tmp_path: Path) -> None:
     rules = tmp_path / "x.rules"
     rules.write_text(
         f'guideline "{NASTY}"\ninput b "{NASTY}": bool\nlet l "{NASTY}" = b\naction a "{NASTY}"\n'
@@ -158,6 +152,7 @@ def test_labels_and_footnotes_are_escaped_in_dot_and_svg(tmp_path: Path) -> None
 @pytest.mark.parametrize("command", ["render", "run", "export"])
 @pytest.mark.parametrize("where", ["missing_dir", "a_directory"])
 def test_output_to_a_missing_directory_or_a_directory_is_exit_2_and_writes_nothing(
+        cli: Cli,
         tmp_path: Path, command: str, where: str) -> None:
     rules = tmp_path / "t.rules"
     rules.write_text(SIMPLE, encoding="utf-8")

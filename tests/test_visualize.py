@@ -14,7 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import pytest
@@ -34,6 +34,9 @@ from visualize.case_path import case_path
 from visualize.dot import to_dot
 from visualize.labels import escape, interval_text, question
 from visualize.run_dot import RenderError, render_file
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot not installed")
@@ -443,43 +446,40 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "visualize"
 SMALL = str(FIXTURES / "small.rules")
 
 
-def _cli(*argv: str) -> int:
-    from engine.cli.main import main
-
-    return main(["render", *argv])
-
-
 @pytest.mark.parametrize(("name", "extra"), [
     pytest.param("pathway", (), id="pathway"),
     pytest.param("section_early", ("--section", "early"), id="section"),
     pytest.param("case_early", ("--case", str(FIXTURES / "case_early.yaml")), id="case"),
     pytest.param("grayscale", ("--theme", "grayscale"), id="grayscale"),
 ])
-def test_render_cli_snapshots(tmp_path: Path, snapshot: Any, name: str, extra: tuple[str, ...]) -> None:
+def test_render_cli_snapshots(cli: Cli, tmp_path: Path, snapshot: Any, name: str, extra: tuple[str, ...]) -> None:
     out = tmp_path / "out.dot"
-    assert _cli(SMALL, "-o", str(out), *extra) == 0
+    assert cli("render", SMALL, "-o", str(out), *extra).code == 0
     snapshot.assert_match(out.read_text(encoding="utf-8"), f"small_{name}.dot")
 
 
-def test_render_cli_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_render_cli_errors(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out.svg"
-    assert _cli(SMALL, "-o", str(out), "--section", "erly") == 2
-    err = capsys.readouterr().err
+    code, _, err = cli("render", SMALL, "-o", str(out), "--section", "erly")
+    assert code == 2
     assert "unknown section 'erly'; the sections are: early, late" in err and "did you mean 'early'" in err
-    assert _cli(SMALL, "-o", str(out), "--case", str(FIXTURES / "case_bad.yaml")) == 1
-    assert "stage" in capsys.readouterr().err
-    assert _cli(str(tmp_path / "missing.rules"), "-o", str(out)) == 2
-    assert _cli(SMALL, "-o", str(tmp_path / "out.gif")) == 2
-    assert "unknown extension '.gif'" in capsys.readouterr().err
-    assert _cli(SMALL, "-o", str(tmp_path / "no" / "out.svg")) == 2
-    assert "does not exist" in capsys.readouterr().err
+    code, _, err = cli("render", SMALL, "-o", str(out), "--case", str(FIXTURES / "case_bad.yaml"))
+    assert code == 1
+    assert "stage" in err
+    assert cli("render", str(tmp_path / "missing.rules"), "-o", str(out)).code == 2
+    code, _, err = cli("render", SMALL, "-o", str(tmp_path / "out.gif"))
+    assert code == 2
+    assert "unknown extension '.gif'" in err
+    code, _, err = cli("render", SMALL, "-o", str(tmp_path / "no" / "out.svg"))
+    assert code == 2
+    assert "does not exist" in err
     assert list(tmp_path.iterdir()) == []
 
 
 @needs_dot
-def test_render_cli_svg_escapes_labels(tmp_path: Path) -> None:
+def test_render_cli_svg_escapes_labels(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out.svg"
-    assert _cli(SMALL, "-o", str(out)) == 0
+    assert cli("render", SMALL, "-o", str(out)).code == 0
     texts = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", out.read_text(encoding="utf-8")))
     for expected in ("Demo &lt;pathway&gt; &amp; &quot;friends&quot;", "For: Stage &lt;I&#45;IV&gt; early",
                      "Radiation \\ therapy", "Smith &amp; Jones &lt;2020&gt;", "Early &lt;disease&gt;"):
@@ -528,13 +528,12 @@ def test_wide_sections_are_drawn_as_lists(monkeypatch: pytest.MonkeyPatch, snaps
     snapshot.assert_match(dot, "small_early_list_case.dot")
 
 
-def test_cli_dot_is_identical_across_hash_seeds(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parent.parent
+def test_cli_dot_is_identical_across_hash_seeds(cli: Cli, tmp_path: Path) -> None:
     outs = []
     for seed in ("0", "31337"):
         out = tmp_path / f"{seed}.dot"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "engine", "render", SMALL, "-o", str(out), "--case",
-                        str(FIXTURES / "case_early.yaml")], cwd=root, env=env, check=True)
+        done = cli.process("render", SMALL, "-o", str(out), "--case", str(FIXTURES / "case_early.yaml"), env=env)
+        assert done.code == 0, done.err
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] and b"early/d" in outs[0]
