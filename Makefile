@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: setup lms test lint bench figures
+.PHONY: setup lms test test-fast lint bench figures
 
 GG := .venv/bin/guidegraph
 OUT := out
@@ -22,9 +22,13 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 
-# The tests: lint, types, then the whole suite.
+# The tests: lint, types, then the whole suite with the module doctests (CI; under 3 minutes on 2 cores).
 test: lint
 	.venv/bin/python -m pytest
+
+# The quick loop while editing (under a minute): the suite less the tests marked slow, without lint and types.
+test-fast: setup
+	.venv/bin/python -m pytest -m "not slow"
 
 # The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.
 bench: setup

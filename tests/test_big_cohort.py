@@ -53,6 +53,7 @@ def _cell(v: object) -> str:
     return str(v)
 
 
+@pytest.mark.slow
 def test_one_bad_row_fails_the_run_and_writes_nothing(cli: Cli, big_csv: Path, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
@@ -66,6 +67,7 @@ def test_one_bad_row_fails_the_run_and_writes_nothing(cli: Cli, big_csv: Path, t
     assert stderr.count("error[") == 1
 
 
+@pytest.mark.slow
 def test_keep_going_reports_the_row_and_evaluates_the_rest(cli: Cli, big_csv: Path, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)

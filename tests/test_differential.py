@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelgen import facts_for, models
@@ -15,6 +16,7 @@ from engine.evaluate.walk import evaluate_slow
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_graph_matches_direct(data: Any) -> None:

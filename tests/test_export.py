@@ -39,6 +39,7 @@ def test_yaml_roundtrip() -> None:
     assert from_data(yaml.safe_load(text)).model == g.model
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_models_roundtrip(data: Any) -> None:

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -170,6 +171,7 @@ def guidelines(draw: st.DrawFn) -> str:
     return "\n".join(out) + "\n"
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=1000)
 @given(guidelines())
 def test_random_valid_guidelines_get_a_clear_answer(cli: Cli, text: str) -> None:
@@ -223,12 +225,14 @@ def lms_mutations(draw: st.DrawFn, whole: bool = False) -> str:
     return "".join(lines)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=1000)
 @given(lms_mutations())
 def test_mutations_of_lms_sections_get_a_clear_answer(cli: Cli, text: str) -> None:
     assert_clear_answer(cli, text)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=200)
 @given(lms_mutations(whole=True))
 def test_mutations_of_the_whole_lms_file_get_a_clear_answer(cli: Cli, text: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,7 @@ def test_random_text(text: str) -> None:
     check(text)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.lists(st.sampled_from(sorted(set(TOKENS))), max_size=60))
 def test_random_token_soup(tokens: list[str]) -> None:
@@ -98,6 +100,7 @@ def mutated(draw: st.DrawFn) -> str:
     return "".join(tokens)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mutated())
 def test_mutations_of_a_valid_file(text: str) -> None:
@@ -109,6 +112,7 @@ def test_the_sample_itself_is_valid() -> None:
     assert tree is not None and diagnostics == []
 
 
+@pytest.mark.slow
 def test_very_long_lines() -> None:
     check('guideline "T"\nassume ' + " and ".join(f"x{i}" for i in range(20_000)))
     check('guideline "' + "a" * 200_000 + '"')

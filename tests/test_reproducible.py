@@ -38,6 +38,7 @@ def _run(args: list[str], seed: str, tmp: Path) -> bytes:
     return proc.stdout + b"".join(p.read_bytes() for p in sorted(written))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_byte_identical_across_hash_seeds(name: str, tmp_path: Path) -> None:
     outputs = {seed: _run(COMMANDS[name], seed, tmp_path) for seed in ("0", "1", "12345")}
