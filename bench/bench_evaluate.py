@@ -22,9 +22,9 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import engine
-from engine.compile.guideline import Guideline
 from engine.core.model import Input, Interval, Model
-from engine.evaluate.walk import _branches, _reach
+from engine.evaluate.guideline import Guideline
+from engine.evaluate.walk import _reach, branches
 
 
 def _value(rng: random.Random, inp: Input, cells: tuple[Any, ...]) -> Any:
@@ -48,15 +48,16 @@ def _value(rng: random.Random, inp: Input, cells: tuple[Any, ...]) -> Any:
 def cases(g: Guideline, n: int, unknown: tuple[int, int], seed: int) -> list[dict[str, Any]]:
     model: Model = g.model
     rng = random.Random(seed)
-    cells = {v.input: v.branches for v in g.vars if v.numeric}
-    read = sorted({v.input for v in g.vars}, key=list(model.inputs).index)
+    c = g.compiled
+    cells = {v.input: v.branches for v in c.vars if v.numeric}
+    read = sorted({v.input for v in c.vars}, key=list(model.inputs).index)
     out: list[dict[str, Any]] = []
     while len(out) < n:
         facts = {name: _value(rng, model.inputs[name], cells.get(name, ())) for name in read}
         k = rng.randint(*unknown)
         for name in rng.sample(read, min(k, len(read))):
             del facts[name]
-        if True in _reach(g, g.assume_node, _branches(g, facts)):  # some allowed patient fits the facts
+        if True in _reach(c, c.assume_node, branches(c, facts)):  # some allowed patient fits the facts
             out.append(facts)
     return out
 
@@ -92,13 +93,13 @@ def main() -> None:
     compile(g.model)
     t_compile = time.perf_counter() - t0
     nodes = sum(1 for _ in g.graph.nodes)
-    print(f"{args.rules}: {len(g.model.rules)} rules, {len(g.vars)} variables, {nodes} graph nodes")
+    print(f"{args.rules}: {len(g.model.rules)} rules, {len(g.compiled.vars)} variables, {nodes} graph nodes")
     print(f"load (read+parse+resolve+compile) {t_load * 1000:.1f} ms; compile alone {t_compile * 1000:.1f} ms")
     for name, unknown, seed in (("all inputs known", (0, 0), args.seed),
                                 ("1-3 inputs unknown", (1, 3), args.seed + 1),
                                 ("4-8 inputs unknown", (4, 8), args.seed + 2)):
         facts = cases(g, args.cases, unknown, seed)
-        fresh = compile(g.model)
+        fresh = Guideline(compile(g.model))
         report(name, measure(fresh, facts))
 
 

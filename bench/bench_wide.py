@@ -38,6 +38,7 @@ def measure(n: int) -> dict[str, Any]:
     from dsl.parser import parse
     from engine.checks import CHECKS
     from engine.compile.compiler import compile
+    from engine.evaluate.guideline import Guideline
     from engine.resolve.resolver import resolve
 
     text = wide_rules(n)
@@ -47,7 +48,8 @@ def measure(n: int) -> dict[str, Any]:
     model, _ = resolve(tree, "wide.rules")
     assert model is not None
     t1 = time.perf_counter()
-    g = compile(model)
+    c = compile(model)
+    g = Guideline(c)
     t2 = time.perf_counter()
     findings = sum(len(check(g)) for check in CHECKS)
     t3 = time.perf_counter()
@@ -68,7 +70,7 @@ def measure(n: int) -> dict[str, Any]:
     return {"rules": n, "load_s": t2 - t0, "parse_resolve_s": t1 - t0, "compile_s": t2 - t1, "checks_s": t3 - t2,
             "check_s": t3 - t0, "findings": findings, "first_case_s": first,
             "case_known_ms": 1000 * statistics.median(known), "case_half_missing_ms": 1000 * statistics.median(partial),
-            "parts": len(g.parts), "wide": "main" not in g.section_nodes}
+            "parts": len(c.parts), "wide": "main" not in c.section_nodes}
 
 
 def run(sizes: tuple[int, ...]) -> list[dict[str, Any]]:

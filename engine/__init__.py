@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.compile.guideline import Guideline
+    from engine.evaluate.guideline import Guideline
 
 
 def load(path: str) -> Guideline:

@@ -13,21 +13,22 @@ from engine.checks import CHECKS
 from engine.checks.regions import cube_node, cubes, describe
 from engine.checks.space import space
 from engine.compile.compiler import compile
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
+from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import Result
 from engine.resolve.pipeline import load_model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 
 
-def compiled(name: str) -> Guideline:
+def compiled(name: str) -> CompiledGuideline:
     model, diags, _ = load_model(str(FIXTURES / f"{name}.rules"))
     assert model is not None, diags
     assert not [d for d in diags if d.severity == "error"], diags
     return compile(model)
 
 
-def check(name: str) -> tuple[Guideline, list[Diagnostic]]:
+def check(name: str) -> tuple[CompiledGuideline, list[Diagnostic]]:
     g = compiled(name)
     return g, [d for c in CHECKS for d in c(g)]
 
@@ -36,11 +37,11 @@ def codes(diags: list[Diagnostic]) -> list[str]:
     return [d.code for d in diags]
 
 
-def run_witness(g: Guideline, d: Diagnostic) -> Result:
+def run_witness(g: CompiledGuideline, d: Diagnostic) -> Result:
     assert d.witness is not None
     w: dict[str, Any] = dict(d.witness)
     assert set(w) == {"id", "description", "facts"}
-    return g.evaluate(w["facts"], w["id"])
+    return Guideline(g).evaluate(w["facts"], w["id"])
 
 
 def test_conflict_found_with_region_and_witness() -> None:

@@ -25,7 +25,7 @@ from dsl.parser import parse
 from engine.checks.conflicts import conflict_regions
 from engine.checks.gaps import gap_regions
 from engine.compile.compiler import compile
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import MDD
 from engine.core.model import (
     And,
@@ -229,7 +229,7 @@ def analyse(model: Model) -> Analysis:
 # The checker's regions as point sets
 
 
-def branches(g: Guideline, point: Point) -> list[int]:
+def branches(g: CompiledGuideline, point: Point) -> list[int]:
     facts = point.as_dict()
     out: list[int] = []
     for v in g.vars:
@@ -243,7 +243,7 @@ def branches(g: Guideline, point: Point) -> list[int]:
     return out
 
 
-def points_in(g: Guideline, m: MDD, region: int, points: list[Point]) -> set[Point]:
+def points_in(g: CompiledGuideline, m: MDD, region: int, points: list[Point]) -> set[Point]:
     return {p for p in points if m.evaluate(region, branches(g, p)) is True}
 
 

@@ -23,8 +23,8 @@ from bench.cohort import cohort_rows, write_cohort
 from engine.cases.cohort import load_csv
 from engine.cases.validate import Case, CaseChecker
 from engine.cli.report_run import clashes, csv_report
-from engine.compile.guideline import Guideline
 from engine.core.model import Strength
+from engine.evaluate.guideline import Guideline
 from engine.evaluate.reference import evaluate_direct
 from engine.evaluate.result import (
     Because,
@@ -35,7 +35,7 @@ from engine.evaluate.result import (
     new_recommendation,
     new_result,
 )
-from engine.evaluate.walk import _walk, assemble, evaluate_slow, let_values, outcomes_from
+from engine.evaluate.walk import active_sets, assemble, let_values, outcomes_from, walk_diagram
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LMS = os.path.join(ROOT, "rules", "lms.rules")
@@ -46,8 +46,10 @@ def lms() -> Guideline:
     return engine.load(LMS)
 
 
-def plain_evaluate(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None) -> Result:
+def plain_evaluate(guideline: Guideline, facts: Mapping[str, FactValue], case_id: str | None) -> Result:
     """The walk of engine/evaluate/walk.py with no memo, no generated code and the tree-walking ``because``."""
+    g = guideline.compiled
+    active = active_sets(g)
     branch: list[int | None] = []
     for v in g.vars:
         if v.kind == "known":
@@ -55,13 +57,13 @@ def plain_evaluate(g: Guideline, facts: Mapping[str, FactValue], case_id: str | 
         else:
             branch.append(v.branch_of(facts[v.input]) if v.input in facts else None)
     outcomes = {}
-    for s in g.model.sections:
-        keys, needs = _walk(g, g.section_nodes[s.name], branch)
+    for part in g.parts:
+        keys, needs = walk_diagram(g, part.node, branch, active)
 
         def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
             return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
 
-        outcomes.update(outcomes_from(g.model, g.section_rules[s.name], keys, need_names))
+        outcomes.update(outcomes_from(g.model, part.rules, keys, need_names))
     return assemble(g.model, case_id, outcomes, facts, let_values(g, branch))
 
 
@@ -75,7 +77,7 @@ def test_evaluate_equals_plain_walk(lms: Guideline, p_missing: float) -> None:
         assert got == want, facts
         assert got.to_dict() == want.to_dict(), facts
         assert fresh.evaluate(facts, f"p{i}") == got, facts
-        assert evaluate_slow(lms, facts, f"p{i}") == got, facts  # the partial path, also for all-known cases
+        assert lms.evaluator.walk(facts, f"p{i}") == got, facts  # the partial path, also for all-known cases
 
 
 def test_evaluate_equals_direct_oracle(lms: Guideline) -> None:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from modelgen import facts_for, models
 
 from engine.compile.compiler import compile
+from engine.evaluate.guideline import Guideline
 from engine.evaluate.reference import evaluate_direct
-from engine.evaluate.walk import evaluate_slow
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -21,7 +21,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 @given(st.data())
 def test_graph_matches_direct(data: Any) -> None:
     model = data.draw(models())
-    g = compile(model)
+    g = Guideline(compile(model))
     for _ in range(3):
         facts = data.draw(facts_for(model))
         graph = g.evaluate(facts, "c", validate=False)  # facts may break an assume: the walk drops those branches
@@ -35,9 +35,9 @@ def test_graph_matches_direct(data: Any) -> None:
 def test_fast_path_matches_walk(data: Any) -> None:
     """With every input known the generated code answers; the walk must agree with it."""
     model = data.draw(models())
-    g = compile(model)
+    ev = Guideline(compile(model)).evaluator
     for _ in range(3):
         facts = data.draw(facts_for(model, max_missing=0))
-        fast = g._fast(facts, "c") if g._fast else None
+        fast = ev.fast(facts, "c")
         assert fast is not None
-        assert fast == evaluate_slow(g, facts, "c")
+        assert fast == ev.walk(facts, "c")

@@ -13,7 +13,11 @@ from engine.cases.load import load_cases
 from engine.compile.compiler import compile
 from engine.core.errors import GuidelineError
 from engine.core.model import TRUE, And, KnownTest, Let, LetRef, Not, Or, Section
-from engine.evaluate.walk import evaluate_slow
+from engine.evaluate.guideline import Guideline
+
+
+def _g(model: Any) -> Guideline:
+    return Guideline(compile(model))
 
 
 def _rt() -> Any:
@@ -23,7 +27,7 @@ def _rt() -> Any:
              rule("after_mdt", And((eq("site", "uterus"), eq("mdt", True))), ("consider", "rt"),
                   overrides=("no_rt",)),
              rule("visit", TRUE, ("must", "visit"), ("consider", "rt_info"))]
-    return compile(build([site, mdt, size], rules))
+    return _g(build([site, mdt, size], rules))
 
 
 def test_all_known_recommendations_overridden_and_order() -> None:
@@ -57,7 +61,7 @@ def test_unknown_input_gives_pending_with_needs() -> None:
 
 def test_decided_despite_unknown_when_all_branches_agree() -> None:
     m = build([flag("a"), flag("b")], [rule("r", Or((eq("a", True), eq("b", True))), ("recommend", "x"))])
-    g = compile(m)
+    g = _g(m)
     assert [x.rule for x in g.evaluate({"a": True}).recommendations] == ["r"]
     assert [p.needs for p in g.evaluate({"a": False}).pending] == [("b",)]
     assert [p.needs for p in g.evaluate({}).pending] == [("a", "b")]
@@ -65,7 +69,7 @@ def test_decided_despite_unknown_when_all_branches_agree() -> None:
 
 def test_is_known_is_always_decided() -> None:
     m = build([num("size_cm")], [rule("ask", Not(KnownTest("size_cm")), ("must", "measure"))])
-    g = compile(m)
+    g = _g(m)
     assert [x.rule for x in g.evaluate({}).recommendations] == ["ask"]
     r = g.evaluate({})
     assert r.recommendations[0].because[0].condition == "size_cm is unknown"
@@ -75,8 +79,8 @@ def test_is_known_is_always_decided() -> None:
 def test_assumptions_prune_unknown_branches() -> None:
     ins = [enum("site", "limb", "uterus"), enum("sex", "female", "male")]
     rules = [rule("r", And((eq("site", "uterus"), eq("sex", "female"))), ("recommend", "x"))]
-    plain = compile(build(ins, rules))
-    assumed = compile(build(ins, rules, assumptions=[Or((Not(eq("site", "uterus")), eq("sex", "female")))]))
+    plain = _g(build(ins, rules))
+    assumed = _g(build(ins, rules, assumptions=[Or((Not(eq("site", "uterus")), eq("sex", "female")))]))
     assert [p.needs for p in plain.evaluate({"site": "uterus"}).pending] == [("sex",)]
     assert [x.rule for x in assumed.evaluate({"site": "uterus"}).recommendations] == ["r"]
 
@@ -84,7 +88,7 @@ def test_assumptions_prune_unknown_branches() -> None:
 def test_lets_are_reported() -> None:
     lets = [Let("big", gt("size_cm", 5)), Let("risky", And((LetRef("big"), eq("a", True))))]
     m = build([flag("a"), num("size_cm")], [rule("r", LetRef("risky"), ("recommend", "x"))], lets=lets)
-    g = compile(m)
+    g = _g(m)
     assert g.evaluate({"a": True, "size_cm": 9}).lets == (("big", True), ("risky", True))
     assert g.evaluate({"a": False}).lets == (("big", None), ("risky", False))
     r = g.evaluate({"a": True, "size_cm": 9})
@@ -96,7 +100,7 @@ def test_conflicts_across_sections() -> None:
     secs = [Section("one", TRUE), Section("two", TRUE)]
     m = build([flag("a")], [rule("p", eq("a", True), ("recommend", "x"), section="one"),
                             rule("n", TRUE, ("never", "x"), section="two")], sections=secs)
-    r = compile(m).evaluate({"a": True})
+    r = _g(m).evaluate({"a": True})
     assert [(c.action, c.positive, c.negative) for c in r.conflicts] == [("x", ("p",), ("n",))]
     assert [x.section for x in r.recommendations] == ["one", "two"]
 
@@ -113,9 +117,9 @@ def test_lms_cases_fast_path_equals_walk() -> None:
     cases, diags = load_cases(["rules/cases"], g.model)
     assert cases and not [d for d in diags if d.severity == "error"]
     for c in cases:
-        assert g.evaluate(c.facts, c.id) == evaluate_slow(g, c.facts, c.id)
+        assert g.evaluate(c.facts, c.id) == g.evaluator.walk(c.facts, c.id)
     rng = random.Random(3)
-    full = [v.input for v in g.vars if v.kind != "known"]
+    full = [v.input for v in g.compiled.vars if v.kind != "known"]
     checked = 0
     for _ in range(300):
         base = dict(rng.choice(cases).facts)
@@ -124,10 +128,10 @@ def test_lms_cases_fast_path_equals_walk() -> None:
             if name not in base:
                 base[name] = (rng.choice(inp.domain) if inp.domain else
                               round(rng.uniform(inp.low, min(inp.high, 200.0)), 1))
-        fast = g._fast(base, "x") if g._fast else None
+        fast = g.evaluator.fast(base, "x")
         if fast is None:
             continue
-        assert fast == evaluate_slow(g, base, "x")
+        assert fast == g.evaluator.walk(base, "x")
         checked += 1
     assert checked > 100
 

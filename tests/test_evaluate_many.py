@@ -13,7 +13,6 @@ import engine
 from bench.cohort import random_case
 from engine.cases.values import kleene
 from engine.core.errors import CaseError
-from engine.evaluate.walk import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
 
@@ -33,10 +32,11 @@ def test_evaluate_many_equals_one_by_one() -> None:
 
 def test_memoised_slow_path_is_order_independent() -> None:
     cases = _cases(engine.load(LMS), 120, 0.2, 3)
-    fresh = [evaluate_slow(engine.load(LMS), c, "x") for c in cases[:20]]
-    g = engine.load(LMS)
-    warm = [evaluate_slow(g, c, "x") for c in reversed(cases)]
-    again = [evaluate_slow(g, c, "x") for c in cases]
+    fresh_ev = engine.load(LMS).evaluator
+    fresh = [fresh_ev.walk(c, "x") for c in cases[:20]]
+    ev = engine.load(LMS).evaluator
+    warm = [ev.walk(c, "x") for c in reversed(cases)]
+    again = [ev.walk(c, "x") for c in cases]
     assert list(reversed(warm)) == again
     assert again[:20] == fresh
     assert [r.to_dict() for r in again[:20]] == [r.to_dict() for r in fresh]

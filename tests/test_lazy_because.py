@@ -9,7 +9,6 @@ from pathlib import Path
 import engine
 from engine.core.model import Strength
 from engine.evaluate.result import Because, LazyBecause, Recommendation
-from engine.evaluate.walk import evaluate_slow
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
 FACTS = {"phase": "treatment", "extent": "localized", "site": "extremity", "depth": "deep", "size_cm": 8.0, "grade": 3,
@@ -27,7 +26,7 @@ def test_fast_and_slow_paths_agree_and_later_changes_to_the_facts_do_not_leak() 
     raw = Recommendation.__dict__["because"].member  # the slot itself, without computing anything
     assert any(type(raw.__get__(r)) is LazyBecause for r in fast.recommendations), "the fast path was not used"
     facts["size_cm"] = 99.0  # the caller reuses its dict: the lazy lists must still show 8
-    slow = evaluate_slow(g, dict(FACTS, size_cm=8.0), "c")
+    slow = g.evaluator.walk(dict(FACTS, size_cm=8.0), "c")
     assert fast == slow
     size = [b for r in fast.recommendations for b in r.because if b.condition.startswith("size_cm")]
     assert size and all(dict(b.values)["size_cm"] == 8.0 for b in size)

@@ -19,8 +19,8 @@ from modelgen import facts_for, models
 import engine.compile.compiler as compiler
 from dsl.parser import parse
 from engine.compile.compiler import compile
+from engine.evaluate.guideline import Guideline
 from engine.evaluate.reference import evaluate_direct
-from engine.evaluate.walk import evaluate_slow
 from engine.resolve.resolver import resolve
 
 
@@ -34,11 +34,12 @@ def all_wide(monkeypatch: pytest.MonkeyPatch) -> None:
 @given(st.data())
 def test_wide_sections_match_direct(all_wide: None, data: Any) -> None:
     model = data.draw(models())
-    g = compile(model)
+    c = compile(model)
+    g = Guideline(c)
     for s in model.sections:  # every section is wide, unless its diagram is a constant (no walk to budget)
-        own = [p for p in g.parts if p.section == s.name]
-        if s.name in g.section_nodes:
-            assert len(own) == 1 and g.mdd.is_terminal(own[0].node)
+        own = [p for p in c.parts if p.section == s.name]
+        if s.name in c.section_nodes:
+            assert len(own) == 1 and c.mdd.is_terminal(own[0].node)
         else:
             assert [p.rules for p in own] == [(ri,) for ri, r in enumerate(model.rules) if r.section == s.name]
     for _ in range(3):
@@ -49,8 +50,8 @@ def test_wide_sections_match_direct(all_wide: None, data: Any) -> None:
         assert graph == direct
     for _ in range(2):
         facts = data.draw(facts_for(model, max_missing=0))
-        fast = g._fast(facts, "c") if g._fast else None
-        assert fast is not None and fast == evaluate_slow(g, facts, "c") == evaluate_direct(model, facts, "c")
+        fast = g.evaluator.fast(facts, "c")
+        assert fast is not None and fast == g.evaluator.walk(facts, "c") == evaluate_direct(model, facts, "c")
 
 
 def independent_rules(n: int, shared_action: bool = False) -> str:
@@ -81,9 +82,10 @@ def test_twenty_independent_rules_compile_quickly(shared: bool) -> None:
     machine does not fail it; bench/ measures it properly."""
     model = _load(independent_rules(20, shared))
     start = time.perf_counter()
-    g = compile(model)
+    c = compile(model)
     assert time.perf_counter() - start < 5
-    assert "main" not in g.section_nodes and len(g.parts) == 20 and len(g.part_roots["main"]) == 20
+    assert "main" not in c.section_nodes and len(c.parts) == 20 and len(c.part_roots["main"]) == 20
+    g = Guideline(c)
     facts: dict[str, Any] = {f"f{i}": i % 2 == 0 for i in range(20)}
     res = g.evaluate(facts, "c")
     assert [r.rule for r in res.recommendations] == [r.rule for r in evaluate_direct(model, facts, "c").recommendations]

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.cases.values import kleene
-from engine.compile.guideline import Guideline
 from engine.core.model import Input
+from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import FactValue, Result
 
 MAX_WITNESS_PATHS = 25

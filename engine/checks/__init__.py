@@ -1,8 +1,9 @@
 """Checker passes over a compiled guideline; each module exports one function named after it.
 
-Every pass takes the compiled :class:`~engine.compile.guideline.Guideline` and returns sorted diagnostics; the regions
-they report are exact (decision diagrams over the whole case space, see :mod:`engine.checks.space`), described as
-few conditions (:mod:`engine.checks.regions`) with a patient case that exhibits them (:mod:`engine.checks.witness`).
+Every pass takes the compiled :class:`~engine.compile.guideline.CompiledGuideline` and returns sorted diagnostics;
+the regions they report are exact (decision diagrams over the whole case space, see :mod:`engine.checks.space`),
+described as few conditions (:mod:`engine.checks.regions`) with a patient case that exhibits them
+(:mod:`engine.checks.witness`).
 
 Their codes are E2xx, W2xx and N2xx (override cycles are the resolver's, E151); each is described in the
 registry :mod:`dsl.codes`, and for authors in ``docs/diagnostics.md``.
@@ -19,9 +20,9 @@ from engine.checks.gaps import gaps
 from engine.checks.overrides import overrides
 from engine.checks.param_clashes import param_clashes
 from engine.checks.todos import todos
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 
-CHECKS: tuple[Callable[[Guideline], list[Diagnostic]], ...] = (
+CHECKS: tuple[Callable[[CompiledGuideline], list[Diagnostic]], ...] = (
     conflicts, gaps, dead_rules, overrides, param_clashes, todos,
 )
 

@@ -16,11 +16,11 @@ from engine.checks.findings import entry_text, rule_note, rules_for, slug, sort
 from engine.checks.regions import meets, region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
 
 
-def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], Space, int]]:
+def conflict_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, int, str], Space, int]]:
     """((positive rule index, negative rule index, action), the action's scratch space, the diagram of the
     patients in conflict), action by action."""
     model = guideline.model
@@ -41,7 +41,7 @@ def conflict_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str
 
 
 @without_gc
-def conflicts(guideline: Guideline) -> list[Diagnostic]:
+def conflicts(guideline: CompiledGuideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []
     for (pi, ni, action), sp, region in conflict_regions(guideline):

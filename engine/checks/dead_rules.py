@@ -11,12 +11,12 @@ from dsl.diagnostics import Diagnostic, Note
 from engine.checks.findings import rule_note, slug, sort
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
 
 
 @without_gc
-def dead_rules(guideline: Guideline) -> list[Diagnostic]:
+def dead_rules(guideline: CompiledGuideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []
     sections: dict[str, Space] = {}

@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Iterable
 
 from dsl.diagnostics import Diagnostic, Note, sort_key
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.core.model import Entry, Rule
 
 
@@ -32,11 +32,11 @@ def slug(*parts: str) -> str:
     return "-".join(p.replace(" ", "_") for p in parts if p)
 
 
-_BY_ACTION: weakref.WeakKeyDictionary[Guideline, dict[tuple[str, bool], list[tuple[int, Entry]]]] = \
+_BY_ACTION: weakref.WeakKeyDictionary[CompiledGuideline, dict[tuple[str, bool], list[tuple[int, Entry]]]] = \
     weakref.WeakKeyDictionary()
 
 
-def rules_for(guideline: Guideline, action: str, positive: bool) -> list[tuple[int, Entry]]:
+def rules_for(guideline: CompiledGuideline, action: str, positive: bool) -> list[tuple[int, Entry]]:
     """(rule index, first entry) of every rule with an entry of that polarity for ``action``, rule order (indexed
     once per model, so asking for every action stays linear)."""
     index = _BY_ACTION.get(guideline)

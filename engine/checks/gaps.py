@@ -15,11 +15,11 @@ from engine.checks.findings import rules_for, slug, sort
 from engine.checks.regions import region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
 
 
-def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, int]]:
+def gap_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, str], Space, int]]:
     """((cover index, action), the action's scratch space, the diagram of the uncovered patients), non-empty
     ones only, action by action."""
     model = guideline.model
@@ -38,7 +38,7 @@ def gap_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, str], Space, 
 
 
 @without_gc
-def gaps(guideline: Guideline) -> list[Diagnostic]:
+def gaps(guideline: CompiledGuideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []
     for (ci, action), sp, region in gap_regions(guideline):

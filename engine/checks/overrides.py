@@ -9,12 +9,12 @@ from __future__ import annotations
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import rule_note, sort
 from engine.checks.space import Space, space
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
 
 
 @without_gc
-def overrides(guideline: Guideline) -> list[Diagnostic]:
+def overrides(guideline: CompiledGuideline) -> list[Diagnostic]:
     model = guideline.model
     index = guideline.rule_index
     found: list[Diagnostic] = []

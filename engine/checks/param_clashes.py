@@ -14,7 +14,7 @@ from engine.checks.findings import entry_text, rule_note, slug, sort
 from engine.checks.regions import meets, region_text
 from engine.checks.space import Space, space
 from engine.checks.witness import witness
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
 from engine.core.model import Entry
 
@@ -25,7 +25,7 @@ def _differ(a: Entry, b: Entry) -> list[str]:
     return [k for k in pa if k in pb and pa[k] != pb[k]]
 
 
-def clash_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], Space, int, list[str]]]:
+def clash_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, int, str], Space, int, list[str]]]:
     """((rule index, later rule index, action), scratch space, diagram of the patients, differing parameter
     names), action by action."""
     model = guideline.model
@@ -52,7 +52,7 @@ def clash_regions(guideline: Guideline) -> Iterator[tuple[tuple[int, int, str], 
 
 
 @without_gc
-def param_clashes(guideline: Guideline) -> list[Diagnostic]:
+def param_clashes(guideline: CompiledGuideline) -> list[Diagnostic]:
     model = guideline.model
     found: list[Diagnostic] = []
     for (ra, rb, action), sp, region, names in clash_regions(guideline):

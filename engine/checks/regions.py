@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from engine.compile.guideline import Guideline, Var
+from engine.compile.guideline import CompiledGuideline, Var
 from engine.compile.mdd import MDD
 from engine.core.model import Input, Interval
 
@@ -268,7 +268,7 @@ def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
     return f"{var.input} in {{{', '.join(_enum_text(v) for v in vals)}}}"
 
 
-def cube_text(g: Guideline, cube: Cube) -> str:
+def cube_text(g: CompiledGuideline, cube: Cube) -> str:
     """One cube as a conjunction (``true`` for the whole space)."""
     parts: list[str] = []
     for lv, s in enumerate(cube):
@@ -285,7 +285,7 @@ def _grouped(text: str) -> str:
     return f"({text})" if " or " in text or " and " in text else text
 
 
-def describe(g: Guideline, found: Sequence[Cube], more: int = 0) -> str:
+def describe(g: CompiledGuideline, found: Sequence[Cube], more: int = 0) -> str:
     """Cubes as one condition: ``A and B``, or with the literals every cube shares pulled out,
     ``A and (B or C and D)``; ``more`` > 0 adds how many points are left out of a cut description."""
     n = len(g.vars)
@@ -307,7 +307,7 @@ def describe(g: Guideline, found: Sequence[Cube], more: int = 0) -> str:
     return out
 
 
-def region_text(g: Guideline, m: MDD, region: int, care: int) -> tuple[str, list[Cube]]:
+def region_text(g: CompiledGuideline, m: MDD, region: int, care: int) -> tuple[str, list[Cube]]:
     """The description of ``region`` (a diagram of ``m``, within ``care``) and its cubes."""
     numeric = [v.numeric for v in g.vars]
     found = cubes(m, region, care, numeric)

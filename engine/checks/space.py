@@ -9,7 +9,7 @@ A point of the space gives every variable a branch. For an input ``x`` tested wi
 (engine/evaluate/walk.py): the walk follows every branch of ``x`` that the assumptions allow, and something is decided
 only when it holds on all of them. :meth:`Space.decided` turns a diagram over complete patients into that
 reading (universal quantification of the omitted inputs over their allowed values), so that a finding at a point
-with ``known:x`` false is exactly what ``Guideline.evaluate`` shows for a case that leaves ``x`` out.
+with ``known:x`` false is exactly what ``CompiledGuideline.evaluate`` shows for a case that leaves ``x`` out.
 
 :func:`space` gives a scratch space (its own MDD manager) per group of findings, so that the checks leave the
 compiled guideline's manager untouched and their memory is freed group by group.
@@ -17,15 +17,15 @@ compiled guideline's manager untouched and their memory is freed group by group.
 
 from __future__ import annotations
 
-import math
 import weakref
 from dataclasses import dataclass, field
+from typing import assert_never
 
-from engine.checks.witness import number_in
 from engine.compile.compiler import overriders
-from engine.compile.guideline import Guideline
+from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import MDD, collect_young
-from engine.core.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or
+from engine.core.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
+from engine.core.values import is_member
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Space:
     is dropped with the group, so the checks neither grow the compiled guideline's manager nor keep memory
     across groups. Rule and cover indices are positions in ``model.rules`` / ``model.covers``."""
 
-    guideline: Guideline
+    guideline: CompiledGuideline
     m: MDD
     known_levels: tuple[tuple[int, int], ...]
     over: dict[int, tuple[int, ...]]
@@ -56,6 +56,7 @@ class Space:
     assume: int = 0
     allowed: int = 0  # the patients (complete or with omitted inputs) the assumptions allow
     _assume_support: frozenset[int] = frozenset()
+    _levels: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         self.assume = self.copy(self.guideline.assume_node)
@@ -143,37 +144,49 @@ class Space:
         """The boolean diagram of a core condition on complete patients (``known:x`` read as a variable). The
         same construction as the compiler's; tests check that both agree on every rule."""
         m, g = self.m, self.guideline
-        if isinstance(e, Const):
-            return m.TRUE if e.value else m.FALSE
-        if isinstance(e, LetRef):
-            return self.condition(g.model.lets[e.name].expr)
-        if isinstance(e, And):
-            return m.and_(*[self.condition(i) for i in e.items])
-        if isinstance(e, Or):
-            return m.or_(*[self.condition(i) for i in e.items])
-        if isinstance(e, Not):
-            return m.not_(self.condition(e.item))
-        levels = {v.name: i for i, v in enumerate(g.vars)}
-        if isinstance(e, KnownTest):
-            return m.test(levels[f"known:{e.input}"], {1})
-        lv = levels[e.input]
-        var = g.vars[lv]
-        if isinstance(e, NumTest):
-            return m.test(lv, {i for i, c in enumerate(var.branches) if isinstance(c, Interval)
-                               and e.interval.contains(number_in(c, var.kind == "integer", -math.inf, math.inf))})
-        return m.test(lv, {i for i, v in enumerate(var.branches)
-                           if any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)})
+        match e:
+            case Const(value):
+                return m.TRUE if value else m.FALSE
+            case LetRef(name):
+                return self.condition(g.model.lets[name].expr)
+            case And(items):
+                return m.and_(*[self.condition(i) for i in items])
+            case Or(items):
+                return m.or_(*[self.condition(i) for i in items])
+            case Not(item):
+                return m.not_(self.condition(item))
+            case KnownTest():
+                return m.test(self.levels[f"known:{e.input}"], {1})
+            case NumTest():
+                lv = self.levels[e.input]
+                var = g.vars[lv]
+                integer = var.kind == "integer"
+                return m.test(lv, {i for i, c in enumerate(var.branches) if isinstance(c, Interval)
+                                   and e.interval.contains(c.point("next_whole", integer=integer))})
+            case ValueTest():
+                lv = self.levels[e.input]
+                return m.test(lv, {i for i, v in enumerate(g.vars[lv].branches) if is_member(v, e.values)})
+            case _:
+                assert_never(e)
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """Variable name -> level."""
+        found = self._levels
+        if found is None:
+            found = self._levels = {v.name: i for i, v in enumerate(self.guideline.vars)}
+        return found
 
 
-def _known_levels(g: Guideline) -> tuple[tuple[int, int], ...]:
+def _known_levels(g: CompiledGuideline) -> tuple[tuple[int, int], ...]:
     idx = {v.name: i for i, v in enumerate(g.vars)}
     return tuple((idx[v.name], idx[v.input]) for v in g.vars if v.kind == "known" and v.input in idx)
 
 
-_CACHE: weakref.WeakKeyDictionary[Guideline, _Static] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[CompiledGuideline, _Static] = weakref.WeakKeyDictionary()
 
 
-def space(g: Guideline) -> Space:
+def space(g: CompiledGuideline) -> Space:
     """A fresh scratch :class:`Space` of ``g`` (the guideline-wide parts are computed once). The scratch
     managers of earlier groups are freed here when the cyclic collector is paused (:func:`collect_young`)."""
     collect_young()

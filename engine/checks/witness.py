@@ -16,17 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.checks.regions import Cube, point_in_cube
-from engine.compile.guideline import Guideline, Var
+from engine.compile.guideline import CompiledGuideline, Var
 from engine.compile.mdd import MDD
 from engine.core.model import Interval
 from engine.core.values import json_number
-
-
-def number_in(cell: Interval, integer: bool, low: float, high: float) -> float:
-    """A readable number inside ``cell`` (clipped to the input's declared range ``low..high``): the
-    ``next_whole`` point of :meth:`engine.core.values.Interval.point`. Kept for ``checks/space.py`` until it
-    calls ``cell.point`` itself."""
-    return cell.point("next_whole", integer=integer, domain=(low, high))
 
 
 def value_of(var: Var, branch: int, low: float, high: float) -> Any:
@@ -37,7 +30,7 @@ def value_of(var: Var, branch: int, low: float, high: float) -> Any:
     return b
 
 
-def point_in(g: Guideline, m: MDD, region: int, cube: Cube | None = None) -> dict[int, int] | None:
+def point_in(g: CompiledGuideline, m: MDD, region: int, cube: Cube | None = None) -> dict[int, int] | None:
     """A point of ``region`` (and of ``cube`` if given) on the levels that matter: the cube's restricted levels
     when a cube is given (see :func:`witness`), else the region's support. Where the cube tests ``x`` but not
     ``known:x``, a point with ``x`` given is preferred (so the value can be stated)."""
@@ -68,7 +61,7 @@ def point_in(g: Guideline, m: MDD, region: int, cube: Cube | None = None) -> dic
     return point
 
 
-def facts_of(g: Guideline, point: dict[int, int]) -> dict[str, Any]:
+def facts_of(g: CompiledGuideline, point: dict[int, int]) -> dict[str, Any]:
     """Case facts for a point: inputs in declaration order, omitted where ``known:x`` is false."""
     levels = {v.name: i for i, v in enumerate(g.vars)}
     facts: dict[str, Any] = {}
@@ -88,7 +81,7 @@ def facts_of(g: Guideline, point: dict[int, int]) -> dict[str, Any]:
     return facts
 
 
-def witness(g: Guideline, m: MDD, region: int, case_id: str, description: str, cube: Cube | None = None) -> \
+def witness(g: CompiledGuideline, m: MDD, region: int, case_id: str, description: str, cube: Cube | None = None) -> \
         dict[str, Any] | None:
     """``{"id", "description", "facts"}`` for a patient of ``region`` (a diagram of ``m``); None when the region
     is empty."""

@@ -15,7 +15,7 @@ import yaml
 
 from engine.cases.coverage import Coverage
 from engine.cases.validate import Case
-from engine.compile.guideline import Guideline
+from engine.evaluate.guideline import Guideline
 
 MAX_LEAVES_SHOWN = 20
 

@@ -27,7 +27,7 @@ from engine.fileio.atomic import output_target, same_file, write_text
 from engine.resolve.pipeline import load_model
 
 if TYPE_CHECKING:
-    from engine.compile.guideline import Guideline
+    from engine.evaluate.guideline import Guideline as Guideline
 
 
 class Exit(IntEnum):
@@ -106,6 +106,7 @@ def load_guideline(path: str) -> tuple[Guideline | None, Exit]:
     """Parse, resolve and compile ``path``; on failure report why and return the exit code to use."""
     from engine.compile.compiler import GraphTooLarge, compile
     from engine.evaluate.api import too_large
+    from engine.evaluate.guideline import Guideline
 
     model, diagnostics, sources = load_model(path)
     if model is None or has_errors(diagnostics):
@@ -113,7 +114,7 @@ def load_guideline(path: str) -> tuple[Guideline | None, Exit]:
         report(errors, sources)
         return None, exit_for(errors)
     try:
-        return compile(model), Exit.OK
+        return Guideline(compile(model)), Exit.OK
     except GraphTooLarge as e:
         report([too_large(e)], sources)
         return None, Exit.FINDINGS

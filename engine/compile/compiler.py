@@ -19,20 +19,22 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, assert_never
 
 import networkx as nx
 
+from dsl.diagnostics import Diagnostic
+from dsl.span import Span
+from engine.compile.graph import add_section_graph
 from engine.compile.guideline import (
     IMPOSSIBLE,
-    Guideline,
+    CompiledGuideline,
     Leaf,
     LeafEntry,
     LeafKey,
     Part,
     Status,
     Var,
-    add_section_graph,
 )
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
 from engine.core.model import (
@@ -51,39 +53,37 @@ from engine.core.model import (
     Section,
     ValueTest,
 )
+from engine.core.values import is_member
+from engine.core.walk import inputs_read, iter_atoms
 
 MAX_NODES = 2_000_000
 
 
 class GraphTooLarge(Exception):
-    """The decision diagram grew past the node limit; ``inputs`` are the inputs with the most thresholds (the
-    ones to simplify or split into sections). The CLI reports it as diagnostic E501."""
+    """A decision diagram grew past the node limit while ``what`` was being built (``"the condition of rule
+    'x'"``, ``"section 'y'"``, ...); ``inputs`` are the inputs it combines, those with the most cells first (each
+    threshold a test uses cuts a number input into more cells). Reported as diagnostic E501
+    (:meth:`diagnostic`), which names the construction and its inputs: what really grows."""
 
-    def __init__(self, inputs: list[str], limit: int = MAX_NODES) -> None:
+    def __init__(self, inputs: list[str], limit: int = MAX_NODES, what: str = "the decision graph",
+                 span: Span | None = None) -> None:
         self.inputs = inputs
         self.limit = limit
-        super().__init__(f"the decision graph grew past {limit} nodes; the inputs with the most thresholds are: "
+        self.what = what
+        self.span = span
+        super().__init__(f"the decision diagram of {what} grew past {limit} nodes; it combines the inputs "
                          + ", ".join(inputs))
+
+    def diagnostic(self) -> Diagnostic:
+        """The ``E501`` diagnostic (built here only)."""
+        return Diagnostic("E501", "error", str(self), span=self.span, help=(
+            "every combination of those inputs' values that the conditions tell apart is a path of the "
+            "diagram: split that condition into simpler rules (each rule is compiled on its own, and a section of "
+            "unrelated rules is kept as one diagram per rule), or use fewer thresholds on the first inputs named"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Walking conditions
-
-
-def atoms(expr: Expr, model: Model, seen_lets: set[str] | None = None) -> Iterator[ValueTest | NumTest | KnownTest]:
-    """Every atomic test of ``expr``, ``let``s expanded (each let once)."""
-    seen = set() if seen_lets is None else seen_lets
-    if isinstance(expr, ValueTest | NumTest | KnownTest):
-        yield expr
-    elif isinstance(expr, LetRef):
-        if expr.name not in seen:
-            seen.add(expr.name)
-            yield from atoms(model.lets[expr.name].expr, model, seen)
-    elif isinstance(expr, And | Or):
-        for item in expr.items:
-            yield from atoms(item, model, seen)
-    elif isinstance(expr, Not):
-        yield from atoms(expr.item, model, seen)
 
 
 def all_conditions(model: Model) -> Iterator[Expr]:
@@ -105,14 +105,7 @@ def all_conditions(model: Model) -> Iterator[Expr]:
 
 def _rep(cell: Interval, integer: bool) -> float:
     """A point of ``cell`` (every test decides the whole cell, so one point stands for it)."""
-    lo, hi = cell.low, cell.high
-    if integer or lo == hi:
-        return lo if lo is not None else (hi if hi is not None else 0.0)
-    if lo is None:
-        return hi - 1.0 if hi is not None else 0.0
-    if hi is None:
-        return lo + 1.0
-    return (lo + hi) / 2.0
+    return cell.point("representative", integer=integer)
 
 
 def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
@@ -170,7 +163,7 @@ def variables(model: Model) -> tuple[Var, ...]:
     known: set[str] = set()
     num_tests: dict[str, set[Interval]] = {}
     for cond in all_conditions(model):
-        for a in atoms(cond, model):
+        for a in iter_atoms(cond, model):
             if isinstance(a, KnownTest):
                 known.add(a.input)
             else:
@@ -208,30 +201,32 @@ class _Builder:
 
     def _cond(self, e: Expr) -> int:
         m = self.m
-        if isinstance(e, Const):
-            return m.TRUE if e.value else m.FALSE
-        if isinstance(e, KnownTest):
-            return m.test(self.level[f"known:{e.input}"], {1})
-        if isinstance(e, ValueTest):
-            lv = self.level[e.input]
-            vals = self.vars[lv].branches
-            return m.test(lv, {i for i, v in enumerate(vals)
-                               if any(v == w and isinstance(v, bool) == isinstance(w, bool) for w in e.values)})
-        if isinstance(e, NumTest):
-            lv = self.level[e.input]
-            var = self.vars[lv]
-            integer = var.kind == "integer"
-            return m.test(lv, {i for i, c in enumerate(var.branches)
-                               if isinstance(c, Interval) and e.interval.contains(_rep(c, integer))})
-        if isinstance(e, LetRef):
-            if e.name not in self.lets:
-                self.lets[e.name] = self.cond(self.model.lets[e.name].expr)
-            return self.lets[e.name]
-        if isinstance(e, And):
-            return m.and_(*[self.cond(i) for i in e.items])
-        if isinstance(e, Or):
-            return m.or_(*[self.cond(i) for i in e.items])
-        return m.not_(self.cond(e.item))
+        match e:
+            case Const(value):
+                return m.TRUE if value else m.FALSE
+            case KnownTest():
+                return m.test(self.level[f"known:{e.input}"], {1})
+            case ValueTest():
+                lv = self.level[e.input]
+                return m.test(lv, {i for i, v in enumerate(self.vars[lv].branches) if is_member(v, e.values)})
+            case NumTest():
+                lv = self.level[e.input]
+                var = self.vars[lv]
+                integer = var.kind == "integer"
+                return m.test(lv, {i for i, c in enumerate(var.branches)
+                                   if isinstance(c, Interval) and e.interval.contains(_rep(c, integer))})
+            case LetRef(name):
+                if name not in self.lets:
+                    self.lets[name] = self.cond(self.model.lets[name].expr)
+                return self.lets[name]
+            case And(items):
+                return m.and_(*[self.cond(i) for i in items])
+            case Or(items):
+                return m.or_(*[self.cond(i) for i in items])
+            case Not(item):
+                return m.not_(self.cond(item))
+            case _:
+                assert_never(e)
 
 
 def overriders(model: Model) -> dict[int, tuple[int, ...]]:
@@ -340,6 +335,13 @@ def _leaf_of(leaf: Callable[[tuple[Any, ...]], LeafKey]) -> Callable[[bool, tupl
     return f
 
 
+def _busiest(model: Model, vs: tuple[Var, ...], exprs: list[Expr]) -> list[str]:
+    """The inputs ``exprs`` read (lets expanded), those with the most cells first, at most five."""
+    cells = {v.input: len(v.branches) for v in vs if v.kind != "known"}
+    names = list(dict.fromkeys(n for e in exprs for n in inputs_read(e, model)))
+    return sorted(names, key=lambda n: -cells.get(n, 0))[:5]  # stable: first use breaks ties
+
+
 def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[int]) -> dict[int, int]:
     """For every cover, where no active entry of ANY rule (whatever its section) speaks about its action: a
     cover in one section may be answered by a rule of another (a site-specific exception)."""
@@ -415,13 +417,13 @@ def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Ca
 # The whole compile
 
 
-def compile(model: Model, max_nodes: int = MAX_NODES) -> Guideline:
+def compile(model: Model, max_nodes: int = MAX_NODES) -> CompiledGuideline:
     """Compile ``model`` (see the module docstring). Raises :class:`GraphTooLarge` past ``max_nodes``."""
     with gc_paused():  # see engine.compile.mdd.gc_paused: the collector would re-scan the growing diagrams for nothing
         return _compile(model, max_nodes)
 
 
-def _compile(model: Model, max_nodes: int) -> Guideline:
+def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
     vs = variables(model)
     # The diagram operations recurse once per level (two frames: the call and its comprehension), and a path may
     # test every variable; since Python 3.11 such pure-Python recursion does not grow the C stack, so the limit
@@ -429,10 +431,18 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3 * len(vs) + 1000))
     m = MDD([len(v.branches) for v in vs], max_nodes)
     b = _Builder(model, vs, m)
+    first_assumption = model.assumptions[0].span if model.assumptions else None
+    building: tuple[str, list[Expr], Span | None] = (
+        "the assumptions", [a.expr for a in model.assumptions], first_assumption)
     try:
         assume = m.and_(*[b.cond(a.expr) for a in model.assumptions])
-        rule_nodes = [b.cond(r.condition) for r in model.rules]
+        rule_nodes = []
+        for r in model.rules:
+            building = (f"the condition of rule '{r.name}'", [r.condition], r.span)
+            rule_nodes.append(b.cond(r.condition))
         over = overriders(model)
+        building = ("the covers' gaps", [c.condition for c in model.covers] + [r.condition for r in model.rules],
+                    model.covers[0].span if model.covers else None)
         gap_nodes = _gap_nodes(b, over, rule_nodes)
         by_section: dict[str, tuple[list[int], list[int]]] = {sec.name: ([], []) for sec in model.sections}
         for ri, rule in enumerate(model.rules):
@@ -442,15 +452,19 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
         sections: dict[str, int] = {}
         parts: list[Part] = []
         for sec in model.sections:
+            building = (f"section '{sec.name}'", [sec.guard, *(model.rules[ri].condition for ri in
+                                                                by_section[sec.name][0])], sec.span)
             node, sec_parts = _parts(b, sec, *by_section[sec.name], over, rule_nodes, assume, gap_nodes)
             if node is not None:
                 sections[sec.name] = node
             parts.extend(sec_parts)
-        lets = {name: m.apply(_or_impossible, b.cond(LetRef(name)), assume)
-                for name in model.lets}
+        lets = {}
+        for name in model.lets:
+            building = (f"let '{name}'", [LetRef(name)], model.lets[name].span)
+            lets[name] = m.apply(_or_impossible, b.cond(LetRef(name)), assume)
     except TooManyNodes as e:
-        busy = sorted((v for v in vs if v.numeric), key=lambda v: (-len(v.branches), v.name))
-        raise GraphTooLarge([v.input for v in busy[:5]] or [v.input for v in vs[:5]], e.limit) from None
+        what, exprs, span = building
+        raise GraphTooLarge(_busiest(model, vs, exprs), e.limit, what, span) from None
     m.clear_caches()  # the compile's and/or/not memos are not needed by the readers of the diagrams
     leaves: dict[LeafKey, Leaf] = {}
     decode = leaf_decoder(model)
@@ -468,13 +482,9 @@ def _compile(model: Model, max_nodes: int) -> Guideline:
             part_roots[s.name] = tuple(
                 add_section_graph(graph, model, vs, m, s.name, p.node, leaves, prefix=f"{s.name}/p{k}")
                 for k, p in enumerate(q for q in parts if q.section == s.name))
-    g = Guideline(model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
-                  section_nodes=sections, let_nodes=lets, assume_node=assume,
-                  rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
-                  rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts),
-                  part_roots=part_roots)
-    from engine.evaluate.because import because_functions
-    from engine.evaluate.codegen import fast_evaluator
-    g._because = because_functions(g)
-    g._fast = fast_evaluator(g)
-    return g
+    return CompiledGuideline(
+        model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
+        section_nodes=sections, let_nodes=lets, assume_node=assume,
+        rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
+        rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
+        section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections})

@@ -24,7 +24,8 @@ import networkx as nx
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import NO_SPAN, Span
-from engine.compile.guideline import Guideline
+from engine.compile.compiler import GraphTooLarge, compile
+from engine.compile.guideline import CompiledGuideline
 from engine.core.errors import GuidelineError
 from engine.core.model import (
     MODALITIES,
@@ -113,7 +114,7 @@ def param_to_data(v: ParamValue) -> Any:
     return v.to_json()
 
 
-def to_data(guideline: Guideline) -> dict[str, Any]:
+def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
     """The whole guideline as plain data (see the module docstring and docs/graph.md)."""
     m = guideline.model
     return {
@@ -143,13 +144,13 @@ def to_data(guideline: Guideline) -> dict[str, Any]:
         "todos": [{"text": t.text, "section": t.section, "span": _span(t.span)} for t in m.todos],
         "order": list(guideline.order),
         "roots": dict(guideline.roots),
+        "part_roots": {s: list(rs) for s, rs in guideline.part_roots.items()},
         "graph": nx.node_link_data(guideline.graph, edges="links"),
     }
 
 
-def from_data(data: Any) -> Guideline:
+def from_data(data: Any) -> CompiledGuideline:
     """Rebuild and compile a guideline from :func:`to_data` output (parsed JSON or YAML)."""
-    from engine.compile.compiler import GraphTooLarge, compile
     try:
         model = read_model(data)
     except _Bad as e:
@@ -158,8 +159,7 @@ def from_data(data: Any) -> Guideline:
     try:
         return compile(model)
     except GraphTooLarge as e:
-        from engine.evaluate.api import too_large
-        raise GuidelineError([too_large(e)]) from None
+        raise GuidelineError([e.diagnostic()]) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------

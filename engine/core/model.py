@@ -28,6 +28,9 @@ from dsl.span import NO_SPAN, Span
 from engine.core.values import Interval as Interval  # re-exported: conditions hold intervals
 from engine.core.values import json_number
 
+FactValue = bool | int | float | str
+"""A known value of an input in a case (an unknown input is absent, or None where a row needs a slot)."""
+
 EnumValue = str | int
 """An enum member: a name (``uterus``) or an integer (grade ``2``)."""
 

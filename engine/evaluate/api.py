@@ -1,4 +1,4 @@
-"""The library entry point: a rules file in, a compiled :class:`~engine.compile.guideline.Guideline` out.
+"""The library entry point: a rules file in, a :class:`~engine.evaluate.guideline.Guideline` ready to run out.
 
 >>> import engine
 >>> g = engine.load("rules/lms.rules")                          # doctest: +SKIP
@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.compile.compiler import GraphTooLarge, compile
-from engine.compile.guideline import Guideline
 from engine.core.errors import GuidelineError
+from engine.evaluate.guideline import Guideline
 from engine.resolve.pipeline import load_model
-
-TOO_LARGE_HELP = "simplify the thresholds of those inputs or split the rules into more sections"
 
 
 def too_large(e: GraphTooLarge) -> Diagnostic:
-    """The ``E501`` diagnostic for a diagram past the node limit."""
-    return Diagnostic("E501", "error", str(e), help=TOO_LARGE_HELP)
+    """The ``E501`` diagnostic for a diagram past the node limit (:meth:`GraphTooLarge.diagnostic`)."""
+    return e.diagnostic()
 
 
 def load(path: str) -> Guideline:
@@ -30,7 +28,7 @@ def load(path: str) -> Guideline:
     if model is None or has_errors(diagnostics):
         raise GuidelineError([d for d in diagnostics if d.severity == "error"], sources)
     try:
-        g = compile(model)
+        g = Guideline(compile(model))
     except GraphTooLarge as e:
         raise GuidelineError([too_large(e)], sources) from None
     prepare(g)
@@ -38,9 +36,8 @@ def load(path: str) -> Guideline:
 
 
 def prepare(g: Guideline) -> None:
-    """Generate the fast evaluation path and the facts checker now rather than on the first case: the compiler
+    """Generate the fast evaluation path and the facts checker now rather than on the first case: the evaluator
     leaves both to the first evaluation (commands that never evaluate skip them), but a loaded guideline is about
-    to evaluate, and its first case should not pay for code generation or for the checker's imports."""
-    from engine.evaluate.codegen import ensure_fast
-    ensure_fast(g)
+    to evaluate, and its first case should not pay for code generation or for the checker's set-up."""
+    g.evaluator.prepare()
     g.check_facts({})

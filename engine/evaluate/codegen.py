@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from engine.compile.guideline import Guideline, Leaf, Var
+from engine.compile.guideline import CompiledGuideline, Leaf, Var
 from engine.core.model import Interval
-from engine.evaluate.because import because_functions, rule_keys
+from engine.evaluate.because import rule_keys
 from engine.evaluate.result import LazyBecause, Overridden, Recommendation, Result, new_recommendation, new_result
-from engine.evaluate.walk import conflict_orders, conflicts
+from engine.evaluate.walk import BecauseFn, conflict_orders, conflicts
 
 INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
 MEMO_LIMIT = 50_000
@@ -61,7 +61,7 @@ class _Emitter:
     ``known:x``
     variables test whether ``x`` is given."""
 
-    def __init__(self, g: Guideline, names: dict[int, str], partial: bool = False) -> None:
+    def __init__(self, g: CompiledGuideline, names: dict[int, str], partial: bool = False) -> None:
         self.g, self.m, self.names, self.partial = g, g.mdd, names, partial
         self.leaf_ids: dict[Any, int] = {}
         self.funcs: dict[int, str] = {}
@@ -145,7 +145,7 @@ class _Emitter:
             self.func_src.append("\n".join(body))
 
 
-def generate(g: Guideline) -> tuple[str, list[Any]]:
+def generate(g: CompiledGuideline) -> tuple[str, list[Any]]:
     """The source of ``fast_(facts_)`` -> (leaf numbers per section, let values), or None when an input is
     missing; and the leaf keys by leaf number."""
     names = {i: f"x{i}" for i, v in enumerate(g.vars) if v.kind != "known"}
@@ -167,7 +167,7 @@ def generate(g: Guideline) -> tuple[str, list[Any]]:
     return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
 
 
-def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
+def generate_partial(g: CompiledGuideline) -> tuple[str, list[Any]]:
     """The source of ``partial_(facts_)`` -> (per section a leaf number, per let its value; or ``-1 - node`` for
     a diagram whose path reaches ``node``, a test of a missing input) for facts that may miss inputs: a diagram is
     decided when the path the known values take never tests a missing input; and the leaf keys by leaf
@@ -189,7 +189,7 @@ def generate_partial(g: Guideline) -> tuple[str, list[Any]]:
     return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
 
 
-def generate_branches(g: Guideline) -> str:
+def generate_branches(g: CompiledGuideline) -> str:
     """The source of ``branches_(facts_)``: per variable, the branch the case takes (None for an unknown input;
     ``known:x`` is 1 or 0), as ``Var.branch_of`` gives it for valid facts, without a loop over the branches."""
     lines = ["def branches_(facts_):"]
@@ -211,14 +211,14 @@ def generate_branches(g: Guideline) -> str:
     return "\n".join(lines) + "\n"
 
 
-def branches_function(g: Guideline) -> Callable[[Mapping[str, Any]], list[int | None]]:
+def branches_function(g: CompiledGuideline) -> Callable[[Mapping[str, Any]], list[int | None]]:
     """The compiled :func:`generate_branches` function."""
     namespace: dict[str, Any] = {}
     exec(compile(generate_branches(g), f"<guidegraph branches: {g.model.file}>", "exec"), namespace)
     return namespace["branches_"]  # type: ignore[no-any-return]
 
 
-def partial_evaluator(g: Guideline) -> tuple[Callable[[Mapping[str, Any]], Any], list[Any]]:
+def partial_evaluator(g: CompiledGuideline) -> tuple[Callable[[Mapping[str, Any]], Any], list[Any]]:
     """The compiled :func:`generate_partial` function and its leaf keys."""
     src, keys = generate_partial(g)
     namespace: dict[str, Any] = {"M_": _MISSING}
@@ -229,31 +229,17 @@ def partial_evaluator(g: Guideline) -> tuple[Callable[[Mapping[str, Any]], Any],
 _MISSING: Any = object()
 
 
-def fast_evaluator(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
-    """The fast path of ``g``, generated on its first use (``check`` and ``render`` compile guidelines they never
-    evaluate, so the generation is not paid at compile time). The first call replaces ``g._fast`` with the
-    generated evaluator itself."""
-    def first_call(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
-        real = _build_fast(g)
-        g._fast = real
-        return real(facts, case_id)
-
-    first_call.pending_generation = True  # type: ignore[attr-defined]
-    return first_call
-
-
-def ensure_fast(g: Guideline) -> None:
-    """Build ``g``'s fast path now if it is still waiting for its first use."""
-    if getattr(g._fast, "pending_generation", False):
-        g._fast = _build_fast(g)
-
-
 _LeafPart = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], frozenset[str], frozenset[str],
                   tuple[Recommendation, ...], tuple[tuple[int, int], ...]]
 
 
-def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Result | None]:
-    """Compile the generated source and wrap it with the memoised result assembly."""
+FastPath = Callable[[Mapping[str, Any], str | None], Result | None]
+"""``fast(facts, case_id)``: the result, or None when an input the diagrams read is missing."""
+
+
+def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
+    """Compile the generated source and wrap it with the memoised result assembly (``because_of``: the per-rule
+    functions of :func:`engine.evaluate.because.because_functions`)."""
     src, keys = generate(g)
     namespace: dict[str, Any] = {}
     exec(compile(src, f"<guidegraph fast path: {g.model.file}>", "exec"), namespace)
@@ -317,8 +303,7 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
         conf = conflicts(model, [d for p in ps for d in p[4]], orders) if pos & neg else ()
         return tuple(rules), picks, over, conf
 
-    keys_of = rule_keys(g, numbers=False)
-    because_of = g._because if g._because is not None else because_functions(g)
+    keys_of = rule_keys(model, numbers=False)
     made: dict[Any, tuple[Recommendation, ...]] = {}
 
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
@@ -373,5 +358,4 @@ def _build_fast(g: Guideline) -> Callable[[Mapping[str, Any], str | None], Resul
     return run
 
 
-__all__ = ["branches_function", "ensure_fast", "fast_evaluator", "generate", "generate_partial",
-           "partial_evaluator"]
+__all__ = ["FastPath", "branches_function", "build_fast", "generate", "generate_partial", "partial_evaluator"]

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.core.model import FactValue as FactValue  # re-exported: results carry fact values
 from engine.core.model import ParamValue, Strength
 
-FactValue = bool | int | float | str
 """A validated case value: bool, number (int/float) or enum member (str or int)."""
 
 

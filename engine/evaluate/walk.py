@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.compile.guideline import Guideline, Leaf, LeafKey
+from engine.compile.guideline import CompiledGuideline, Leaf, LeafKey
 from engine.core.model import Model
 from engine.evaluate.because import because
 from engine.evaluate.result import (
@@ -120,7 +120,8 @@ def conflicts(model: Model, recs: Iterable[Recommendation],
 # The walk
 
 
-def _branches(g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
+def branches(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> list[int | None]:
+    """Per variable, the branch the case takes (None for an unknown input; ``known:x`` is 1 or 0)."""
     out: list[int | None] = []
     for v in g.vars:
         if v.kind == "known":
@@ -135,13 +136,13 @@ def _branches(g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
 Summary = tuple[frozenset[LeafKey], dict[int, frozenset[int]]]
 
 
-def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
-    """The possible leaves below ``root`` and, per rule, the unknown levels whose branches disagree on it."""
+def walk_diagram(g: CompiledGuideline, root: int, branch: Sequence[int | None],
+         act: Mapping[LeafKey, frozenset[int]]) -> Summary:
+    """The possible leaves below ``root`` and, per rule, the unknown levels whose branches disagree on it
+    (``act``: :func:`active_sets`)."""
     m = g.mdd
     memo: dict[int, Summary] = {}
     empty: Summary = (frozenset(), {})
-
-    act = _active_sets(g)
 
     def active(keys: Iterable[LeafKey], ri: int) -> frozenset[bool]:
         return frozenset(ri in act[k] for k in keys)
@@ -176,13 +177,9 @@ def _walk(g: Guideline, root: int, branch: Sequence[int | None]) -> Summary:
     return rec(root)
 
 
-def _active_sets(g: Guideline) -> dict[LeafKey, frozenset[int]]:
-    """Per leaf key, the rules active there (computed once per guideline)."""
-    cached: dict[LeafKey, frozenset[int]] | None = getattr(g, "_active", None)
-    if cached is None:
-        cached = {k: frozenset(ri for ri, st in k[1] if st == "active") for k in g.leaves}
-        g._active = cached
-    return cached
+def active_sets(g: CompiledGuideline) -> dict[LeafKey, frozenset[int]]:
+    """Per leaf key, the rules active there (the evaluator computes it once)."""
+    return {k: frozenset(ri for ri, st in k.statuses if st == "active") for k in g.leaves}
 
 
 def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[LeafKey],
@@ -205,7 +202,7 @@ def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[Le
     return out
 
 
-def let_values(g: Guideline, branch: Sequence[int | None]) -> list[tuple[str, bool | None]]:
+def let_values(g: CompiledGuideline, branch: Sequence[int | None]) -> list[tuple[str, bool | None]]:
     out: list[tuple[str, bool | None]] = []
     for name, node in g.let_nodes.items():
         vals = {v for v in _reach(g, node, branch) if v is not None}
@@ -213,7 +210,7 @@ def let_values(g: Guideline, branch: Sequence[int | None]) -> list[tuple[str, bo
     return out
 
 
-def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | None]:
+def _reach(g: CompiledGuideline, root: int, branch: Sequence[int | None]) -> set[bool | None]:
     m = g.mdd
     seen: set[int] = set()
     vals: set[bool | None] = set()
@@ -234,14 +231,23 @@ def _reach(g: Guideline, root: int, branch: Sequence[int | None]) -> set[bool | 
 MEMO_LIMIT = 50_000
 
 
-class _SlowMemo:
+class SlowMemo:
     """Per guideline: memoised walks. A part's outcomes (a section, or a rule of a wide section) depend only on
     the branches (unknown = None) of the variables its diagram reads, and a let's value only on those of its own
     diagram, so each is memoised on that tuple; the case-independent part of the result (:func:`plan_of`) is
-    memoised on the tuple of all of them. Only the ``because`` lists are then built per case."""
+    memoised on the tuple of all of them. Only the ``because`` lists are then built per case.
 
-    def __init__(self, g: Guideline) -> None:
+    The generated code it uses (``engine.evaluate.codegen``: the partial path, the branch finder; per rule the
+    ``because`` function and the getter of its memo key) is given by the evaluator that owns this memo."""
+
+    def __init__(self, g: CompiledGuideline, partial: Callable[[Mapping[str, Any]], Any], partial_keys: list[Any],
+                 branches_of: Callable[[Mapping[str, Any]], list[int | None]],
+                 getters: tuple[tuple[str, ...], list[Callable[[tuple[Any, ...]], Any] | None]],
+                 because_of: Sequence[BecauseFn] | None, active: Mapping[LeafKey, frozenset[int]]) -> None:
         m = g.mdd
+        self.g = g
+        self.because_of = because_of
+        self.active = active
         self.sections = [(p.node, p.rules, tuple(m.support(p.node))) for p in g.parts]
         self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
         self.let_names = tuple(name for name, _, _ in self.lets)
@@ -254,16 +260,13 @@ class _SlowMemo:
         self._ids: dict[tuple[tuple[int, Outcome], ...], int] = {}
         self._next = 0
         self.lets_memo: list[dict[tuple[int, tuple[int | None, ...]], bool | None]] = [{} for _ in self.lets]
-        from engine.evaluate.because import rule_getters
-        from engine.evaluate.codegen import branches_function, partial_evaluator
-        self.partial, self.partial_keys = partial_evaluator(g)
-        self._branches_of = branches_function(g)
+        self.partial, self.partial_keys = partial, partial_keys
+        self._branches_of = branches_of
         self.mdd = m
         self.supports: dict[int, tuple[int, ...]] = {}
         self.leaf_outcomes: list[dict[int, tuple[int, dict[int, Outcome]]]] = [{} for _ in self.sections]
-        self.input_names, self.rule_getters = rule_getters(g)
+        self.input_names, self.rule_getters = getters
         self.made: list[dict[Any, tuple[Recommendation, ...]]] = [{} for _ in g.model.rules]
-
 
     def support(self, node: int) -> tuple[int, ...]:
         """The levels below ``node`` (cached: at most one entry per node of the diagrams)."""
@@ -272,12 +275,12 @@ class _SlowMemo:
             found = self.supports[node] = tuple(self.mdd.support(node))
         return found
 
-    def branches(self, g: Guideline, facts: Mapping[str, FactValue]) -> list[int | None]:
-        """:func:`_branches` by generated code; a value no branch takes goes to :func:`_branches` to be named."""
+    def branches(self, facts: Mapping[str, FactValue]) -> list[int | None]:
+        """:func:`branches` by generated code; a value no branch takes goes to :func:`branches` to be named."""
         try:
             return self._branches_of(facts)
         except (KeyError, TypeError):
-            return _branches(g, facts)
+            return branches(self.g, facts)
 
     def intern(self, outcomes: dict[int, Outcome]) -> int:
         """A number per distinct outcome table, so that plans are memoised on what was decided rather than on
@@ -295,25 +298,17 @@ class _SlowMemo:
         return n
 
 
-def _slow_memo(g: Guideline) -> _SlowMemo:
-    memo: _SlowMemo | None = getattr(g, "_slow", None)
-    if memo is None:
-        memo = _SlowMemo(g)
-        g._slow = memo
-    return memo
-
-
 def _store(d: dict[Any, Any], key: Any, value: Any) -> None:
     if len(d) >= MEMO_LIMIT:
         d.clear()
     d[key] = value
 
 
-def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
-    """Evaluate by walking the diagrams (any mix of known and unknown inputs), memoised (see :class:`_SlowMemo`).
+def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+    """Evaluate by walking the diagrams (any mix of known and unknown inputs), memoised (see :class:`SlowMemo`).
     A diagram whose path never tests a missing input is decided by the generated partial path without a walk."""
+    g = memo.g
     model = g.model
-    memo = _slow_memo(g)
     decided_secs, decided_lets = memo.partial(facts)
     branch: list[int | None] | None = None
     sec_ids = []
@@ -335,7 +330,7 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         # the branches of the variables below it
         stuck = -1 - lid
         if branch is None:
-            branch = memo.branches(g, facts)
+            branch = memo.branches(facts)
         below = supports.get(stuck)
         if below is None:
             below = memo.support(stuck)
@@ -343,7 +338,7 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
         table = memo.sections_memo[k]
         hit = table.get(key)
         if hit is None:
-            keys, needs = _walk(g, stuck, branch)
+            keys, needs = walk_diagram(g, stuck, branch, memo.active)
 
             def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
                 return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
@@ -360,7 +355,7 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
             continue
         stuck = -1 - decided
         if branch is None:
-            branch = memo.branches(g, facts)
+            branch = memo.branches(facts)
         below = supports.get(stuck)
         if below is None:
             below = memo.support(stuck)
@@ -389,11 +384,11 @@ def evaluate_slow(g: Guideline, facts: Mapping[str, FactValue], case_id: str | N
     if lets is None:
         lets = tuple(zip(memo.let_names, let_vals, strict=True))
         _store(memo.let_tuples, let_key, lets)
-    if g._because is None:
+    if memo.because_of is None:
         return assemble(model, case_id, {}, facts, lets, None, plan)
     recs: tuple[Recommendation, ...] = ()
     if planned[1]:
-        objs = _rule_recommendations(g, memo, planned[1], facts, let_key)
+        objs = _rule_recommendations(memo, planned[1], facts, let_key)
         recs = tuple([objs[pos][ei] for pos, ei in planned[2]])
     return new_result(case_id, recs, plan[1], plan[2], plan[3], lets)
 
@@ -402,12 +397,12 @@ def _no_needs(ri: int) -> tuple[str, ...]:
     return ()
 
 
-def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...], facts: Mapping[str, FactValue],
+def _rule_recommendations(memo: SlowMemo, rules: tuple[int, ...], facts: Mapping[str, FactValue],
                           let_vals: tuple[bool | None, ...]) -> list[tuple[Recommendation, ...]]:
     """Per rule, the recommendations of all its entries (as :func:`assemble` builds them), memoised per rule on
     the values its condition reads and the lets it names: its ``because`` depends on nothing else."""
-    model = g.model
-    because_of = g._because
+    model = memo.g.model
+    because_of = memo.because_of
     assert because_of is not None
     getters = memo.rule_getters
     made = memo.made
@@ -432,9 +427,9 @@ def _rule_recommendations(g: Guideline, memo: _SlowMemo, rules: tuple[int, ...],
     return out
 
 
-def leaf_of(g: Guideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
-    """The leaf a fully known case reaches in ``section`` (for tests and the renderer's ``--case``)."""
-    branch = _branches(g, facts)
+def leaf_of(g: CompiledGuideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
+    """The leaf a fully known case reaches in ``section``."""
+    branch = branches(g, facts)
     if any(b is None for b in branch):
         raise ValueError("leaf_of needs every input the guideline reads")
     node = g.section_nodes.get(section)

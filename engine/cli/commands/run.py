@@ -28,7 +28,7 @@ from engine.cli.support import (
     say,
     write_output,
 )
-from engine.compile.guideline import Guideline
+from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import Result
 
 __all__ = ["add_arguments", "evaluate_all", "load_guideline", "run"]

@@ -1,0 +1,89 @@
+"""The evaluator: everything that runs cases on a compiled guideline, and owns what it builds for that.
+
+:class:`Evaluator` reads a :class:`~engine.compile.guideline.CompiledGuideline` (frozen data) and keeps, for
+itself, what makes evaluation fast: the generated all-known fast path (built on first use: ``check`` and
+``render`` compile guidelines they never evaluate), the generated partial path and branch finder with the memoised
+walks (:class:`engine.evaluate.walk.SlowMemo`), the per-rule ``because`` functions and the per-leaf sets of active
+rules. Nothing here writes into the compiled data, so one compiled guideline may have several evaluators.
+
+Which leaves a case reaches (:meth:`Evaluator.reach`) is answered here too, for coverage and for ``render
+--case``, from the same walk that evaluation uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from engine.compile.guideline import CompiledGuideline, LeafKey
+from engine.core.model import FactValue
+from engine.evaluate.because import because_functions, rule_getters
+from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
+from engine.evaluate.result import Result
+from engine.evaluate.walk import BecauseFn, SlowMemo, active_sets, evaluate_slow
+
+
+class Evaluator:
+    """Runs cases on ``compiled`` (facts already checked: see ``engine.cases.facts``)."""
+
+    def __init__(self, compiled: CompiledGuideline) -> None:
+        self.compiled = compiled
+        self._because: list[BecauseFn] | None = None
+        self._fast: FastPath | None = None
+        self._slow: SlowMemo | None = None
+        self._active: dict[LeafKey, frozenset[int]] | None = None
+
+    @property
+    def because_of(self) -> list[BecauseFn]:
+        """Per rule, the generated ``because`` function."""
+        if self._because is None:
+            self._because = because_functions(self.compiled.model)
+        return self._because
+
+    @property
+    def fast(self) -> FastPath:
+        """The generated all-known path: a result, or None when an input the diagrams read is missing."""
+        if self._fast is None:
+            self._fast = build_fast(self.compiled, self.because_of)
+        return self._fast
+
+    @property
+    def active(self) -> dict[LeafKey, frozenset[int]]:
+        """Per leaf key, the rules active there."""
+        if self._active is None:
+            self._active = active_sets(self.compiled)
+        return self._active
+
+    @property
+    def slow(self) -> SlowMemo:
+        """The memoised walks with the generated partial path."""
+        if self._slow is None:
+            g = self.compiled
+            partial, keys = partial_evaluator(g)
+            self._slow = SlowMemo(g, partial, keys, branches_function(g), rule_getters(g.model), self.because_of,
+                                  self.active)
+        return self._slow
+
+    def prepare(self) -> None:
+        """Generate the fast path now (a library user timing cases does not want the first one to pay for it)."""
+        _ = self.fast
+
+    def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+        """The result of one case whose facts are checked (missing inputs are unknown; see
+        engine/evaluate/walk.py)."""
+        res = self.fast(facts, case_id)
+        return res if res is not None else evaluate_slow(self.slow, facts, case_id)
+
+    def walk(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
+        """The result by the memoised walk alone (the fast path's twin, which the tests compare it with)."""
+        return evaluate_slow(self.slow, facts, case_id)
+
+    def evaluate_many(self, cases: Iterable[Mapping[str, FactValue]]) -> list[Result]:
+        """:meth:`evaluate` on each case in order (case ids None), with the dispatch hoisted out of the loop."""
+        fast = self.fast
+        slow = self.slow
+        out: list[Result] = []
+        append = out.append
+        for facts in cases:
+            res = fast(facts, None)
+            append(res if res is not None else evaluate_slow(slow, facts, None))
+        return out
