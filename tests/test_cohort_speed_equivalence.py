@@ -24,6 +24,7 @@ from engine.cases.cohort import load_csv
 from engine.cases.validate import Case, CaseChecker
 from engine.cli.report_run import clashes, csv_report
 from engine.core.model import Strength
+from engine.evaluate.assemble import assemble
 from engine.evaluate.guideline import Guideline
 from engine.evaluate.reference import evaluate_direct
 from engine.evaluate.result import (
@@ -35,7 +36,7 @@ from engine.evaluate.result import (
     new_recommendation,
     new_result,
 )
-from engine.evaluate.walk import active_sets, assemble, let_values, outcomes_from, walk_diagram
+from engine.evaluate.walk import active_sets, let_values, outcomes_from, walk_diagram
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LMS = os.path.join(ROOT, "rules", "lms.rules")

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from modelgen import build, enum, eq, flag, gt, le, models, num, rule
 
-from engine.compile.compiler import GraphTooLarge, compile, partition
+from engine.compile.compiler import GraphTooLarge, compile
+from engine.compile.variables import partition
 from engine.core.model import TRUE, Cover, Interval, KnownTest, Not, Or, Section
 from engine.evaluate.walk import leaf_of
 

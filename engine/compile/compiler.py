@@ -16,9 +16,8 @@ Steps (docs/graph.md is the contract of the result):
 
 from __future__ import annotations
 
-import math
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, assert_never
 
 import networkx as nx
@@ -28,21 +27,21 @@ from dsl.span import Span
 from engine.compile.graph import add_section_graph
 from engine.compile.guideline import (
     IMPOSSIBLE,
+    Applied,
     CompiledGuideline,
     Leaf,
-    LeafEntry,
     LeafKey,
     Part,
-    Status,
+    RuleStatus,
     Var,
 )
+from engine.compile.leaves import leaf_decoder
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
+from engine.compile.variables import representative, variables
 from engine.core.model import (
     And,
     Const,
-    EnumValue,
     Expr,
-    Input,
     Interval,
     KnownTest,
     LetRef,
@@ -54,7 +53,7 @@ from engine.core.model import (
     ValueTest,
 )
 from engine.core.values import is_member
-from engine.core.walk import inputs_read, iter_atoms
+from engine.core.walk import inputs_read
 
 MAX_NODES = 2_000_000
 
@@ -80,106 +79,6 @@ class GraphTooLarge(Exception):
             "every combination of those inputs' values that the conditions tell apart is a path of the "
             "diagram: split that condition into simpler rules (each rule is compiled on its own, and a section of "
             "unrelated rules is kept as one diagram per rule), or use fewer thresholds on the first inputs named"))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Walking conditions
-
-
-def all_conditions(model: Model) -> Iterator[Expr]:
-    for let in model.lets.values():
-        yield let.expr
-    for a in model.assumptions:
-        yield a.expr
-    for s in model.sections:
-        yield s.guard
-    for r in model.rules:
-        yield r.condition
-    for c in model.covers:
-        yield c.condition
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Variables and number partitions
-
-
-def _rep(cell: Interval, integer: bool) -> float:
-    """A point of ``cell`` (every test decides the whole cell, so one point stands for it)."""
-    return cell.point("representative", integer=integer)
-
-
-def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
-    """The cells of a number input: its domain cut at every threshold of ``tests``, indistinguishable neighbours
-    merged. Cells are disjoint, ordered, and cover the domain."""
-    lo = None if math.isinf(inp.low) else inp.low
-    hi = None if math.isinf(inp.high) else inp.high
-    pts = {b for t in tests for b in (t.low, t.high) if b is not None
-           and (lo is None or b >= lo) and (hi is None or b <= hi)}
-    pts |= {p for p in (lo, hi) if p is not None}
-    points = sorted(pts)
-    raw: list[Interval] = []
-    if not points:
-        raw.append(Interval(None, None, False, False))
-    else:
-        if lo is None:
-            raw.append(Interval(None, points[0], False, False))
-        for i, p in enumerate(points):
-            raw.append(Interval(p, p, True, True))
-            if i + 1 < len(points):
-                raw.append(Interval(p, points[i + 1], False, False))
-        if hi is None:
-            raw.append(Interval(points[-1], None, False, False))
-    integer = inp.kind == "integer"
-    if integer:
-        ints: list[Interval] = []
-        for c in raw:
-            a = None if c.low is None else (c.low if c.low_closed else math.floor(c.low) + 1.0)
-            b = None if c.high is None else (c.high if c.high_closed else math.ceil(c.high) - 1.0)
-            if a is not None and c.low_closed and not float(a).is_integer():
-                continue
-            if a is not None and b is not None and a > b:
-                continue
-            ints.append(Interval(a, b, a is not None, b is not None))
-        raw = ints
-    ordered = sorted(tests, key=lambda t: (str(t)))
-    cells: list[Interval] = []
-    sigs: list[tuple[bool, ...]] = []
-    for c in raw:
-        sig = tuple(t.contains(_rep(c, integer)) for t in ordered)
-        if cells and sigs[-1] == sig:
-            prev = cells[-1]
-            cells[-1] = Interval(prev.low, c.high, prev.low_closed, c.high_closed)
-        else:
-            cells.append(c)
-            sigs.append(sig)
-    return tuple(cells)
-
-
-def variables(model: Model) -> tuple[Var, ...]:
-    """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
-    the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
-    guideline (extent, site, ...) first."""
-    used: set[str] = set()
-    known: set[str] = set()
-    num_tests: dict[str, set[Interval]] = {}
-    for cond in all_conditions(model):
-        for a in iter_atoms(cond, model):
-            if isinstance(a, KnownTest):
-                known.add(a.input)
-            else:
-                used.add(a.input)
-                if isinstance(a, NumTest):
-                    num_tests.setdefault(a.input, set()).add(a.interval)
-    out: list[Var] = []
-    for name, inp in model.inputs.items():
-        q = inp.label or name
-        if name in known:
-            out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
-        if name in used or name in known:
-            branches: tuple[EnumValue | bool | Interval, ...]
-            branches = partition(inp, num_tests.get(name, set())) if inp.numeric else inp.domain
-            out.append(Var(name, name, inp.kind, branches, q, inp.unit))
-    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -214,7 +113,7 @@ class _Builder:
                 var = self.vars[lv]
                 integer = var.kind == "integer"
                 return m.test(lv, {i for i, c in enumerate(var.branches)
-                                   if isinstance(c, Interval) and e.interval.contains(_rep(c, integer))})
+                                   if isinstance(c, Interval) and e.interval.contains(representative(c, integer))})
             case LetRef(name):
                 if name not in self.lets:
                     self.lets[name] = self.cond(self.model.lets[name].expr)
@@ -275,11 +174,11 @@ def _section_node(b: _Builder, section: Section, rules: Sequence[int], covers: S
     guard = pos(b.cond(section.guard))
 
     def leaf(vals: tuple[Any, ...]) -> LeafKey:
-        statuses: list[tuple[int, Status]] = []
+        statuses: list[Applied] = []
         for ri, p, overs in rule_specs:
             if vals[p]:
                 by = tuple([o for o, q in overs if vals[q]])
-                statuses.append((ri, ("overridden", by) if by else "active"))
+                statuses.append(Applied(ri, RuleStatus.OVERRIDDEN, by) if by else Applied(ri, RuleStatus.ACTIVE))
         return LeafKey(False, tuple(statuses), tuple([ci for ci, q in cover_specs if vals[q]]),
                        tuple([ci for ci, q in gap_specs if vals[q]]), vals[guard])
 
@@ -364,53 +263,6 @@ def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[i
 
 def _or_impossible(v: Any, ok: bool) -> Any:
     return v if ok else None
-
-
-def action_order(model: Model) -> dict[str, int]:
-    return {a: i for i, a in enumerate(model.actions)}
-
-
-def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Callable[[LeafKey], Leaf]:
-    """A function decoding terminals of ``model``'s section diagrams into :class:`Leaf` (``act_order``:
-    :func:`action_order`). What every leaf needs per rule (strength ranks, actions, polarities) is read from the
-    model once here, and equal :class:`LeafEntry` values are shared between leaves, so decoding stays linear in
-    the number of entries."""
-    order = action_order(model) if act_order is None else act_order
-    rules = model.rules
-    entry_info = [[(ei, e.strength.rank, e.action, e.strength.positive) for ei, e in enumerate(r.entries)]
-                  for r in rules]
-    cover_action = [c.action for c in model.covers]
-    act_key = {a: (order.get(a, len(order)), a) for a in {*cover_action, *(e[2] for es in entry_info for e in es)}}
-    shared: dict[tuple[int, int, str, tuple[int, ...]], LeafEntry] = {}
-
-    def entry(ri: int, ei: int, status: str, by: tuple[int, ...]) -> LeafEntry:
-        k = (ri, ei, status, by)
-        le = shared.get(k)
-        if le is None:
-            le = shared[k] = LeafEntry(ri, ei, status, by)
-        return le
-
-    def sort_actions(names: set[str]) -> tuple[str, ...]:
-        return tuple(sorted(names, key=act_key.__getitem__))
-
-    def decode(key: LeafKey) -> Leaf:
-        impossible, statuses, covers, gaps, inside = key
-        rows: list[tuple[int, int, int, str, tuple[int, ...]]] = []
-        pos: set[str] = set()
-        neg: set[str] = set()
-        for ri, st in statuses:
-            overridden = isinstance(st, tuple)
-            by: tuple[int, ...] = st[1] if isinstance(st, tuple) else ()
-            for ei, rank, action, positive in entry_info[ri]:
-                rows.append((rank, ri, ei, "overridden" if overridden else "active", by))
-                if not overridden:
-                    (pos if positive else neg).add(action)
-        rows.sort(key=lambda row: row[:3])
-        return Leaf(impossible, tuple([entry(ri, ei, status, by) for _, ri, ei, status, by in rows]),
-                    sort_actions({cover_action[ci] for ci in covers}), sort_actions(pos & neg),
-                    sort_actions({cover_action[ci] for ci in gaps}), inside)
-
-    return decode
 
 
 # ---------------------------------------------------------------------------------------------------------------

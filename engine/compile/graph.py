@@ -100,7 +100,7 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
                 name, action, strength, params, span = entry_head(le.rule, le.index)
                 entries.append({"rule": name, "action": action, "strength": strength,
                                 "params": {k: v.to_json() for k, v in params},
-                                "status": le.status, "by": [rules[o].name for o in le.by], "span": span})
+                                "status": le.status.value, "by": [rules[o].name for o in le.by], "span": span})
             nodes.append((nid, {"kind": "leaf", "section": section, "impossible": leaf.impossible,
                                 "entries": entries, "covers": list(leaf.covers), "conflicts": list(leaf.conflicts),
                                 "gaps": list(leaf.gaps), "inside": leaf.inside}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, NamedTuple
 
 import networkx as nx
@@ -20,8 +21,22 @@ from engine.compile.mdd import MDD
 from engine.core.model import EnumValue, FactValue, Interval, Model
 from engine.core.values import json_number, same_member
 
-Status = str | tuple[str, tuple[int, ...]]
-"""A rule's status in a leaf: ``"active"`` or ``("overridden", indices of the applying overriders)``."""
+
+class RuleStatus(StrEnum):
+    """What a rule's entries are for a patient (the words of results and of the graph's leaf entries)."""
+
+    ACTIVE = "active"            # it applies and nothing sets it aside: its entries are recommendations
+    OVERRIDDEN = "overridden"    # it applies but a rule that overrides it applies too
+    PENDING = "pending"          # it applies for some values of the unknown inputs only (evaluation only)
+
+
+class Applied(NamedTuple):
+    """A rule that applies in a leaf: active, or set aside by the applying overriders ``by`` (rule indices)."""
+
+    rule: int
+    status: RuleStatus
+    by: tuple[int, ...] = ()
+
 
 class LeafKey(NamedTuple):
     """A diagram's terminal value (a tuple, so that it costs nothing more as a hash-consed MDD terminal). Rule and
@@ -29,8 +44,8 @@ class LeafKey(NamedTuple):
 
     impossible: bool
     """The assumptions rule these patients out (everything else is empty)."""
-    statuses: tuple[tuple[int, Status], ...]
-    """(rule index, status) for every rule of the diagram that applies."""
+    statuses: tuple[Applied, ...]
+    """Every rule of the diagram that applies, with its status."""
     covers: tuple[int, ...]
     """The covers whose region holds."""
     gaps: tuple[int, ...]
@@ -93,7 +108,7 @@ class LeafEntry:
 
     rule: int
     index: int
-    status: str  # "active" | "overridden"
+    status: RuleStatus  # ACTIVE or OVERRIDDEN
     by: tuple[int, ...] = ()
 
 

@@ -13,13 +13,21 @@ itself are built.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from engine.compile.guideline import CompiledGuideline, Leaf, Var
+from engine.compile.guideline import CompiledGuideline, Leaf, RuleStatus, Var
 from engine.core.model import Interval
+from engine.evaluate.assemble import BecauseFn, conflict_orders, conflicts
 from engine.evaluate.because import rule_keys
-from engine.evaluate.result import LazyBecause, Overridden, Recommendation, Result, new_recommendation, new_result
-from engine.evaluate.walk import BecauseFn, conflict_orders, conflicts
+from engine.evaluate.result import (
+    Conflict,
+    LazyBecause,
+    Overridden,
+    Recommendation,
+    Result,
+    new_recommendation,
+    new_result,
+)
 
 INLINE_LIMIT = 4000  # generated lines per section before shared nodes become functions
 MEMO_LIMIT = 50_000
@@ -229,8 +237,24 @@ def partial_evaluator(g: CompiledGuideline) -> tuple[Callable[[Mapping[str, Any]
 _MISSING: Any = object()
 
 
-_LeafPart = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], frozenset[str], frozenset[str],
-                  tuple[Recommendation, ...], tuple[tuple[int, int], ...]]
+class LeafPart(NamedTuple):
+    """What one leaf contributes to a result, decoded once."""
+
+    picks: tuple[tuple[int, int], ...]          # active (rule, entry) pairs, in result order
+    overridden: tuple[Overridden, ...]
+    positive: frozenset[str]                    # actions it recommends for
+    negative: frozenset[str]                    # and against
+    stand_ins: tuple[Recommendation, ...]       # for the conflict computation
+    overridden_at: tuple[tuple[int, int], ...]  # (rule, entry) of each overridden entry
+
+
+class LeafPlan(NamedTuple):
+    """What a tuple of leaves (one per part) decides."""
+
+    rules: tuple[int, ...]                      # the rules whose recommendations appear
+    picks: tuple[tuple[int, int], ...]          # (position in ``rules``, entry) per recommendation, in order
+    overridden: tuple[Overridden, ...]
+    conflicts: tuple[Conflict, ...]
 
 
 FastPath = Callable[[Mapping[str, Any], str | None], Result | None]
@@ -248,12 +272,11 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
     model = g.model
     wide = len(g.parts) != len(g.section_nodes)
     let_names = tuple(model.lets)
-    Plan = tuple[tuple[int, ...], tuple[tuple[int, int], ...], tuple[Overridden, ...], Any]
-    memo: dict[tuple[int, ...], Plan] = {}
-    parts: dict[int, _LeafPart] = {}
+    memo: dict[tuple[int, ...], LeafPlan] = {}
+    parts: dict[int, LeafPart] = {}
     orders = conflict_orders(model)
 
-    def part(lid: int) -> _LeafPart:
+    def part(lid: int) -> LeafPart:
         """What one leaf contributes, decoded once: active (rule, entry) pairs in result order, overridden
         entries, the actions it recommends for and against, and stand-in recommendations for the conflict
         computation."""
@@ -265,15 +288,16 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
             for le in leaves[lid].entries:
                 r = model.rules[le.rule]
                 e = r.entries[le.index]
-                if le.status == "active":
+                if le.status is RuleStatus.ACTIVE:
                     picks.append((le.rule, le.index))
                     dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (),
                                                     None, ()))
                 else:
                     over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
-            p = parts[lid] = (tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
-                              frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy),
-                              tuple((le.rule, le.index) for le in leaves[lid].entries if le.status != "active"))
+            p = parts[lid] = LeafPart(
+                tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
+                frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy),
+                tuple((le.rule, le.index) for le in leaves[lid].entries if le.status is not RuleStatus.ACTIVE))
         return p
 
     section_pos = {s.name: i for i, s in enumerate(model.sections)}
@@ -283,25 +307,25 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         r = model.rules[ri]
         return section_pos[r.section], r.entries[ei].strength.rank, ri, ei
 
-    def plan(key: tuple[int, ...]) -> Plan:
+    def plan(key: tuple[int, ...]) -> LeafPlan:
         """What a tuple of leaves (one per part) decides: the rules whose recommendations appear, which entry
         of which rule goes where, the overridden entries and the conflicts. Parts come in section order and
         each leaf lists its entries in result order, so the leaves' parts are concatenated; a wide section has
         one part per rule, whose entries are then put in result order."""
         ps = [part(lid) for lid in key]
-        active = [pick for p in ps for pick in p[0]]
-        over_list = [o for p in ps for o in p[1]]
+        active = [pick for p in ps for pick in p.picks]
+        over_list = [o for p in ps for o in p.overridden]
         if wide:
             active.sort(key=lambda pick: order(*pick))
-            where = [pick for p in ps for pick in p[5]]
+            where = [pick for p in ps for pick in p.overridden_at]
             over_list = [o for _, o in sorted(zip(where, over_list, strict=True), key=lambda w: order(*w[0]))]
         rules: dict[int, int] = {}
         picks = tuple((rules.setdefault(ri, len(rules)), ei) for ri, ei in active)
         over = tuple(over_list)
-        pos = frozenset().union(*(p[2] for p in ps))
-        neg = frozenset().union(*(p[3] for p in ps))
-        conf = conflicts(model, [d for p in ps for d in p[4]], orders) if pos & neg else ()
-        return tuple(rules), picks, over, conf
+        pos = frozenset().union(*(p.positive for p in ps))
+        neg = frozenset().union(*(p.negative for p in ps))
+        conf = conflicts(model, [d for p in ps for d in p.stand_ins], orders) if pos & neg else ()
+        return LeafPlan(tuple(rules), picks, over, conf)
 
     keys_of = rule_keys(model, numbers=False)
     made: dict[Any, tuple[Recommendation, ...]] = {}
@@ -326,7 +350,7 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             memo[key] = p
-        rules, picks = p[0], p[1]
+        rules, picks = p.rules, p.picks
         if not rules:
             recs: tuple[Recommendation, ...] = ()
         else:
@@ -349,11 +373,11 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
                 objs.append(o)
             recs = tuple([objs[pos][ei] for pos, ei in picks])
         if not let_names:
-            return new_result(case_id, recs, p[2], (), p[3], no_lets)
+            return new_result(case_id, recs, p.overridden, (), p.conflicts, no_lets)
         lets = let_memo.get(let_vals)
         if lets is None:  # at most 2 ** len(lets) distinct tuples
             lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
-        return new_result(case_id, recs, p[2], (), p[3], lets)
+        return new_result(case_id, recs, p.overridden, (), p.conflicts, lets)
 
     return run
 

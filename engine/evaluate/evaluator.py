@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping
 
 from engine.compile.guideline import CompiledGuideline, LeafKey
 from engine.core.model import FactValue
+from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
 from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
 from engine.evaluate.result import Result
-from engine.evaluate.walk import BecauseFn, SlowMemo, active_sets, evaluate_slow
+from engine.evaluate.walk import SlowMemo, active_sets, evaluate_slow
 
 
 class Evaluator:

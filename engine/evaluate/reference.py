@@ -18,12 +18,14 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 
-from engine.compile.compiler import all_conditions, overriders
+from engine.compile.compiler import overriders
+from engine.compile.guideline import RuleStatus
+from engine.compile.variables import all_conditions
 from engine.core.model import EnumValue, Input, Model, NumTest
 from engine.core.semantics import Kleene, kleene
 from engine.core.walk import iter_atoms
+from engine.evaluate.assemble import Outcome, assemble
 from engine.evaluate.result import FactValue, Result
-from engine.evaluate.walk import Outcome, assemble
 
 
 def _two_valued(check: Kleene) -> Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]:
@@ -93,11 +95,11 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
             sts = [w[1].get(ri) for w in worlds]
             n_active = sum(1 for s in sts if s is not None and s[0] == "active")
             if n_active == len(sts):
-                outcomes[ri] = ("active", (), ())
+                outcomes[ri] = Outcome(RuleStatus.ACTIVE)
             elif n_active:
-                outcomes[ri] = ("pending", (), _needs(ri, unknown, worlds))
+                outcomes[ri] = Outcome(RuleStatus.PENDING, (), _needs(ri, unknown, worlds))
             elif all(s is not None for s in sts):
-                outcomes[ri] = ("overridden", tuple(sorted({o for s in sts if s for o in s[1]})), ())
+                outcomes[ri] = Outcome(RuleStatus.OVERRIDDEN, tuple(sorted({o for s in sts if s for o in s[1]})))
     let_values = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
     return assemble(model, case_id, outcomes, facts, let_values)
 

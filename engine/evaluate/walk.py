@@ -19,102 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.compile.guideline import CompiledGuideline, Leaf, LeafKey
+from engine.compile.guideline import CompiledGuideline, Leaf, LeafKey, RuleStatus
 from engine.core.model import Model
-from engine.evaluate.because import because
+from engine.evaluate.assemble import ACTIVE, BecauseFn, Outcome, Plan, assemble, plan_of
 from engine.evaluate.result import (
-    Because,
-    Conflict,
     FactValue,
     LazyBecause,
-    Overridden,
-    Pending,
     Recommendation,
     Result,
     new_recommendation,
     new_result,
 )
-
-# ---------------------------------------------------------------------------------------------------------------
-# Result assembly (shared by the walk, the fast path and the direct evaluator)
-
-Outcome = tuple[str, tuple[int, ...], tuple[str, ...]]
-"""Per rule: (kind, by, needs); kind is "active", "pending" or "overridden"."""
-
-
-BecauseFn = Callable[[Mapping[str, FactValue], tuple[bool | None, ...]], tuple[Because, ...]]
-
-
-Plan = tuple[tuple[tuple[int, int], ...], tuple[Overridden, ...], tuple[Pending, ...], tuple[Conflict, ...]]
-"""What per-rule outcomes decide, independently of the case's values: the active (rule, entry) pairs in result
-order, the overridden and pending entries, and the conflicts."""
-
-
-def plan_of(model: Model, outcomes: Mapping[int, Outcome]) -> Plan:
-    """The case-independent part of :func:`assemble` (memoised by the walk: equal outcomes, equal plan)."""
-    section_pos = {s.name: i for i, s in enumerate(model.sections)}
-    items = sorted(((section_pos.get(model.rules[ri].section, 0), e.strength.rank, ri, ei)
-                    for ri in outcomes for ei, e in enumerate(model.rules[ri].entries)))
-    active: list[tuple[int, int]] = []
-    dummy: list[Recommendation] = []
-    over: list[Overridden] = []
-    pend: list[Pending] = []
-    for _, _, ri, ei in items:
-        kind, by, needs = outcomes[ri]
-        rule = model.rules[ri]
-        e = rule.entries[ei]
-        if kind == "active":
-            active.append((ri, ei))
-            dummy.append(Recommendation(e.action, e.strength, rule.name, rule.section))
-        elif kind == "overridden":
-            over.append(Overridden(e.action, e.strength, rule.name, tuple(model.rules[o].name for o in by)))
-        else:
-            pend.append(Pending(e.action, e.strength, rule.name, needs))
-    return tuple(active), tuple(over), tuple(pend), conflicts(model, dummy)
-
-
-def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
-             facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]],
-             because_of: Sequence[BecauseFn] | None = None, plan: Plan | None = None) -> Result:
-    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``. ``because_of`` are the
-    generated per-rule equivalents of :func:`because` (engine/evaluate/codegen.py); without them the tree is walked.
-    ``plan`` is ``plan_of(model, outcomes)`` when the caller has it memoised."""
-    if plan is None:
-        plan = plan_of(model, outcomes)
-    let_map = dict(lets)
-    let_vals = tuple(v for _, v in lets)
-    recs: list[Recommendation] = []
-    because_memo: dict[int, tuple[Because, ...]] = {}
-    for ri, ei in plan[0]:
-        rule = model.rules[ri]
-        e = rule.entries[ei]
-        b = because_memo.get(ri)
-        if b is None:
-            b = because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
-                                    else because_of[ri](facts, let_vals))
-        recs.append(new_recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence,
-                                       rule.citations, b, rule.preference, rule.footnotes))
-    return new_result(case_id, tuple(recs), plan[1], plan[2], plan[3], tuple(lets))
-
-
-def conflict_orders(model: Model) -> tuple[dict[str, int], dict[str, int]]:
-    """The rule and action positions :func:`conflicts` sorts by (callers that compute conflicts often keep them)."""
-    return {r.name: i for i, r in enumerate(model.rules)}, {a: i for i, a in enumerate(model.actions)}
-
-
-def conflicts(model: Model, recs: Iterable[Recommendation],
-              orders: tuple[dict[str, int], dict[str, int]] | None = None) -> tuple[Conflict, ...]:
-    """Actions with both a positive and a negative active entry (rule names in rule order). ``orders`` is
-    ``conflict_orders(model)`` when the caller has it."""
-    index, order = orders if orders is not None else conflict_orders(model)
-    pos: dict[str, set[str]] = {}
-    neg: dict[str, set[str]] = {}
-    for r in recs:
-        (pos if r.strength.positive else neg).setdefault(r.action, set()).add(r.rule)
-    both = sorted(set(pos) & set(neg), key=lambda a: (order.get(a, len(order)), a))
-    return tuple(Conflict(a, tuple(sorted(pos[a], key=index.__getitem__)),
-                          tuple(sorted(neg[a], key=index.__getitem__))) for a in both)
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # The walk
@@ -179,7 +94,7 @@ def walk_diagram(g: CompiledGuideline, root: int, branch: Sequence[int | None],
 
 def active_sets(g: CompiledGuideline) -> dict[LeafKey, frozenset[int]]:
     """Per leaf key, the rules active there (the evaluator computes it once)."""
-    return {k: frozenset(ri for ri, st in k.statuses if st == "active") for k in g.leaves}
+    return {k: frozenset(a.rule for a in k.statuses if a.status is RuleStatus.ACTIVE) for k in g.leaves}
 
 
 def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[LeafKey],
@@ -188,17 +103,17 @@ def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[Le
     out: dict[int, Outcome] = {}
     if not keys:
         return out
-    tables = [dict(k[1]) for k in keys]
+    tables = [{a.rule: a for a in k.statuses} for k in keys]
     for ri in section_rules:
         sts = [t.get(ri) for t in tables]
-        n_active = sum(1 for s in sts if s == "active")
+        n_active = sum(1 for s in sts if s is not None and s.status is RuleStatus.ACTIVE)
         if n_active == len(sts):
-            out[ri] = ("active", (), ())
+            out[ri] = ACTIVE
         elif n_active:
-            out[ri] = ("pending", (), needs(ri))
-        elif all(isinstance(s, tuple) for s in sts):
-            by = sorted({o for s in sts if isinstance(s, tuple) for o in s[1]})
-            out[ri] = ("overridden", tuple(by), ())
+            out[ri] = Outcome(RuleStatus.PENDING, (), needs(ri))
+        elif all(s is not None and s.status is RuleStatus.OVERRIDDEN for s in sts):
+            by = sorted({o for s in sts if s is not None for o in s.by})
+            out[ri] = Outcome(RuleStatus.OVERRIDDEN, tuple(by))
     return out
 
 
@@ -375,7 +290,7 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
             outcomes.update(o)
         plan = plan_of(model, outcomes)
         rule_pos: dict[int, int] = {}
-        picks = tuple((rule_pos.setdefault(ri, len(rule_pos)), ei) for ri, ei in plan[0])
+        picks = tuple((rule_pos.setdefault(ri, len(rule_pos)), ei) for ri, ei in plan.active)
         planned = (plan, tuple(rule_pos), picks)
         _store(memo.plans, tuple(sec_ids), planned)
     plan = planned[0]
@@ -390,7 +305,7 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
     if planned[1]:
         objs = _rule_recommendations(memo, planned[1], facts, let_key)
         recs = tuple([objs[pos][ei] for pos, ei in planned[2]])
-    return new_result(case_id, recs, plan[1], plan[2], plan[3], lets)
+    return new_result(case_id, recs, plan.overridden, plan.pending, plan.conflicts, lets)
 
 
 def _no_needs(ri: int) -> tuple[str, ...]:

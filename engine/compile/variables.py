@@ -1,0 +1,108 @@
+"""The variables of the diagrams and the exact partition of number inputs into cells.
+
+Every input a condition reads becomes a variable; ``x is known`` adds ``known:x`` just before ``x``. Enum and bool
+inputs branch on their values. Numbers branch on the cells of an exact partition: the domain is cut at every
+threshold a test uses (open/closed ends respected), and neighbouring cells that no test tells apart are merged,
+so every cell is decided by every test. Integer cells get integer bounds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from engine.compile.guideline import Var
+from engine.core.model import EnumValue, Expr, Input, Interval, KnownTest, Model, NumTest
+from engine.core.walk import iter_atoms
+
+
+def all_conditions(model: Model) -> Iterator[Expr]:
+    for let in model.lets.values():
+        yield let.expr
+    for a in model.assumptions:
+        yield a.expr
+    for s in model.sections:
+        yield s.guard
+    for r in model.rules:
+        yield r.condition
+    for c in model.covers:
+        yield c.condition
+
+
+def representative(cell: Interval, integer: bool) -> float:
+    """A point of ``cell`` (every test decides the whole cell, so one point stands for it)."""
+    return cell.point("representative", integer=integer)
+
+
+def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
+    """The cells of a number input: its domain cut at every threshold of ``tests``, indistinguishable neighbours
+    merged. Cells are disjoint, ordered, and cover the domain."""
+    lo = None if math.isinf(inp.low) else inp.low
+    hi = None if math.isinf(inp.high) else inp.high
+    pts = {b for t in tests for b in (t.low, t.high) if b is not None
+           and (lo is None or b >= lo) and (hi is None or b <= hi)}
+    pts |= {p for p in (lo, hi) if p is not None}
+    points = sorted(pts)
+    raw: list[Interval] = []
+    if not points:
+        raw.append(Interval(None, None, False, False))
+    else:
+        if lo is None:
+            raw.append(Interval(None, points[0], False, False))
+        for i, p in enumerate(points):
+            raw.append(Interval(p, p, True, True))
+            if i + 1 < len(points):
+                raw.append(Interval(p, points[i + 1], False, False))
+        if hi is None:
+            raw.append(Interval(points[-1], None, False, False))
+    integer = inp.kind == "integer"
+    if integer:
+        ints: list[Interval] = []
+        for c in raw:
+            a = None if c.low is None else (c.low if c.low_closed else math.floor(c.low) + 1.0)
+            b = None if c.high is None else (c.high if c.high_closed else math.ceil(c.high) - 1.0)
+            if a is not None and c.low_closed and not float(a).is_integer():
+                continue
+            if a is not None and b is not None and a > b:
+                continue
+            ints.append(Interval(a, b, a is not None, b is not None))
+        raw = ints
+    ordered = sorted(tests, key=lambda t: (str(t)))
+    cells: list[Interval] = []
+    sigs: list[tuple[bool, ...]] = []
+    for c in raw:
+        sig = tuple(t.contains(representative(c, integer)) for t in ordered)
+        if cells and sigs[-1] == sig:
+            prev = cells[-1]
+            cells[-1] = Interval(prev.low, c.high, prev.low_closed, c.high_closed)
+        else:
+            cells.append(c)
+            sigs.append(sig)
+    return tuple(cells)
+
+
+def variables(model: Model) -> tuple[Var, ...]:
+    """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
+    the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
+    guideline (extent, site, ...) first."""
+    used: set[str] = set()
+    known: set[str] = set()
+    num_tests: dict[str, set[Interval]] = {}
+    for cond in all_conditions(model):
+        for a in iter_atoms(cond, model):
+            if isinstance(a, KnownTest):
+                known.add(a.input)
+            else:
+                used.add(a.input)
+                if isinstance(a, NumTest):
+                    num_tests.setdefault(a.input, set()).add(a.interval)
+    out: list[Var] = []
+    for name, inp in model.inputs.items():
+        q = inp.label or name
+        if name in known:
+            out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
+        if name in used or name in known:
+            branches: tuple[EnumValue | bool | Interval, ...]
+            branches = partition(inp, num_tests.get(name, set())) if inp.numeric else inp.domain
+            out.append(Var(name, name, inp.kind, branches, q, inp.unit))
+    return tuple(out)
