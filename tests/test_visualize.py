@@ -12,6 +12,7 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from engine.core.model import (
     TRUE,
     Action,
     Input,
+    Interval,
     Model,
     ParamType,
     Rule,
@@ -30,7 +32,7 @@ from engine.core.model import (
 )
 from engine.core.model import Entry as MEntry
 from engine.core.model import Strength as S
-from visualize.case_path import case_path
+from engine.core.values import same_member
 from visualize.dot import to_dot
 from visualize.labels import escape, interval_text, question
 from visualize.run_dot import RenderError, render_file
@@ -44,9 +46,40 @@ needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz dot not installed")
 
 @dataclass
 class FakeGuideline:
+    """A hand-made graph in the contract of docs/graph.md; its case path is a plain walk of the graph (a test
+    double: the real one is the evaluator's, tested below on a compiled guideline)."""
+
     model: Model
     graph: Any
     roots: dict[str, str]
+
+    def case_path(self, section: str, facts: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
+        nodes: set[str] = set()
+        edges: set[tuple[str, str]] = set()
+        stack = [self.roots[section]]
+        while stack:
+            node = stack.pop()
+            if node in nodes:
+                continue
+            nodes.add(node)
+            data = self.graph.nodes[node]
+            if data["kind"] != "decision":
+                continue
+            value = facts.get(data["input"])
+            for _, child, edge in self.graph.out_edges(node, data=True):
+                if data["var"].startswith("known:"):
+                    takes = (value is not None) in edge["values"]
+                elif value is None:
+                    takes = True
+                elif "values" in edge:
+                    takes = any(same_member(value, v) for v in edge["values"])
+                else:
+                    spans = edge.get("intervals", [edge["interval"]])
+                    takes = any(Interval.from_json(iv).contains(value) for iv in spans)
+                if takes:
+                    edges.add((node, child))
+                    stack.append(child)
+        return nodes, edges
 
 
 def _rule(name: str, section: str, *entries: tuple[str, S], **kw: Any) -> Rule:
@@ -254,17 +287,28 @@ def test_unknown_section_and_theme() -> None:
 # Case paths
 
 
-def test_case_path_follows_value_and_all_branches_when_unknown() -> None:
-    g = demo_guideline().graph
-    nodes, edges = case_path(g, "localized/d0", {"extent": "localized", "size_cm": 7.5})
-    assert ("localized/d1", "localized/d2") in edges and ("localized/d1", "localized/l1") not in edges
-    assert {"localized/l2", "localized/l3"} <= nodes  # site unknown: both branches
-    nodes, _ = case_path(g, "localized/d0", {"extent": "localized", "size_cm": 5})
-    assert "localized/l1" in nodes and "localized/d2" not in nodes  # 5 is in (-inf, 5]
-    nodes, _ = case_path(g, "metastatic/d0", {"extent": "metastatic"})
-    assert "metastatic/l0" in nodes and "metastatic/d2" not in nodes  # mdt not known
-    nodes, _ = case_path(g, "metastatic/d0", {"extent": "metastatic", "mdt": True, "age": 70})
-    assert "metastatic/l4" in nodes and "metastatic/l2" not in nodes
+def test_case_path_is_the_walk_of_evaluation() -> None:
+    """``render --case`` highlights what the evaluator walks: a known value takes its branch, an unknown input
+    every branch; the leaves reached are those whose entries make the case's result."""
+    g = _small_guideline()
+    graph = g.graph
+
+    def leaves(nodes: set[str]) -> set[str]:
+        return {n for n in nodes if graph.nodes[n]["kind"] == "leaf" and graph.nodes[n]["inside"]}
+
+    def rules_at(leaf: str) -> set[str]:
+        return {e["rule"] for e in graph.nodes[leaf]["entries"] if e["status"] == "active"}
+
+    facts = {"stage": "early", "size_cm": 7.0, "site": "limb", "fit": True}
+    nodes, edges = g.case_path("early", facts)
+    (leaf,) = leaves(nodes)
+    assert rules_at(leaf) == {r.rule for r in g.evaluate(facts).recommendations if r.section == "early"}
+    assert all(graph.has_edge(u, v) for u, v in edges) and len(edges) == len(nodes) - 1  # one path
+    nodes, edges = g.case_path("early", {"stage": "early", "size_cm": 7.0, "fit": True})  # site unknown
+    reached = leaves(nodes)
+    assert len(reached) == 2 and {"rt_big"} in [rules_at(n) & {"rt_big"} for n in reached]
+    nodes, _ = g.case_path("early", {"stage": "late"})  # outside the section: no leaf inside it is reached
+    assert nodes and not leaves(nodes)
 
 
 def test_case_view_greys_the_rest() -> None:
@@ -492,11 +536,12 @@ def test_render_cli_svg_escapes_labels(cli: Cli, tmp_path: Path) -> None:
 
 def _small_guideline() -> Any:
     from engine.compile.compiler import compile
+    from engine.evaluate.guideline import Guideline
     from engine.resolve.pipeline import load_model
 
     model, diagnostics, _ = load_model(SMALL)
     assert model is not None, diagnostics
-    return compile(model)
+    return Guideline(compile(model))
 
 
 def test_condition_text_and_three_valued_holds() -> None:

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from visualize import boxes
-from visualize.case_path import case_path
 from visualize.labels import escape, footnote_mark, html_lines, quote_id
 from visualize.legend import foot_label
 from visualize.plan import (
@@ -214,7 +213,7 @@ def choose_plan(guideline: DrawableGuideline, name: str, case_facts: Mapping[str
     for a page or the section is too wide to have a diagram at all (see docs/graph.md, "Wide sections")."""
     if name not in guideline.roots:
         return list_plan(guideline.model, name, section_title(guideline, name), case_facts)
-    path = None if case_facts is None else case_path(guideline.graph, guideline.roots[name], case_facts)
+    path = None if case_facts is None else guideline.case_path(name, case_facts)
     plan = plan_section(guideline, name, path)
     if estimate(plan)[0] <= LIST_WIDTH:
         return plan

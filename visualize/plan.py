@@ -45,6 +45,10 @@ class DrawableGuideline(Protocol):
     @property
     def roots(self) -> Mapping[str, str]: ...
 
+    def case_path(self, section: str, facts: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
+        """The nodes and edges of ``section``'s diagram a case with ``facts`` may pass (evaluation's walk)."""
+        ...
+
 
 @dataclass(slots=True)
 class DrawNode:

@@ -13,13 +13,13 @@ are then dropped one by one (each drop re-checked by evaluation).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.cases.values import kleene
 from engine.core.model import Input
+from engine.core.semantics import kleene
+from engine.core.values import Interval, json_number
 from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import FactValue, Result
 
@@ -58,54 +58,17 @@ def fired_rules(results: Sequence[Result]) -> set[str]:
     return out
 
 
-def _in_interval(x: float, iv: Sequence[Any]) -> bool:
-    low, high, low_closed, high_closed = iv
-    if low is not None and (x < low or (x == low and not low_closed)):
-        return False
-    return not (high is not None and (x > high or (x == high and not high_closed)))
-
-
-def _intervals(data: Mapping[str, Any]) -> list[Sequence[Any]]:
-    return list(data.get("intervals") or [data["interval"]])
-
-
-def _edge_holds(data: Mapping[str, Any], var: str, inp: str, facts: Mapping[str, FactValue]) -> bool | None:
-    """Whether the case takes this edge: None when the case does not know the answer."""
-    if var.startswith("known:"):
-        return (facts.get(inp) is not None) in data["values"]
-    value = facts.get(inp)
-    if value is None:
-        return None
-    if "values" in data:
-        return any(value == v and isinstance(value, bool) == isinstance(v, bool) for v in data["values"])
-    return any(_in_interval(float(value), iv) for iv in _intervals(data))
-
-
 def possible_leaves(guideline: Guideline, root: str, facts: Mapping[str, FactValue]) -> set[str]:
-    """The possible (not impossible) leaves of one section diagram that agree with the case's known facts: an
-    unknown input follows every branch."""
+    """The possible (not impossible) leaves inside the section of the diagram at graph root ``root`` that a case
+    may reach: the evaluator's walk (:meth:`engine.evaluate.evaluator.Evaluator.reach`)."""
     graph = guideline.graph
-    seen: set[str] = set()
-    out: set[str] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        attrs = graph.nodes[node]
-        if attrs["kind"] != "decision":
-            if not attrs.get("impossible") and attrs.get("inside", True):
-                out.add(node)
-            continue
-        for _, child, data in graph.out_edges(node, data=True):
-            if _edge_holds(data, attrs["var"], attrs["input"], facts) is not False:
-                stack.append(child)
-    return out
+    nodes, _ = guideline.evaluator.reach(root, facts)
+    return {n for n in nodes if graph.nodes[n]["kind"] == "leaf" and not graph.nodes[n]["impossible"]
+            and graph.nodes[n]["inside"]}
 
 
 def reached_leaves(guideline: Guideline, facts: Mapping[str, FactValue]) -> set[str]:
-    """The leaves a case reaches: per section, the one possible leaf its facts lead to (a section where the
+    """The leaves a case reaches: per diagram, the one possible leaf its facts lead to (a diagram where the
     missing data leaves several possible leaves is not counted: the case only might reach them)."""
     out: set[str] = set()
     for root in [*guideline.roots.values(), *(r for rs in guideline.part_roots.values() for r in rs)]:
@@ -121,25 +84,8 @@ def reached_leaves(guideline: Guideline, facts: Mapping[str, FactValue]) -> set[
 
 def _pick_number(inp: Input, iv: Sequence[Any]) -> int | float:
     """A readable number inside ``iv`` and the input's range (an integer when one fits)."""
-    low, high, low_closed, high_closed = iv
-    lo = max(inp.low, -math.inf if low is None else low)
-    hi = min(inp.high, math.inf if high is None else high)
-    lo_c = low_closed if low is not None and low >= inp.low else True
-    hi_c = high_closed if high is not None and high <= inp.high else True
-    if math.isinf(lo) and math.isinf(hi):
-        candidates: list[float] = [0.0]
-    elif math.isinf(lo):
-        candidates = [hi if hi_c else math.ceil(hi) - 1]
-    elif math.isinf(hi):
-        candidates = [lo if lo_c else math.floor(lo) + 1]
-    else:
-        candidates = [math.ceil(lo) + k for k in (0, 1)] + [(lo + hi) / 2]
-        if lo_c:
-            candidates.insert(0, lo)
-    for c in candidates:
-        if _in_interval(c, [lo, hi, lo_c, hi_c]) and (inp.kind != "integer" or float(c).is_integer()):
-            return int(c) if float(c).is_integer() else c
-    return (lo + hi) / 2
+    x = Interval.from_json(iv).point("closed_or_whole", integer=inp.kind == "integer", domain=(inp.low, inp.high))
+    return json_number(x)
 
 
 def _any_value(inp: Input) -> FactValue:
@@ -181,7 +127,7 @@ def _facts_of(guideline: Guideline, path: list[tuple[str, str, dict[str, Any]]])
         elif "values" in data:
             chosen[inp.name] = data["values"][0]
         else:
-            chosen[inp.name] = _pick_number(inp, _intervals(data)[0])
+            chosen[inp.name] = _pick_number(inp, data.get("intervals", [data.get("interval")])[0])
     for name, is_known in known.items():
         if not is_known:
             chosen.pop(name, None)

@@ -29,6 +29,7 @@ from engine.compile.guideline import (
     IMPOSSIBLE,
     Applied,
     CompiledGuideline,
+    Drawn,
     Leaf,
     LeafKey,
     Part,
@@ -327,16 +328,23 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
     graph = nx.DiGraph()
     roots: dict[str, str] = {}
     part_roots: dict[str, tuple[str, ...]] = {}
+    drawn: dict[str, Drawn] = {}
     for s in model.sections:
         if s.name in sections:
-            roots[s.name] = add_section_graph(graph, model, vs, m, s.name, sections[s.name], leaves)
+            node = sections[s.name]
+            ids = add_section_graph(graph, model, vs, m, s.name, node, leaves)
+            roots[s.name] = ids[node]
+            drawn[ids[node]] = Drawn(node, ids)
         else:
-            part_roots[s.name] = tuple(
-                add_section_graph(graph, model, vs, m, s.name, p.node, leaves, prefix=f"{s.name}/p{k}")
-                for k, p in enumerate(q for q in parts if q.section == s.name))
+            own: list[str] = []
+            for k, p in enumerate(q for q in parts if q.section == s.name):
+                ids = add_section_graph(graph, model, vs, m, s.name, p.node, leaves, prefix=f"{s.name}/p{k}")
+                own.append(ids[p.node])
+                drawn[ids[p.node]] = Drawn(p.node, ids)
+            part_roots[s.name] = tuple(own)
     return CompiledGuideline(
         model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
         section_nodes=sections, let_nodes=lets, assume_node=assume,
         rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
         rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
-        section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections})
+        section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn)

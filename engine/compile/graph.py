@@ -46,10 +46,11 @@ def _runs(var: Var, branches: list[int]) -> list[Interval]:
 
 
 def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], mdd: MDD, section: str,
-                      root: int, leaves: Mapping[LeafKey, Leaf], prefix: str | None = None) -> str:
+                      root: int, leaves: Mapping[LeafKey, Leaf], prefix: str | None = None) -> dict[int, str]:
     """Copy one section diagram into ``graph`` (ids ``<prefix>/d<k>``, ``<prefix>/l<k>`` in depth-first
     preorder, children in branch order; the prefix is the section's name, or ``<section>/p<k>`` for the parts of
-    a wide section); returns the root id.
+    a wide section); returns the id of every diagram node copied (``root``'s is the root id), so that a walk of
+    the diagram (``Evaluator.reach``) can name the graph nodes it passes.
 
     Nodes and edges are collected first, in the order a node-by-node copy would add them (nodes in preorder,
     an edge once its child's subtree is done), then added in two bulk calls; edge labels are computed once per
@@ -124,7 +125,7 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
                 edges.append((nid, cid, {"values": list(parts), "label": label}))
         return nid
 
-    root_id = visit(root)
+    visit(root)
     graph.add_nodes_from(nodes)
     graph.add_edges_from(edges)
-    return root_id
+    return ids

@@ -57,6 +57,13 @@ class LeafKey(NamedTuple):
 IMPOSSIBLE = LeafKey(True, (), (), (), False)
 
 
+class Drawn(NamedTuple):
+    """A diagram copied into the graph: its MDD root and the graph id of each of its MDD nodes."""
+
+    node: int
+    ids: dict[int, str]
+
+
 class Part(NamedTuple):
     """One diagram that evaluation walks: a whole section (its rules and covers), or, in a section too wide to
     combine (see ``engine.compile.compiler._parts``), one of its rules."""
@@ -144,6 +151,7 @@ class CompiledGuideline:
     parts: tuple[Part, ...] = ()           # the diagrams evaluation walks, in section order
     part_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # wide section -> its parts' graph roots
     section_rules: dict[str, tuple[int, ...]] = field(default_factory=dict)  # section -> its rules' indices
+    drawn: dict[str, Drawn] = field(default_factory=dict)  # graph root id -> the diagram copied there
 
     def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:
         """A patient for a partial assignment ``{level: branch}`` (e.g. ``self.mdd.witness(...)``): each tested

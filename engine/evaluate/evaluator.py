@@ -20,7 +20,7 @@ from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
 from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
 from engine.evaluate.result import Result
-from engine.evaluate.walk import SlowMemo, active_sets, evaluate_slow
+from engine.evaluate.walk import SlowMemo, active_sets, branches, evaluate_slow
 
 
 class Evaluator:
@@ -77,6 +77,34 @@ class Evaluator:
     def walk(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
         """The result by the memoised walk alone (the fast path's twin, which the tests compare it with)."""
         return evaluate_slow(self.slow, facts, case_id)
+
+    def reach(self, root: str, facts: Mapping[str, FactValue]) -> tuple[set[str], set[tuple[str, str]]]:
+        """The graph nodes and edges below the graph root ``root`` (a section's, or a wide section's rule's) that
+        a case with ``facts`` may pass: the walk of evaluation, which follows the case's branch of a known input
+        and every branch of an unknown one (``known:x`` is answered by whether ``x`` is given), named by the
+        graph's ids. Leaves the assumptions rule out are included (they are in the graph); callers that count
+        leaves skip them."""
+        g = self.compiled
+        drawn = g.drawn[root]
+        ids, m = drawn.ids, g.mdd
+        branch = branches(g, {k: v for k, v in facts.items() if v is not None})
+        nodes: set[str] = set()
+        edges: set[tuple[str, str]] = set()
+        stack = [drawn.node]
+        while stack:
+            n = stack.pop()
+            nid = ids[n]
+            if nid in nodes:
+                continue
+            nodes.add(nid)
+            if m.is_terminal(n):
+                continue
+            b = branch[m.level(n)]
+            kids = m.children(n) if b is None else (m.children(n)[b],)
+            for c in kids:
+                edges.add((nid, ids[c]))
+                stack.append(c)
+        return nodes, edges
 
     def evaluate_many(self, cases: Iterable[Mapping[str, FactValue]]) -> list[Result]:
         """:meth:`evaluate` on each case in order (case ids None), with the dispatch hoisted out of the loop."""

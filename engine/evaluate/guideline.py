@@ -49,6 +49,12 @@ class Guideline:
     def order(self) -> tuple[str, ...]:
         return self.compiled.order
 
+    def case_path(self, section: str, facts: Mapping[str, FactValue]) -> tuple[set[str], set[tuple[str, str]]]:
+        """The nodes and edges of ``section``'s diagram in ``graph`` that a case with (checked) ``facts`` may pass
+        (:meth:`Evaluator.reach`): what ``render --case`` highlights. A wide section has no diagram: nothing."""
+        root = self.compiled.roots.get(section)
+        return (set(), set()) if root is None else self.evaluator.reach(root, facts)
+
     def check_facts(self, facts: Mapping[str, Any]) -> dict[str, FactValue]:
         """``facts`` checked against the declared inputs and converted to their values, or
         :class:`engine.core.errors.CaseError` naming every problem (see :class:`FactChecker`)."""
