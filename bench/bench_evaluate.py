@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import engine
 from engine.core.model import Input, Interval, Model
 from engine.evaluate.guideline import Guideline
-from engine.evaluate.walk import _reach, branches
+from engine.evaluate.walk import branches, reach_values
 
 
 def _value(rng: random.Random, inp: Input, cells: tuple[Any, ...]) -> Any:
@@ -57,7 +57,7 @@ def cases(g: Guideline, n: int, unknown: tuple[int, int], seed: int) -> list[dic
         k = rng.randint(*unknown)
         for name in rng.sample(read, min(k, len(read))):
             del facts[name]
-        if True in _reach(c, c.assume_node, branches(c, facts)):  # some allowed patient fits the facts
+        if True in reach_values(c, c.assume_node, branches(c, facts)):  # some allowed patient fits the facts
             out.append(facts)
     return out
 

@@ -13,7 +13,7 @@ import csv
 import dataclasses
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from bench.cohort import cohort_rows, write_cohort
 from engine.cases.cohort import load_csv
 from engine.cases.validate import Case, CaseChecker
 from engine.cli.report_run import clashes, csv_report
+from engine.compile.guideline import CompiledGuideline
 from engine.core.model import Strength
 from engine.evaluate.assemble import assemble
 from engine.evaluate.guideline import Guideline
@@ -36,7 +37,7 @@ from engine.evaluate.result import (
     new_recommendation,
     new_result,
 )
-from engine.evaluate.walk import active_sets, let_values, outcomes_from, walk_diagram
+from engine.evaluate.walk import active_sets, outcomes_from, reach_values, walk_diagram
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LMS = os.path.join(ROOT, "rules", "lms.rules")
@@ -45,6 +46,15 @@ LMS = os.path.join(ROOT, "rules", "lms.rules")
 @pytest.fixture(scope="module")
 def lms() -> Guideline:
     return engine.load(LMS)
+
+
+def let_values(g: CompiledGuideline, branch: Sequence[int | None]) -> list[tuple[str, bool | None]]:
+    """Each let's value: the one its diagram reaches, or None when the branches disagree."""
+    out: list[tuple[str, bool | None]] = []
+    for name, node in g.let_nodes.items():
+        vals = {v for v in reach_values(g, node, branch) if v is not None}
+        out.append((name, vals.pop() if len(vals) == 1 else None))
+    return out
 
 
 def plain_evaluate(guideline: Guideline, facts: Mapping[str, FactValue], case_id: str | None) -> Result:

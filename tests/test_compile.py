@@ -4,6 +4,7 @@ contract."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
@@ -12,10 +13,17 @@ from hypothesis import HealthCheck, given, settings
 from modelgen import build, enum, eq, flag, gt, le, models, num, rule
 
 from engine.compile.compiler import GraphTooLarge, compile
+from engine.compile.guideline import CompiledGuideline, Leaf
 from engine.compile.variables import partition
 from engine.core.model import TRUE, Cover, Interval, KnownTest, Not, Or, Section
-from engine.evaluate.walk import leaf_of
+from engine.evaluate.walk import branches
 
+
+def leaf_of(g: CompiledGuideline, section: str, facts: Mapping[str, Any]) -> Leaf:
+    """The leaf a fully known case reaches in ``section``'s diagram."""
+    branch = branches(g, facts)
+    assert all(b is not None for b in branch), "leaf_of needs every input the guideline reads"
+    return g.leaves[g.mdd.evaluate(g.section_nodes[section], [b for b in branch if b is not None])]
 
 def cells(inp: Any, *tests: Interval) -> list[str]:
     return [str(c) for c in partition(inp, set(tests))]

@@ -175,9 +175,6 @@ class MDD:
             yield n
             stack.extend(reversed(self._children[n]))
 
-    def size(self, u: int) -> int:
-        return sum(1 for _ in self.reachable(u))
-
     def terminals(self, u: int) -> list[Any]:
         """The distinct terminal values reachable from ``u``."""
         return [self._value[n] for n in self.reachable(u) if self.is_terminal(n)]
@@ -278,22 +275,6 @@ class MDD:
 
         return rec(start)
 
-    def map(self, u: int, f: Callable[[Any], Hashable]) -> int:
-        """``u`` with every terminal value replaced by ``f(value)``, reduced again."""
-        memo: dict[int, int] = {}
-
-        def rec(a: int) -> int:
-            r = memo.get(a)
-            if r is None:
-                if self.is_terminal(a):
-                    r = self.terminal(f(self._value[a]))
-                else:
-                    r = self.node(self._level[a], [rec(c) for c in self._children[a]])
-                memo[a] = r
-            return r
-
-        return rec(u)
-
     def _bool_op(self, memo: dict[tuple[int, int], int], u: int, v: int, absorb: int) -> int:
         """And (absorb FALSE) / Or (absorb TRUE) of boolean diagrams with terminal short cuts."""
         unit = self.TRUE if absorb == self.FALSE else self.FALSE
@@ -344,9 +325,6 @@ class MDD:
         self._and.clear()
         self._or.clear()
         self._not.clear()
-
-    def implies(self, u: int, v: int) -> int:
-        return self.or_(self.not_(u), v)
 
     def restrict(self, u: int, level: int, branch: int) -> int:
         """``u`` with variable ``level`` fixed to ``branch`` (cofactor)."""

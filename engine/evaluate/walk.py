@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from engine.compile.guideline import CompiledGuideline, Leaf, LeafKey, RuleStatus
+from engine.compile.guideline import CompiledGuideline, LeafKey, RuleStatus
 from engine.core.model import Model
 from engine.evaluate.assemble import ACTIVE, BecauseFn, Outcome, Plan, assemble, plan_of
 from engine.evaluate.result import (
@@ -117,15 +117,7 @@ def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[Le
     return out
 
 
-def let_values(g: CompiledGuideline, branch: Sequence[int | None]) -> list[tuple[str, bool | None]]:
-    out: list[tuple[str, bool | None]] = []
-    for name, node in g.let_nodes.items():
-        vals = {v for v in _reach(g, node, branch) if v is not None}
-        out.append((name, vals.pop() if len(vals) == 1 else None))
-    return out
-
-
-def _reach(g: CompiledGuideline, root: int, branch: Sequence[int | None]) -> set[bool | None]:
+def reach_values(g: CompiledGuideline, root: int, branch: Sequence[int | None]) -> set[bool | None]:
     m = g.mdd
     seen: set[int] = set()
     vals: set[bool | None] = set()
@@ -279,7 +271,7 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
         if key in ltable:
             let_vals.append(ltable[key])
         else:
-            vals = {v for v in _reach(g, stuck, branch) if v is not None}
+            vals = {v for v in reach_values(g, stuck, branch) if v is not None}
             v = vals.pop() if len(vals) == 1 else None
             _store(ltable, key, v)
             let_vals.append(v)
@@ -340,14 +332,3 @@ def _rule_recommendations(memo: SlowMemo, rules: tuple[int, ...], facts: Mapping
                 _store(made[ri], k, objs)
         out.append(objs)
     return out
-
-
-def leaf_of(g: CompiledGuideline, section: str, facts: Mapping[str, FactValue]) -> Leaf:
-    """The leaf a fully known case reaches in ``section``."""
-    branch = branches(g, facts)
-    if any(b is None for b in branch):
-        raise ValueError("leaf_of needs every input the guideline reads")
-    node = g.section_nodes.get(section)
-    if node is None:
-        raise ValueError(f"section {section!r} is wide: it has no diagram of its own, only one per rule")
-    return g.leaves[g.mdd.evaluate(node, [b for b in branch if b is not None])]

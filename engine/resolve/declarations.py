@@ -20,11 +20,6 @@ from engine.resolve.text import number_text, value_text
 PLAIN_PARAM_KINDS = ("number", "integer", "text")
 
 
-def range_unit(r: ast.Range) -> str | None:
-    """The unit of a range, whether written once after it (``50..60 Gy``) or on an end (``50 Gy..60 Gy``)."""
-    return r.unit or r.high.unit or r.low.unit
-
-
 def range_units(r: ast.Range) -> list[tuple[str, ast.Number | ast.Range]]:
     """Every unit written in a range, each with the node that carries it (for unit checks)."""
     found: list[tuple[str, ast.Number | ast.Range]] = []
