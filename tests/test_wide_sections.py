@@ -29,6 +29,7 @@ def all_wide(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compiler, "SECTION_WORK", 0)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(st.data())
