@@ -96,6 +96,9 @@ def _header_columns(file: str, header: list[str], checker: CaseChecker) -> tuple
     return columns, id_col, desc_col, diags
 
 
+_QUOTE_HELP = 'check the quotes on this line: a cell that starts with " must end with "'
+
+
 class _Lines:
     """The lines of a file fed to ``csv.reader`` one at a time, from a position that can be moved back."""
 
@@ -153,9 +156,14 @@ class _Reader:
             except StopIteration:
                 return
             except csv.Error as e:
-                reason = (f"a cell is longer than {CELL_LIMIT:,} characters" if "field limit" in str(e)
-                          else f"invalid CSV: {e}")
-                self._skip(first, f"{reason}; the row is skipped")
+                if feed.at - first > 1:  # a quoted cell ran on over the following lines
+                    self._skip(first, f"a quoted cell opened on this line is not closed on it (it runs on past "
+                               f"line {feed.at}); the row is skipped and reading resumes on the next line",
+                               _QUOTE_HELP)
+                else:
+                    reason = (f"a cell is longer than {CELL_LIMIT:,} characters" if "field limit" in str(e)
+                              else f"invalid CSV: {e}")
+                    self._skip(first, f"{reason}; the row is skipped")
                 feed.at = first + 1
                 reader = csv.reader(feed)
                 continue
@@ -163,8 +171,7 @@ class _Reader:
             if (end - first > 1 or end == len(lines)) and self.width and \
                     _swallowed(row, lines, first, end, self.desc_col, self.width):
                 self._skip(first, f"a quoted cell opened on this line is not closed on it (it runs on to line "
-                           f"{end}); the row is skipped and reading resumes on the next line",
-                           "check the quotes on this line: a cell that starts with \" must end with \"")
+                           f"{end}); the row is skipped and reading resumes on the next line", _QUOTE_HELP)
                 feed.at = first + 1
                 reader = csv.reader(feed)
                 continue

@@ -1,0 +1,98 @@
+"""Hostile inputs, YAML and JSON case files (issue 22, findings 2 and 6).
+
+A duplicate key in a JSON case file is an error at any file size (it used to be skipped over 1,000,000
+characters, so ``{"x": 6, "x": 2}`` silently became x = 2). A YAML alias bomb (560 bytes expanding to 9^9 values)
+is refused at once, with bounded memory, measured in a child process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from test_hostile_output import gg
+
+from engine.cli.main import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TOY = str(ROOT / "tests" / "fixtures" / "cases" / "toy.rules")
+
+
+def test_a_duplicate_key_in_a_large_json_file_is_an_error(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [{"id": f"c{i}", "description": "padding " * 20, "facts": {"size_cm": 6, "grade": 3}}
+             for i in range(6000)]
+    text = json.dumps(cases).replace('"id": "c5", "description": "' + "padding " * 20 + '", "facts": {"size_cm": 6,',
+                                     '"id": "c5", "description": "' + "padding " * 20
+                                     + '", "facts": {"size_cm": 6, "size_cm": 2,', 1)
+    assert len(text) > 1_000_000 and text.count('"size_cm"') == 6001
+    path = tmp_path / "big.json"
+    path.write_text(text)
+    code = main(["run", TOY, str(path), "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (1, "")
+    assert "error[E313]: duplicate key 'size_cm'" in err and f"{path}:1:" in err
+
+
+def test_a_duplicate_key_in_a_small_json_file_is_still_located(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "small.json"
+    path.write_text('{"id": "c",\n "facts": {"size_cm": 6,\n  "size_cm": 2}}\n')
+    assert main(["run", TOY, str(path)]) == 1
+    assert f"{path}:3:3: error[E313]: duplicate key 'size_cm'" in capsys.readouterr().err
+
+
+BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+id: bomb
+facts: {size_cm: 6, grade: 3}
+description: *i
+"""
+
+CASE_BOMB = """\
+- &c0 {id: x, facts: {size_cm: 6}}
+- &c1 [*c0, *c0, *c0, *c0, *c0, *c0, *c0, *c0, *c0, *c0]
+- &c2 [*c1, *c1, *c1, *c1, *c1, *c1, *c1, *c1, *c1, *c1]
+- &c3 [*c2, *c2, *c2, *c2, *c2, *c2, *c2, *c2, *c2, *c2]
+- &c4 [*c3, *c3, *c3, *c3, *c3, *c3, *c3, *c3, *c3, *c3]
+- &c5 [*c4, *c4, *c4, *c4, *c4, *c4, *c4, *c4, *c4, *c4]
+- &c6 [*c5, *c5, *c5, *c5, *c5, *c5, *c5, *c5, *c5, *c5]
+- &c7 [*c6, *c6, *c6, *c6, *c6, *c6, *c6, *c6, *c6, *c6]
+"""
+
+
+@pytest.mark.parametrize("text", [BOMB, CASE_BOMB], ids=["description", "cases"])
+def test_a_yaml_alias_bomb_is_refused_in_bounded_time_and_memory(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    started = time.perf_counter()
+    code, out, err, peak_mb = gg("run", TOY, str(path), timeout=30, tmp=tmp_path)
+    seconds = time.perf_counter() - started
+    assert code == 1 and out == "", err
+    assert "error[E301]: invalid YAML: its aliases expand to more than 1,000,000 values" in err
+    assert seconds < 10 and peak_mb < 300, (seconds, peak_mb)
+
+
+def test_a_self_referring_alias_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("id: loop\nfacts: {size_cm: 6}\ndescription: &d [1, *d]\n")
+    code, _, err, _ = gg("run", TOY, str(path), timeout=30, tmp=tmp_path)  # (the position walk used to loop)
+    assert code == 1 and "an alias refers to the value that contains it" in err
+
+
+def test_ordinary_anchors_still_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "anchors.yaml"
+    path.write_text("- id: a\n  facts: &f {size_cm: 8, grade: 3, site: extremity}\n- id: b\n  facts: *f\n")
+    assert main(["run", TOY, str(path), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("rt_big") == 2
