@@ -116,3 +116,24 @@ def test_render_a_case_outside_the_section_highlights_nothing(tmp_path: Path,
     err = capsys.readouterr().err
     assert "warning[W904]" in err and "never enters section 'uterine'" in err and "extent = metastatic" in err
     assert (tmp_path / "case.dot").read_text() == (tmp_path / "plain.dot").read_text()
+
+
+def test_the_source_text_is_read_next_to_the_repository_and_required_in_ci(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding 11: tests/test_lms_rules.py read the source text from an absolute path and skipped anywhere else."""
+    import test_lms_rules
+
+    from engine.resolve.pipeline import load_model
+
+    expected = ROOT.parent / "shared" / "guideline" / "leiomyosarcoma-clinical-management.txt"
+    source: Path = test_lms_rules.SOURCE
+    assert source == expected
+    model, _, _ = load_model(str(ROOT / "rules" / "lms.rules"))
+    assert model is not None
+    monkeypatch.setattr(test_lms_rules, "SOURCE", tmp_path / "missing.txt")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="the source text is missing"):
+        test_lms_rules.test_source_quotes_come_from_the_text(model)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        test_lms_rules.test_source_quotes_come_from_the_text(model)
