@@ -62,11 +62,32 @@ Clash = tuple[str, str, tuple[tuple[str, ParamValue], ...]]
 """(action, parameter, ((rule, value), ...)): one parameter given different values by rules that both apply."""
 
 
+_last_clashes: list[tuple[Result, list[Clash]]] = []
+"""The last result asked about and its answer: ``run`` asks twice per patient (for the exit code, then for the
+report), one right after the other."""
+
+
 def clashes(result: Result) -> list[Clash]:
     """The parameters that two applying rules of the same polarity give one action with different values
     (what ``check`` reports as W206, for this patient)."""
+    if _last_clashes and _last_clashes[0][0] is result:
+        return _last_clashes[0][1]
+    found = _clashes(result)
+    _last_clashes[:] = [(result, found)]
+    return found
+
+
+def _clashes(result: Result) -> list[Clash]:
     recs = result.recommendations
-    if len(recs) < 2 or len({r.action for r in recs}) == len(recs):
+    if len(recs) < 2:
+        return []
+    with_params: set[str] = set()
+    for rec in recs:  # most patients have no action with parameters from two rules: find out cheaply
+        if rec.params:
+            if rec.action in with_params:
+                break
+            with_params.add(rec.action)
+    else:
         return []
     by_param: dict[tuple[str, bool, str], list[tuple[str, ParamValue]]] = {}
     for rec in recs:
@@ -164,14 +185,23 @@ empty), ``clash`` (one parameter given different values: ``params`` holds them r
 patient has no row of any other kind: no rule speaks about them)."""
 
 
-def _extra_rows(head: str, result: Result) -> Iterator[str]:
-    """The rows of a patient besides its recommendations."""
+def _extra_rows(head: str, result: Result, memo: dict[tuple[str, str, str, tuple[str, ...]], str]) -> Iterator[str]:
+    """The rows of a patient besides its recommendations; ``memo`` keeps the text of pending and overridden rows
+    after the case id (a cohort repeats the same few)."""
     for p in result.pending:
-        yield head + _csv_row(("", "", p.action, p.strength.value, p.rule, "", "", "", "pending",
-                               "needs: " + ", ".join(p.needs)))
+        key = ("p", p.rule, p.action, p.needs)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = _csv_row(("", "", p.action, p.strength.value, p.rule, "", "", "", "pending",
+                                         "needs: " + ", ".join(p.needs)))
+        yield head + text
     for o in result.overridden:
-        yield head + _csv_row(("", "", o.action, o.strength.value, o.rule, "", "", "", "overridden",
-                               "by: " + ", ".join(o.by)))
+        key = ("o", o.rule, o.action, o.by)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = _csv_row(("", "", o.action, o.strength.value, o.rule, "", "", "", "overridden",
+                                         "by: " + ", ".join(o.by)))
+        yield head + text
     for c in result.conflicts:
         yield head + _csv_row(("", "", c.action, "", ", ".join((*c.positive, *c.negative)), "", "", "", "conflict",
                                f"for: {', '.join(c.positive)}; against: {', '.join(c.negative)}"))
@@ -194,6 +224,7 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
     out: list[str] = [buf.getvalue()]
     size = 0
     static: dict[tuple[str, str], list[tuple[Recommendation, str]]] = {}
+    memo: dict[tuple[str, str, str, tuple[str, ...]], str] = {}
 
     def tail(rec: Recommendation) -> str:
         """The row after the case id, from ``,`` to the line end."""
@@ -226,7 +257,7 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
             out.append(text)
             size += len(text)
         if result.pending or result.overridden or result.conflicts or len(recs) > 1:
-            for row in _extra_rows(head, result):
+            for row in _extra_rows(head, result, memo):
                 out.append(row)
                 size += len(row)
         elif not recs:
