@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,6 +122,14 @@ def test_o_dash_is_standard_output(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (ROOT / "-").exists()
 
 
+@pytest.mark.parametrize("command", ["run", "export"])
+def test_an_empty_output_path_is_refused(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["run", str(TOY), str(_cases(tmp_path))] if command == "run" else ["export", str(TOY)]
+    assert main([*argv, "-o", ""]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "error[E902]: cannot write '': the output path is empty" in err
+
+
 def test_a_read_only_target_is_refused_with_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "ro.txt"
     target.write_text("keep me")
@@ -215,3 +225,23 @@ def test_a_closed_pipe_is_a_clean_exit_0(command: str, tmp_path: Path) -> None:
             "fmt": ["fmt", "--check", str(rules)]}[command]
     code, _, err, _ = gg(*argv, shell_suffix="| head -c 10 >/dev/null")
     assert (code, err) == (0, "") or (command == "test" and code == 1 and err == ""), (code, err)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_a_terminated_run_leaves_the_target_and_no_temporary_file(sig: signal.Signals, tmp_path: Path) -> None:
+    """W01/W02: SIGTERM or SIGHUP while ``-o`` is being written: the target keeps its old content and the hidden
+    temporary file beside it is removed (``kill -9`` cannot be handled by any program)."""
+    cohort = _cases(tmp_path, 100_000)
+    target = tmp_path / "target.txt"
+    target.write_text("old")
+    child = subprocess.Popen([sys.executable, "-m", "engine", "run", str(TOY), str(cohort), "-o", str(target)],
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".target.txt.*.tmp")) and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if child.poll() is not None:
+        pytest.skip("the run finished before it could be interrupted")
+    child.send_signal(sig)
+    assert child.wait(timeout=60) == 128 + sig
+    assert target.read_text() == "old"
+    assert not list(tmp_path.glob(".target.txt.*"))

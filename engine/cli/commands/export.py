@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if guideline is None:
         return code
     try:
-        write_output([dumps(to_data(guideline.compiled), args.format)], args.output or None)
+        write_output([dumps(to_data(guideline.compiled), args.format)], args.output)
     except OutputError as e:
         report([e.diagnostic])
         return Exit.USAGE
