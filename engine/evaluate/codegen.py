@@ -12,7 +12,10 @@ itself are built.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
+from functools import reduce
+from operator import or_
 from typing import Any, NamedTuple
 
 from engine.compile.guideline import CompiledGuideline, Leaf, RuleStatus, Var
@@ -21,10 +24,10 @@ from engine.evaluate.assemble import BecauseFn, conflict_orders, conflicts
 from engine.evaluate.because import rule_keys
 from engine.evaluate.result import (
     Conflict,
-    LazyBecause,
     Overridden,
     Recommendation,
     Result,
+    new_lazy_because,
     new_recommendation,
     new_result,
 )
@@ -37,13 +40,14 @@ def _test(var: Var, x: str, branches: list[int]) -> str:
     """A Python test that the (known) value ``x`` of ``var`` takes one of ``branches``."""
     if var.numeric:
         parts = []
+        last = len(var.branches) - 1
         for lo, hi in _spans(branches):
             a, b = var.branches[lo], var.branches[hi]
             assert isinstance(a, Interval) and isinstance(b, Interval)
-            conds = []
-            if a.low is not None:
+            conds = []  # the first cell's low end and the last cell's high end are the domain's: facts are in it
+            if a.low is not None and lo > 0:
                 conds.append(f"{x} {'>=' if a.low_closed else '>'} {a.low!r}")
-            if b.high is not None:
+            if b.high is not None and hi < last:
                 conds.append(f"{x} {'<=' if b.high_closed else '<'} {b.high!r}")
             parts.append(" and ".join(conds) or "True")
         return " or ".join(f"({p})" for p in parts)
@@ -242,8 +246,8 @@ class LeafPart(NamedTuple):
 
     picks: tuple[tuple[int, int], ...]          # active (rule, entry) pairs, in result order
     overridden: tuple[Overridden, ...]
-    positive: frozenset[str]                    # actions it recommends for
-    negative: frozenset[str]                    # and against
+    positive: int                               # actions it recommends for (one bit per action)
+    negative: int                               # and against
     stand_ins: tuple[Recommendation, ...]       # for the conflict computation
     overridden_at: tuple[tuple[int, int], ...]  # (rule, entry) of each overridden entry
 
@@ -273,33 +277,38 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
     wide = len(g.parts) != len(g.section_nodes)
     let_names = tuple(model.lets)
     memo: dict[tuple[int, ...], LeafPlan] = {}
-    parts: dict[int, LeafPart] = {}
     orders = conflict_orders(model)
+    action_bit = {a: 1 << i for i, a in enumerate(model.actions)}
 
-    def part(lid: int) -> LeafPart:
+    def part(leaf: Leaf) -> LeafPart:
         """What one leaf contributes, decoded once: active (rule, entry) pairs in result order, overridden
-        entries, the actions it recommends for and against, and stand-in recommendations for the conflict
-        computation."""
-        p = parts.get(lid)
-        if p is None:
-            picks: list[tuple[int, int]] = []
-            over: list[Overridden] = []
-            dummy: list[Recommendation] = []
-            for le in leaves[lid].entries:
-                r = model.rules[le.rule]
-                e = r.entries[le.index]
-                if le.status is RuleStatus.ACTIVE:
-                    picks.append((le.rule, le.index))
-                    dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (),
-                                                    None, ()))
-                else:
-                    over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
-            p = parts[lid] = LeafPart(
-                tuple(picks), tuple(over), frozenset(d.action for d in dummy if d.strength.positive),
-                frozenset(d.action for d in dummy if not d.strength.positive), tuple(dummy),
-                tuple((le.rule, le.index) for le in leaves[lid].entries if le.status is not RuleStatus.ACTIVE))
-        return p
+        entries, the actions it recommends for and against (one bit per action), and stand-in recommendations
+        for the conflict computation."""
+        picks: list[tuple[int, int]] = []
+        over: list[Overridden] = []
+        dummy: list[Recommendation] = []
+        for le in leaf.entries:
+            r = model.rules[le.rule]
+            e = r.entries[le.index]
+            if le.status is RuleStatus.ACTIVE:
+                picks.append((le.rule, le.index))
+                dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (), None, ()))
+            else:
+                over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
+        positive = sum({action_bit.get(d.action, 0) for d in dummy if d.strength.positive})
+        negative = sum({action_bit.get(d.action, 0) for d in dummy if not d.strength.positive})
+        return LeafPart(tuple(picks), tuple(over), positive, negative, tuple(dummy),
+                        tuple((le.rule, le.index) for le in leaf.entries if le.status is not RuleStatus.ACTIVE))
 
+    # per leaf number, its part's fields in lists, so that a plan is put together by C-level chaining
+    parts = [part(leaf) for leaf in leaves]
+    picks_of = [p.picks for p in parts]
+    over_of = [p.overridden for p in parts]
+    at_of = [p.overridden_at for p in parts]
+    pos_of = [p.positive for p in parts]
+    neg_of = [p.negative for p in parts]
+    stand_of = [p.stand_ins for p in parts]
+    chain = itertools.chain.from_iterable
     section_pos = {s.name: i for i, s in enumerate(model.sections)}
 
     def order(ri: int, ei: int) -> tuple[int, int, int, int]:
@@ -312,29 +321,30 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         of which rule goes where, the overridden entries and the conflicts. Parts come in section order and
         each leaf lists its entries in result order, so the leaves' parts are concatenated; a wide section has
         one part per rule, whose entries are then put in result order."""
-        ps = [part(lid) for lid in key]
-        active = [pick for p in ps for pick in p.picks]
-        over_list = [o for p in ps for o in p.overridden]
+        active = list(chain(map(picks_of.__getitem__, key)))
+        over_list = list(chain(map(over_of.__getitem__, key)))
         if wide:
             active.sort(key=lambda pick: order(*pick))
-            where = [pick for p in ps for pick in p.overridden_at]
+            where = list(chain(map(at_of.__getitem__, key)))
             over_list = [o for _, o in sorted(zip(where, over_list, strict=True), key=lambda w: order(*w[0]))]
-        rules: dict[int, int] = {}
-        picks = tuple((rules.setdefault(ri, len(rules)), ei) for ri, ei in active)
-        over = tuple(over_list)
-        pos = frozenset().union(*(p.positive for p in ps))
-        neg = frozenset().union(*(p.negative for p in ps))
-        conf = conflicts(model, [d for p in ps for d in p.stand_ins], orders) if pos & neg else ()
-        return LeafPlan(tuple(rules), picks, over, conf)
+        rules = tuple(dict.fromkeys([ri for ri, _ in active]))
+        index = {ri: k for k, ri in enumerate(rules)}
+        picks = tuple([(index[ri], ei) for ri, ei in active])
+        clash = reduce(or_, map(pos_of.__getitem__, key), 0) & reduce(or_, map(neg_of.__getitem__, key), 0)
+        conf = conflicts(model, list(chain(map(stand_of.__getitem__, key))), orders) if clash else ()
+        return LeafPlan(rules, picks, tuple(over_list), conf)
 
     keys_of = rule_keys(model, numbers=False)
     made: dict[Any, tuple[Recommendation, ...]] = {}
 
+    # per rule, the fields of each entry's recommendation but its ``because``, read from the model once
+    fields = [tuple((e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations, r.preference,
+                     r.footnotes) for e in r.entries) for r in model.rules]
+
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
-        r = model.rules[ri]
-        b = LazyBecause(because_of[ri], facts, lets)  # built when first read (``facts`` is run's own copy)
-        return tuple([new_recommendation(e.action, e.strength, r.name, r.section, e.params, r.evidence,
-                                         r.citations, b, r.preference, r.footnotes) for e in r.entries])
+        b = new_lazy_because((because_of[ri], facts, lets))  # read later (``facts`` is run's own copy)
+        return tuple([new_recommendation(a, s, n, sec, params, ev, cites, b, pref, notes)
+                      for a, s, n, sec, params, ev, cites, pref, notes in fields[ri]])
 
     no_lets: tuple[tuple[str, bool | None], ...] = ()
     let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
@@ -356,12 +366,19 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         else:
             # A rule's recommendations depend only on the values its condition reads (``because``), so they are
             # memoised on those values, for rules that read no number (see :func:`rule_keys`).
-            objs = []
+            objs: list[tuple[Recommendation, ...]] = []
             facts = dict(facts)  # the lazy because lists read this copy, whatever the caller does with its dict
             for ri in rules:
                 key_of = keys_of[ri]
-                if key_of is None:
-                    objs.append(build(ri, facts, let_vals))
+                if key_of is None:  # build() written out for the one-entry rule: no call per rule
+                    entries = fields[ri]
+                    if len(entries) == 1:
+                        a, s, n, sec, params, ev, cites, pref, notes = entries[0]
+                        objs.append((new_recommendation(a, s, n, sec, params, ev, cites,
+                                                        new_lazy_because((because_of[ri], facts, let_vals)),
+                                                        pref, notes),))
+                    else:
+                        objs.append(build(ri, facts, let_vals))
                     continue
                 k = key_of(facts, let_vals)
                 o = made.get(k)

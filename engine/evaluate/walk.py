@@ -24,9 +24,9 @@ from engine.core.model import Model
 from engine.evaluate.assemble import ACTIVE, BecauseFn, Outcome, Plan, assemble, plan_of
 from engine.evaluate.result import (
     FactValue,
-    LazyBecause,
     Recommendation,
     Result,
+    new_lazy_because,
     new_recommendation,
     new_result,
 )
@@ -324,7 +324,7 @@ def _rule_recommendations(memo: SlowMemo, rules: tuple[int, ...], facts: Mapping
             rule = model.rules[ri]
             if own is None:
                 own = dict(facts)
-            b = LazyBecause(because_of[ri], own, let_vals)
+            b = new_lazy_because((because_of[ri], own, let_vals))
             objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
                                              rule.evidence, rule.citations, b, rule.preference,
                                              rule.footnotes) for e in rule.entries])
