@@ -109,10 +109,10 @@ class Evaluator:
     def evaluate_many(self, cases: Iterable[Mapping[str, FactValue]]) -> list[Result]:
         """:meth:`evaluate` on each case in order (case ids None), with the dispatch hoisted out of the loop."""
         fast = self.fast
-        slow = self.slow
         out: list[Result] = []
         append = out.append
         for facts in cases:
             res = fast(facts, None)
-            append(res if res is not None else evaluate_slow(slow, facts, None))
+            # the memoised walk (and its generated partial path) is built only when a case needs it
+            append(res if res is not None else evaluate_slow(self.slow, facts, None))
         return out
