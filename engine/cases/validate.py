@@ -96,6 +96,18 @@ class CaseChecker:
                 out.append(self._broken(label, assumption, names, facts, span))
         return out
 
+    def jointly_broken(self, label: str, facts: Mapping[str, FactValue], span: Span) -> Diagnostic:
+        """E311 for facts that break no assumption alone but the assumptions taken together: no value of the
+        inputs the case leaves out satisfies all of them (found on the compiled diagrams, which are exact)."""
+        undecided = [a for a, holds, _ in self.assumptions if holds(facts) is None]
+        texts = "; ".join(f"'{a.text or f'assume at {a.span}'}'" for a in undecided)
+        missing = sorted({n for _, holds, names in self.assumptions if holds(facts) is None for n in names
+                          if n not in facts})
+        notes = tuple(Note(f"an assumption is declared at {a.span}", a.span) for a in undecided if a.span.line)
+        return _err("E311", f"{label} breaks the assumptions taken together: {texts} (no value of "
+                    f"{', '.join(missing) or 'the missing inputs'} satisfies them all)", span,
+                    "such a patient is impossible under the guideline: check the case's data", notes)
+
     def _broken(self, label: str, a: Assumption, names: list[str], facts: Mapping[str, FactValue],
                 span: Span) -> Diagnostic:
         text = a.text or f"assume at {a.span}"

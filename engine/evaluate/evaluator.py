@@ -20,7 +20,7 @@ from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
 from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
 from engine.evaluate.result import Result
-from engine.evaluate.walk import SlowMemo, active_sets, branches, evaluate_slow
+from engine.evaluate.walk import SlowMemo, active_sets, branches, evaluate_slow, reach_values
 
 
 class Evaluator:
@@ -77,6 +77,14 @@ class Evaluator:
     def walk(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
         """The result by the memoised walk alone (the fast path's twin, which the tests compare it with)."""
         return evaluate_slow(self.slow, facts, case_id)
+
+    def possible(self, facts: Mapping[str, FactValue]) -> bool:
+        """Whether some patient the assumptions allow has these (checked) facts: the assumptions are checked one
+        by one when facts are loaded, and this is the exact check of all of them together (a case may satisfy
+        each alone and no completion of its unknown inputs satisfies them all; such a case would silently get
+        an empty result)."""
+        g = self.compiled
+        return True in reach_values(g, g.assume_node, branches(g, facts))
 
     def reach(self, root: str, facts: Mapping[str, FactValue]) -> tuple[set[str], set[tuple[str, str]]]:
         """The graph nodes and edges below the graph root ``root`` (a section's, or a wide section's rule's) that

@@ -10,12 +10,16 @@ compiled ``g.model``, ``g.graph``, ``g.roots`` (the contract of docs/graph.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
 
+from dsl.diagnostics import Diagnostic
+from dsl.span import NO_SPAN, Span
 from engine.cases.facts import FactChecker
 from engine.compile.guideline import CompiledGuideline
+from engine.core.errors import CaseError
 from engine.core.model import FactValue, Model
 from engine.evaluate.evaluator import Evaluator
 from engine.evaluate.result import Result
@@ -60,7 +64,19 @@ class Guideline:
         :class:`engine.core.errors.CaseError` naming every problem (see :class:`FactChecker`)."""
         if self._checker is None:
             self._checker = FactChecker(self.compiled.model)
-        return self._checker(facts)
+        checked = self._checker(facts)
+        if self.compiled.model.assumptions and not self.evaluator.possible(checked):
+            raise CaseError([replace(self._checker.checker.jointly_broken("facts", checked, NO_SPAN), span=None)])
+        return checked
+
+    def impossible(self, label: str, facts: Mapping[str, FactValue], span: Span) -> Diagnostic | None:
+        """E311 when checked ``facts`` satisfy each assumption but not all of them together, else None (for
+        the case loader's cases, whose assumptions were checked one by one)."""
+        if not self.compiled.model.assumptions or self.evaluator.possible(facts):
+            return None
+        if self._checker is None:
+            self._checker = FactChecker(self.compiled.model)
+        return self._checker.checker.jointly_broken(label, facts, span)
 
     def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None, *,
                  validate: bool = True) -> Result:
