@@ -96,3 +96,23 @@ def test_ordinary_anchors_still_work(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["run", TOY, str(path), "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert out.count("rt_big") == 2
+
+
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_deep_nesting_is_a_clear_error(suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / f"deep{suffix}"
+    nested = "[" * 100_000 + "]" * 100_000
+    path.write_text(f'{{"id": "d", "facts": {{}}, "description": {nested}}}\n')
+    assert main(["run", TOY, str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "error[E301]" in err and "nest" in err and "internal error" not in err
+
+
+def test_a_large_yaml_or_json_file_is_refused_with_advice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """200,000 small cases in JSON (11 MB) took 26 s and 1.5 GB to read: past 16 MB such a file is refused."""
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps([{"id": f"c{i}", "facts": {"size_cm": 3}} for i in range(700_000)]))
+    assert path.stat().st_size > 16 * 2**20
+    assert main(["run", TOY, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "larger than 16 MB" in err and "CSV cohort" in err

@@ -238,6 +238,10 @@ def read_json(file: str, text: str) -> Document:
     except ValueError as e:
         return Document(None, Locator(file, text, Marks()),
                         [_error("E301", f"invalid JSON: {e}", _point(file, 1, 1))])
+    except RecursionError:
+        return Document(None, Locator(file, text, Marks()),
+                        [_error("E301", "invalid JSON: values nested too deeply", _point(file, 1, 1),
+                                "a case is a mapping of a few levels: id, description, facts, expect")])
     locator = Locator(file, text)
     if not duplicates:
         return Document(data, locator, [])

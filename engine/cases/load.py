@@ -12,6 +12,7 @@ later case); a case without an id is named after its file and position (``cases.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from engine.cases.files import READERS, Document
 from engine.cases.validate import CASE_KEYS, Case, CaseChecker
 from engine.cases.values import describe
 from engine.core.model import Model
-from engine.fileio.textfile import CASES_LIMIT, read_text
+from engine.fileio.textfile import CASES_LIMIT, DOCUMENT_LIMIT, Refused, read_text
 
 __all__ = ["CASE_EXTENSIONS", "CASE_KEYS", "Case", "Loaded", "case_files", "load_all", "load_cases"]
 
@@ -55,8 +56,15 @@ def case_files(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
 
 
 def _read(file: str) -> tuple[str | None, Diagnostic | None]:
+    document = Path(file).suffix.lower() != ".csv"
     try:
-        return read_text(file, CASES_LIMIT, newline=""), None
+        return read_text(file, DOCUMENT_LIMIT if document else CASES_LIMIT, newline=""), None
+    except Refused as e:
+        if document and e.errno == errno.EFBIG:
+            return None, Diagnostic("E901", "error", f"cannot read case file '{file}': it is larger than "
+                                    f"{DOCUMENT_LIMIT // 2**20} MB; YAML and JSON case files are read with the "
+                                    "position of every value, so large sets of patients belong in a CSV cohort")
+        return None, Diagnostic("E901", "error", f"cannot read case file '{file}': {e.strerror or e}")
     except UnicodeDecodeError as e:
         return None, Diagnostic("E901", "error", f"cannot read case file '{file}': not UTF-8 text ({e.reason})")
     except OSError as e:

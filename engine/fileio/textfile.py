@@ -7,14 +7,20 @@ case file, and a larger one is refused with a clear reason instead.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
-RULES_LIMIT = 64 * 2**20
-"""Characters in a rules file: lms.rules is about 25,000; a generated 10,000-rule guideline about 830,000."""
+RULES_LIMIT = 8 * 2**20
+"""Characters in a rules file: lms.rules is about 25,000; a generated 10,000-rule guideline about 830,000 (parsed in
+about 5 s; parsing takes about 4 s per MB of dense rules)."""
 
 CASES_LIMIT = 256 * 2**20
-"""Characters in one case file or cohort CSV."""
+"""Characters in one cohort CSV (about 1.6 million rows of the LMS inputs; 100,000 rows run in about 5 s)."""
+
+DOCUMENT_LIMIT = 16 * 2**20
+"""Characters in one YAML or JSON case file. These are read with the position of every value (for messages), at
+about 2 s and 130 MB per MB; a CSV cohort is the format for large sets of patients."""
 
 
 class Refused(OSError):
@@ -25,9 +31,9 @@ def read_text(path: str, limit: int, *, encoding: str = "utf-8-sig", newline: st
     """The whole text of ``path``, or :class:`Refused` past ``limit`` characters (other errors as ``open``). A
     named pipe is refused before opening: opening one with no writer blocks forever."""
     if stat.S_ISFIFO(os.stat(path).st_mode):
-        raise Refused(29, "it is a named pipe, not a file")
+        raise Refused(errno.ESPIPE, "it is a named pipe, not a file")
     with open(path, encoding=encoding, newline=newline) as f:
         text = f.read(limit + 1)
     if len(text) > limit:
-        raise Refused(27, f"it is larger than {limit // 2**20} MB of text (is it really a text file?)")
+        raise Refused(errno.EFBIG, f"it is larger than {limit // 2**20} MB of text (is it really a text file?)")
     return text
