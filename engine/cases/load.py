@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from engine.cases.cohort import read_csv
 from engine.cases.files import READERS, Document
 from engine.cases.validate import CASE_KEYS, Case, CaseChecker
 from engine.cases.values import describe
-from engine.core.model import Model
+from engine.core.model import FactValue, Model
 from engine.fileio.textfile import CASES_LIMIT, DOCUMENT_LIMIT, Refused, read_text
 
 __all__ = ["CASE_EXTENSIONS", "CASE_KEYS", "Case", "Loaded", "case_files", "load_all", "load_cases"]
@@ -118,7 +118,27 @@ def _document_cases(file: str, doc: Document, checker: CaseChecker) -> tuple[lis
     return cases, problems
 
 
-def _load_file(file: str, checker: CaseChecker, into: Loaded) -> None:
+Impossible = Callable[[str, Mapping[str, FactValue], Span], Diagnostic | None]
+"""A check of a valid case's facts against all the assumptions together (``Guideline.impossible``): the loader
+checks them one by one, and only the compiled diagram tells whether some completion satisfies them all."""
+
+
+def _possible(cases: list[Case], impossible: Impossible | None) -> tuple[list[Case], list[Diagnostic]]:
+    """``cases`` without those no patient can have, and an E311 for each of those."""
+    if impossible is None:
+        return cases, []
+    kept: list[Case] = []
+    diags: list[Diagnostic] = []
+    for case in cases:
+        problem = impossible(f"case '{case.id}'", case.facts, case.span())
+        if problem is None:
+            kept.append(case)
+        else:
+            diags.append(problem)
+    return kept, diags
+
+
+def _load_file(file: str, checker: CaseChecker, into: Loaded, impossible: Impossible | None = None) -> None:
     """Read one case file into ``into``."""
     suffix = Path(file).suffix.lower()
     if suffix not in CASE_EXTENSIONS:
@@ -136,6 +156,8 @@ def _load_file(file: str, checker: CaseChecker, into: Loaded) -> None:
         return
     if suffix == ".csv":
         cases, diags, skipped = read_csv(file, text, checker)
+        cases, refused = _possible(cases, impossible)
+        diags, skipped = diags + refused, skipped + len(refused)
         into.cases.extend(cases)
         into.diagnostics.extend(sorted(diags, key=sort_key))
         into.skipped += skipped
@@ -153,27 +175,32 @@ def _load_file(file: str, checker: CaseChecker, into: Loaded) -> None:
         into.diagnostics.extend(sorted(doc.diagnostics + diags, key=sort_key))
         into.skipped += total
         return
+    cases, refused = _possible(cases, impossible)
+    diags += refused
     into.cases.extend(cases)
     into.diagnostics.extend(sorted(diags, key=sort_key))
     if any(d.severity == "error" for d in diags):
         into.skipped += max(total - len(cases), 0)
 
 
-def load_all(paths: Sequence[str], model: Model) -> Loaded:
+def load_all(paths: Sequence[str], model: Model, impossible: Impossible | None = None) -> Loaded:
     """Read and validate the cases in ``paths`` (files or directories) against ``model``: the valid cases (in
-    file order), every problem found (in file order, then by line) and how many cases and files they cost."""
+    file order), every problem found (in file order, then by line) and how many cases and files they cost.
+    With ``impossible`` (the compiled guideline's), a case that breaks the assumptions only taken together is
+    refused too."""
     files, diags = case_files(paths)
     loaded = Loaded(diagnostics=diags, unread_files=len(diags))
     checker = CaseChecker(model)
     for file in files:
-        _load_file(file, checker, loaded)
+        _load_file(file, checker, loaded, impossible)
     return loaded
 
 
-def load_cases(paths: Sequence[str], model: Model) -> tuple[list[Case], list[Diagnostic]]:
+def load_cases(paths: Sequence[str], model: Model,
+               impossible: Impossible | None = None) -> tuple[list[Case], list[Diagnostic]]:
     """Read and validate the cases in ``paths`` (files or directories) against ``model``.
 
     Returns the valid cases (in file order) and every problem found (in file order, then by line).
     """
-    loaded = load_all(paths, model)
+    loaded = load_all(paths, model, impossible)
     return loaded.cases, loaded.diagnostics

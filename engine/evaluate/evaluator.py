@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from engine.compile.guideline import CompiledGuideline, LeafKey
 from engine.core.model import FactValue
+from engine.core.walk import inputs_read
 from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
 from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
@@ -32,6 +33,9 @@ class Evaluator:
         self._fast: FastPath | None = None
         self._slow: SlowMemo | None = None
         self._active: dict[LeafKey, frozenset[int]] | None = None
+        model = compiled.model
+        self._assumed = tuple(dict.fromkeys(n for a in model.assumptions for n in inputs_read(a.expr, model)))
+        self._possible: dict[tuple[FactValue | None, ...], bool] = {}
 
     @property
     def because_of(self) -> list[BecauseFn]:
@@ -83,8 +87,21 @@ class Evaluator:
         by one when facts are loaded, and this is the exact check of all of them together (a case may satisfy
         each alone and no completion of its unknown inputs satisfies them all; such a case would silently get
         an empty result)."""
-        g = self.compiled
-        return True in reach_values(g, g.assume_node, branches(g, facts))
+        key = tuple(map(facts.get, self._assumed))
+        found = self._possible.get(key)
+        if found is None:  # memoised on the inputs the assumptions read: cohort rows repeat them
+            g = self.compiled
+            known = {n: v for n, v in zip(self._assumed, key, strict=True) if v is not None}
+            found = True in reach_values(g, g.assume_node, branches(g, known))
+            if len(self._possible) >= 50_000:
+                self._possible.clear()
+            self._possible[key] = found
+        return found
+
+    def decided_by_each(self, facts: Mapping[str, FactValue]) -> bool:
+        """Whether the facts give every input the assumptions read: then each assumption is true or false, the
+        case loader has checked each, and :meth:`possible` has nothing to add."""
+        return all(facts.get(n) is not None for n in self._assumed)
 
     def reach(self, root: str, facts: Mapping[str, FactValue]) -> tuple[set[str], set[tuple[str, str]]]:
         """The graph nodes and edges below the graph root ``root`` (a section's, or a wide section's rule's) that

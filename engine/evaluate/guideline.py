@@ -65,14 +65,16 @@ class Guideline:
         if self._checker is None:
             self._checker = FactChecker(self.compiled.model)
         checked = self._checker(facts)
-        if self.compiled.model.assumptions and not self.evaluator.possible(checked):
+        ev = self.evaluator
+        if self.compiled.model.assumptions and not ev.decided_by_each(checked) and not ev.possible(checked):
             raise CaseError([replace(self._checker.checker.jointly_broken("facts", checked, NO_SPAN), span=None)])
         return checked
 
     def impossible(self, label: str, facts: Mapping[str, FactValue], span: Span) -> Diagnostic | None:
         """E311 when checked ``facts`` satisfy each assumption but not all of them together, else None (for
         the case loader's cases, whose assumptions were checked one by one)."""
-        if not self.compiled.model.assumptions or self.evaluator.possible(facts):
+        ev = self.evaluator
+        if not self.compiled.model.assumptions or ev.decided_by_each(facts) or ev.possible(facts):
             return None
         if self._checker is None:
             self._checker = FactChecker(self.compiled.model)

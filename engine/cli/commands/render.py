@@ -16,12 +16,15 @@ render option (extension, section, case file with several cases), ``W904`` the c
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dsl.diagnostics import Diagnostic, did_you_mean, has_errors
 from engine.cli.support import Exit, check_output, exit_for, load_guideline, refuse_inputs, report
 from engine.core.semantics import truth
 from engine.core.walk import inputs_read
+
+if TYPE_CHECKING:
+    from engine.evaluate.guideline import Guideline
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,10 +42,10 @@ def _usage(message: str, help: str | None = None) -> Exit:
     return Exit.USAGE
 
 
-def _case_facts(path: str, model: Any) -> tuple[dict[str, Any] | None, Exit]:
+def _case_facts(path: str, guideline: Guideline) -> tuple[dict[str, Any] | None, Exit]:
     from engine.cases.load import load_cases
 
-    cases, diagnostics = load_cases([path], model)
+    cases, diagnostics = load_cases([path], guideline.model, guideline.impossible)
     if has_errors(diagnostics):
         report(diagnostics)
         return None, exit_for(diagnostics)
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                       hint)
     facts = None
     if args.case is not None:
-        facts, code = _case_facts(args.case, guideline.model)
+        facts, code = _case_facts(args.case, guideline)
         if facts is None:
             return code
         outside = _outside(args.section, args.case, facts, guideline.model) if args.section else None

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     guideline, code = load_guideline(args.rules)
     if guideline is None:
         return code
-    loaded = load_all(args.cases, guideline.model)
+    loaded = load_all(args.cases, guideline.model, guideline.impossible)
     diagnostics = loaded.diagnostics
     bad = has_errors(diagnostics)
     report(diagnostics)

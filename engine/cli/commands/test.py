@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if guideline is None:
         return code
     model = guideline.model
-    cases, diagnostics = load_cases(args.cases, model)
+    cases, diagnostics = load_cases(args.cases, model, guideline.impossible)
     expectations = []
     for case in cases:
         exp, problems = parse_expectation(case, model)
