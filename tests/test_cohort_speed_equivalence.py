@@ -190,7 +190,7 @@ def test_csv_output_equals_csv_writer(lms: Guideline) -> None:
 def test_fast_constructors_make_the_public_dataclasses() -> None:
     b1, b2 = new_because("x > 1", (("x", 2.5),)), Because("x > 1", (("x", 2.5),))
     assert type(b1) is Because and b1 == b2 and hash(b1) == hash(b2) and repr(b1) == repr(b2)
-    args: tuple[Any, ...] = ("act", Strength.MUST, "r1", "s", (), "IV", (3,), (b1,), None, ())
+    args: tuple[Any, ...] = ("act", Strength.MUST, "r1", "s", (), "IV", (3,), (b1,), None, ("a note",), "A sentence.")
     r1, r2 = new_recommendation(*args), Recommendation(*args)
     assert type(r1) is Recommendation and r1 == r2 and hash(r1) == hash(r2) and repr(r1) == repr(r2)
     assert r1.to_dict() == r2.to_dict() and dataclasses.astuple(r1) == dataclasses.astuple(r2)

@@ -109,7 +109,7 @@ def test_result_json_shape() -> None:
     d = _rt().evaluate({"site": "limb"}, "k").to_dict()
     assert set(d) == {"case", "recommendations", "overridden", "pending", "conflicts", "lets"}
     assert set(d["recommendations"][0]) == {"action", "strength", "rule", "section", "params", "evidence",
-                                            "citations", "because"}
+                                            "citations", "because", "notes", "source"}  # the design's contract
 
 
 def test_lms_cases_fast_path_equals_walk() -> None:

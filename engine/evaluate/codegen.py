@@ -292,7 +292,8 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
             e = r.entries[le.index]
             if le.status is RuleStatus.ACTIVE:
                 picks.append((le.rule, le.index))
-                dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (), None, ()))
+                dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (), None, (),
+                                                None))
             else:
                 over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
         positive = sum({action_bit.get(d.action, 0) for d in dummy if d.strength.positive})
@@ -339,12 +340,12 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
 
     # per rule, the fields of each entry's recommendation but its ``because``, read from the model once
     fields = [tuple((e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations, r.preference,
-                     r.footnotes) for e in r.entries) for r in model.rules]
+                     r.footnotes, r.source) for e in r.entries) for r in model.rules]
 
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
         b = new_lazy_because((because_of[ri], facts, lets))  # read later (``facts`` is run's own copy)
-        return tuple([new_recommendation(a, s, n, sec, params, ev, cites, b, pref, notes)
-                      for a, s, n, sec, params, ev, cites, pref, notes in fields[ri]])
+        return tuple([new_recommendation(a, s, n, sec, params, ev, cites, b, pref, notes, src)
+                      for a, s, n, sec, params, ev, cites, pref, notes, src in fields[ri]])
 
     no_lets: tuple[tuple[str, bool | None], ...] = ()
     let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
@@ -373,10 +374,10 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
                 if key_of is None:  # build() written out for the one-entry rule: no call per rule
                     entries = fields[ri]
                     if len(entries) == 1:
-                        a, s, n, sec, params, ev, cites, pref, notes = entries[0]
+                        a, s, n, sec, params, ev, cites, pref, notes, src = entries[0]
                         objs.append((new_recommendation(a, s, n, sec, params, ev, cites,
                                                         new_lazy_because((because_of[ri], facts, let_vals)),
-                                                        pref, notes),))
+                                                        pref, notes, src),))
                     else:
                         objs.append(build(ri, facts, let_vals))
                     continue

@@ -60,11 +60,14 @@ class Recommendation:
     because: tuple[Because, ...] = ()
     preference: str | None = None
     footnotes: tuple[str, ...] = ()
+    source: str | None = None
+    """The sentence of the guideline the rule encodes (its ``source``), as the author quoted it."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "strength": self.strength.value, "rule": self.rule,
                 "section": self.section, "params": params_to_json(self.params), "evidence": self.evidence,
-                "citations": list(self.citations), "because": [b.to_dict() for b in self.because]}
+                "citations": list(self.citations), "because": [b.to_dict() for b in self.because],
+                "notes": list(self.footnotes), "source": self.source}
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +148,12 @@ class _BecauseTwin:
 
 class _RecommendationTwin:
     __slots__ = ("action", "strength", "rule", "section", "params", "evidence", "citations", "because",  # noqa: RUF023 (field order)
-                 "preference", "footnotes")
+                 "preference", "footnotes", "source")
 
     def __init__(self, action: str, strength: Strength, rule: str, section: str,
                  params: tuple[tuple[str, ParamValue], ...], evidence: str | None, citations: tuple[int, ...],
-                 because: tuple[Because, ...], preference: str | None, footnotes: tuple[str, ...]) -> None:
+                 because: tuple[Because, ...], preference: str | None, footnotes: tuple[str, ...],
+                 source: str | None) -> None:
         self.action = action
         self.strength = strength
         self.rule = rule
@@ -160,6 +164,7 @@ class _RecommendationTwin:
         self.because = because
         self.preference = preference
         self.footnotes = footnotes
+        self.source = source
         self.__class__ = Recommendation  # type: ignore[assignment]
 
 
@@ -182,7 +187,7 @@ new_because: Callable[[str, tuple[tuple[str, FactValue | None], ...]], Because] 
 """``Because(condition, values)``, built faster (both arguments positional)."""
 
 new_recommendation: Callable[..., Recommendation] = _RecommendationTwin  # type: ignore[assignment]
-"""``Recommendation(...)`` with all ten fields positional, built faster."""
+"""``Recommendation(...)`` with all eleven fields positional, built faster."""
 
 new_result: Callable[..., Result] = _ResultTwin  # type: ignore[assignment]
 """``Result(...)`` with all six fields positional, built faster."""
