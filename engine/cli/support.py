@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,9 @@ class Exit(IntEnum):
 
 MAX_SHOWN = 100
 """Diagnostics printed by one command; the rest are counted ("... and N more"), not printed."""
+
+MAX_MESSAGE = 2_000
+"""Characters of one diagnostic's message printed: a message quoting a 10 MB cell is cut."""
 
 MAX_EXCERPT_FILE = 5_000_000
 """Files larger than this are not re-read to show source excerpts under their diagnostics."""
@@ -75,7 +79,9 @@ def report(diagnostics: Sequence[Diagnostic], sources: dict[str, str] | None = N
     only their number is printed."""
     if not diagnostics:
         return
-    shown = list(diagnostics[:limit])
+    shown = [d if len(d.message) <= MAX_MESSAGE else
+             replace(d, message=f"{d.message[:MAX_MESSAGE // 2]}...({len(d.message):,} characters)")
+             for d in diagnostics[:limit]]
     texts = dict(sources or {})
     for d in shown:
         f = d.span.file if d.span else None
