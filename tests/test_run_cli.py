@@ -180,3 +180,22 @@ def test_progress_bar_only_on_a_terminal() -> None:
     small = Tty()
     Progress(10, small).step()
     assert small.getvalue() == ""
+
+
+def test_run_explain_prints_notes_interpretations_and_source_sentences(cli: Cli, tmp_path: Path) -> None:
+    """Issue 15: an interpretation of the source is marked on its rule (a footnote starting 'Interpretation:')
+    and ``run --explain`` shows it with the sentence the rule encodes; JSON always carries both."""
+    case = tmp_path / "retro.yaml"
+    case.write_text("id: retro\nfacts: {phase: treatment, extent: localized, site: retroperitoneum, grade: 3, "
+                    "size_cm: 10, rt_timing: preoperative}\n", encoding="utf-8")
+    code, out, _ = cli("run", "rules/lms.rules", str(case), "--explain")
+    assert code == 0
+    after = out.split("rule retroperitoneal_preoperative_rt", 1)[1].splitlines()[1:]
+    block = "\n".join(line for line in after[:next(i for i, x in enumerate(after) if not x.startswith("      "))])
+    assert "note: Interpretation:" in block and 'source: "' in block
+    code, plain, _ = cli("run", "rules/lms.rules", str(case))
+    assert "note:" not in plain and "source:" not in plain
+    code, text, _ = cli("run", "rules/lms.rules", str(case), "--format", "json")
+    recs = json.loads(text)["results"][0]["recommendations"]
+    rt = next(r for r in recs if r["rule"] == "retroperitoneal_preoperative_rt")
+    assert any(n.startswith("Interpretation:") for n in rt["notes"]) and rt["source"]

@@ -100,8 +100,9 @@ def _clashes(result: Result) -> list[Clash]:
     return found
 
 
-def text_case(model: Model, case: Case, result: Result) -> Iterator[str]:
-    """One case as a clinician reads it."""
+def text_case(model: Model, case: Case, result: Result, explain: bool = False) -> Iterator[str]:
+    """One case as a clinician reads it; with ``explain``, each recommendation's notes (the rule's footnotes,
+    where the rules file marks its interpretations of the source) and the source sentence it encodes."""
     head = f"Case {case.id}" + (f": {case.description.strip()}" if case.description else "")
     yield head + "\n"
     labels = {s.name: s.label or s.name for s in model.sections}
@@ -120,6 +121,11 @@ def text_case(model: Model, case: Case, result: Result) -> Iterator[str]:
             yield f"      rule {rec.rule}" + (", because:\n" if rec.because else "\n")
             for b in rec.because:
                 yield f"        - {b}\n"
+            if explain:
+                for note in rec.footnotes:
+                    yield f"      note: {note}\n"
+                if rec.source:
+                    yield f"      source: \"{rec.source}\"\n"
     if result.overridden:
         yield "  Set aside:\n"
         for o in result.overridden:
@@ -148,8 +154,8 @@ def text_case(model: Model, case: Case, result: Result) -> Iterator[str]:
         yield f"  True: {'; '.join(shown)}\n"
 
 
-def text_report(model: Model, pairs: Pairs) -> Iterator[str]:
-    """Every case, then the references its ``[ref N]`` tags point to."""
+def text_report(model: Model, pairs: Pairs, explain: bool = False) -> Iterator[str]:
+    """Every case, then the references its ``[ref N]`` tags point to (``explain``: see :func:`text_case`)."""
     first = True
     cited: set[int] = set()
     for case, result in pairs:
@@ -158,7 +164,7 @@ def text_report(model: Model, pairs: Pairs) -> Iterator[str]:
         first = False
         for rec in result.recommendations:
             cited.update(rec.citations)
-        yield from text_case(model, case, result)
+        yield from text_case(model, case, result, explain)
     if cited:
         yield "\nReferences:\n"
         for n in sorted(cited):

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dsl.diagnostics import has_errors
 from engine.cases.load import case_files, load_all
 from engine.cases.validate import Case
-from engine.cli.report_run import FORMATS, Progress, clashes
+from engine.cli.report_run import FORMATS, Progress, clashes, text_report
 from engine.cli.support import (
     Exit,
     OutputError,
@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("cases", metavar="CASE", nargs="+",
                         help="case files (.yaml, .yml, .json: one case or a list; .csv: a cohort) or directories")
     parser.add_argument("--format", choices=tuple(FORMATS), default="text", help="output format (default: text)")
+    parser.add_argument("--explain", action="store_true",
+                        help="text format: also print each recommendation's notes (the rule's footnotes, among them "
+                             "the interpretations of the source) and the source sentence it encodes")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad cases on stderr and evaluate the others (still exits 1)")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
@@ -105,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
         return exit_for(diagnostics)
     findings = Findings()
     try:
-        write_output(FORMATS[args.format](guideline.model, evaluate_all(guideline, loaded.cases, findings)),
-                     args.output)
+        pairs = evaluate_all(guideline, loaded.cases, findings)
+        chunks = (text_report(guideline.model, pairs, explain=True) if args.explain and args.format == "text"
+                  else FORMATS[args.format](guideline.model, pairs))
+        write_output(chunks, args.output)
     except OutputError as e:
         report([e.diagnostic])
         return Exit.USAGE
