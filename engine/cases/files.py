@@ -49,11 +49,21 @@ _StrictBoolLoader.add_implicit_resolver(
 
 @dataclass(slots=True)
 class Marks:
-    """Spans of keys and values by document path."""
+    """Where keys and values are, by document path: the composed YAML nodes (their spans are made only when asked
+    for, :meth:`key_span` and :meth:`value_span`: a span per value of a large file would double its memory)."""
 
-    keys: dict[Path_, Span] = field(default_factory=dict)
-    values: dict[Path_, Span] = field(default_factory=dict)
+    file: str = ""
+    keys: dict[Path_, Any] = field(default_factory=dict)
+    values: dict[Path_, Any] = field(default_factory=dict)
     duplicates: list[tuple[Path_, Span]] = field(default_factory=list)
+
+    def key_span(self, path: Path_) -> Span | None:
+        node = self.keys.get(path)
+        return None if node is None else _span(self.file, node)
+
+    def value_span(self, path: Path_) -> Span | None:
+        node = self.values.get(path)
+        return None if node is None else _span(self.file, node)
 
 
 class Locator:
@@ -79,14 +89,14 @@ class Locator:
         marks = self.marks
         for n in range(len(path), -1, -1):
             sub = path[:n]
-            span = marks.keys.get(sub) or marks.values.get(sub)
+            span = marks.key_span(sub) or marks.value_span(sub)
             if span is not None:
                 return span
         return None
 
     def value(self, path: Path_) -> Span | None:
         """The span of the value at ``path`` (falling back to its key, then to its parents)."""
-        span = self.marks.values.get(path)
+        span = self.marks.value_span(path)
         return span if span is not None else self.key(path)
 
     def line_of(self, path: Path_) -> int:
@@ -111,8 +121,8 @@ def _span(file: str, node: Any) -> Span:
 
 
 MAX_VALUES = 3_000_000
-"""Values (about: separators counted) in one YAML or JSON case file. Each value costs about 6 us and 800 bytes to
-read with its position, so 3,000,000 take about 20 s and 2.4 GB; a CSV cohort is the format for more."""
+"""Values (about: separators counted) in one YAML or JSON case file. Each value costs about 5 us and 650 bytes to
+read with its position, so 3,000,000 take about 16 s and 1.9 GB; a CSV cohort is the format for more."""
 
 
 def too_many_values(file: str, text: str) -> Diagnostic | None:
@@ -172,7 +182,7 @@ def _children(node: Any) -> list[Any]:
 def _collect_marks(file: str, root: Any) -> Marks:
     """Spans by path; a node reached again through an alias is not walked again (its copies have no marks of
     their own: a complaint about one points at the nearest enclosing value that has)."""
-    marks = Marks()
+    marks = Marks(file)
     stack: list[tuple[Any, Path_]] = [(root, ())]
     visited: set[int] = set()
     while stack:
@@ -180,7 +190,7 @@ def _collect_marks(file: str, root: Any) -> Marks:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        marks.values[path] = _span(file, node)
+        marks.values[path] = node
         if isinstance(node, yaml.MappingNode):
             seen: set[str] = set()
             for key_node, value_node in node.value:
@@ -190,7 +200,7 @@ def _collect_marks(file: str, root: Any) -> Marks:
                     marks.duplicates.append((sub, _span(file, key_node)))
                     continue
                 seen.add(key)
-                marks.keys[sub] = _span(file, key_node)
+                marks.keys[sub] = key_node
                 stack.append((value_node, sub))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
