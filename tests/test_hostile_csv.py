@@ -118,3 +118,13 @@ def test_a_header_of_100000_columns_is_one_error(tmp_path: Path, capsys: pytest.
         code, ids, err = _run(capsys, str(path))
         assert time.perf_counter() - started < 5
         assert code == 1 and not ids and err.count("error[") <= 2 and len(err) < 5_000, err[:500]
+
+
+def test_an_underscore_is_not_a_digit_separator(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """V10: Python's float("1_0") is 10; a CSV cell "1_0" is a typo, not ten."""
+    path = tmp_path / "underscore.csv"
+    path.write_text("id,size_cm,lines\np1,1_0,1\np2,3,1_0\n")
+    code, ids, err = _run(capsys, str(path))
+    assert code == 1 and not ids
+    assert "input 'size_cm': expected a number in 0..100 cm, got the string '1_0'" in err
+    assert "input 'lines': expected an integer in 0..10, got the string '1_0'" in err

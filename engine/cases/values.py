@@ -73,6 +73,8 @@ def _number_converter(inp: Input, from_text: bool) -> Converter:
         value: Any = raw
         if from_text and isinstance(raw, str):
             try:
+                if "_" in raw:  # Python reads "1_0" as 10; a spreadsheet cell does not
+                    raise ValueError(raw)
                 value = int(raw) if integer and raw.lstrip("+-").isdigit() else float(raw)
             except ValueError:
                 raise BadValue(f"expected {allowed(inp)}, got {describe(raw)}") from None
@@ -153,6 +155,8 @@ def _text_fast_path(inp: Input, slow: Converter) -> Converter:
             try:
                 x = float(raw)
             except ValueError:
+                return slow(raw)
+            if "_" in raw:
                 return slow(raw)
             return x if low <= x <= high and math.isfinite(x) else slow(raw)
 
