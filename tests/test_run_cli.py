@@ -199,3 +199,10 @@ def test_run_explain_prints_notes_interpretations_and_source_sentences(cli: Cli,
     recs = json.loads(text)["results"][0]["recommendations"]
     rt = next(r for r in recs if r["rule"] == "retroperitoneal_preoperative_rt")
     assert any(n.startswith("Interpretation:") for n in rt["notes"]) and rt["source"]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli.main import main
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("guidegraph ")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import importlib.metadata
 import os
 import signal
 import sys
@@ -37,6 +38,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(Exit.USAGE)
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("guidegraph")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def _chosen(argv: Sequence[str]) -> str | None:
     """The subcommand named on the command line (the first word that is not an option), if any."""
     for word in argv:
@@ -52,6 +60,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     module is imported (the full parser, e.g. for documentation)."""
     chosen = _chosen(argv) if argv is not None else None
     parser = _Parser(prog="guidegraph", description="Clinical practice guidelines as checked, runnable rules.")
+    parser.add_argument("--version", action="version", version=f"guidegraph {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, help_text in COMMANDS.items():
