@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from engine.cli.support import Exit, OutputError, flush_stdout, report
+from engine.cli.support import Exit, OutputError, flush_stdout, report, say
 
 COMMANDS = {
     "check": "Parse, resolve and check a rules file: conflicts, gaps, dead rules.",
@@ -34,7 +34,7 @@ COMMANDS = {
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"guidegraph: error: {message}\n")
+        say(f"guidegraph: error: {message}\n")
         raise SystemExit(Exit.USAGE)
 
 
