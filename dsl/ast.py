@@ -320,11 +320,13 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Cover:
-    """``cover ACTION [when COND]``: in this region every patient must get some position on ACTION."""
+    """``cover ACTION ["NOTE"] [when COND]``: in this region every patient must get some position on ACTION;
+    ``note`` says what the source leaves open there (shown with the patients the guideline does not address)."""
 
     action: Name
     cond: Cond | None
     span: Span = field(default=NO_SPAN, compare=False)
+    note: String | None = None
 
 
 @dataclass(frozen=True, slots=True)

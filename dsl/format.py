@@ -159,7 +159,7 @@ def item_line(i: ast.SectionItem) -> str:
     if isinstance(i, ast.Rule):
         return f"rule {i.name.name}{_label(i.label)}:"
     if isinstance(i, ast.Cover):
-        return f"cover {i.action.name}" + (f" when {cond(i.cond)}" if i.cond else "")
+        return f"cover {i.action.name}{_label(i.note)}" + (f" when {cond(i.cond)}" if i.cond else "")
     return f"todo {string(i.text)}"
 
 

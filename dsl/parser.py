@@ -262,7 +262,7 @@ class _Builder(Transformer[Token, ast.File]):
         return ast.Rule(name, label, tuple(c[1:]), self._span(meta))
 
     def cover(self, meta: Any, c: list[Any]) -> ast.Cover:
-        return ast.Cover(c[0], c[1], self._span(meta))
+        return ast.Cover(c[0], c[2], self._span(meta), c[1])
 
     def todo(self, meta: Any, c: list[Any]) -> ast.Todo:
         return ast.Todo(c[0], self._span(meta))

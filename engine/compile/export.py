@@ -140,7 +140,7 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
                    "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
                    "span": _span(r.span)} for r in m.rules],
         "covers": [{"action": c.action, "section": c.section, "condition": expr_to_data(c.condition),
-                    "span": _span(c.span)} for c in m.covers],
+                    "note": c.note, "span": _span(c.span)} for c in m.covers],
         "todos": [{"text": t.text, "section": t.section, "span": _span(t.span)} for t in m.todos],
         "order": list(guideline.order),
         "roots": dict(guideline.roots),
@@ -346,7 +346,8 @@ def read_model(data: Any) -> Model:
     for i, x in enumerate(_list(data, "covers")):
         p = f"covers[{i}]"
         c = Cover(_get(x, "action", p, str), _get(x, "section", p, str),
-                  r.expr(_get(x, "condition", p, dict), f"{p}.condition"), _span_of(x, p))
+                  r.expr(_get(x, "condition", p, dict), f"{p}.condition"), _span_of(x, p),
+                  _get(x, "note", p, str, optional=True))
         if c.action not in actions or c.section not in names:
             raise _Bad(p, f"cover names an undeclared action '{c.action}' or section '{c.section}'")
         covers.append(c)

@@ -283,6 +283,8 @@ class Cover:
     section: str
     condition: Expr
     span: Span = field(default=NO_SPAN, compare=False)
+    note: str | None = None
+    """What the source leaves open in this region, as the author put it."""
 
 
 @dataclass(frozen=True, slots=True)

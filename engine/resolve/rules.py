@@ -86,7 +86,8 @@ class SectionResolver:
         action = self._action(c.action)
         when = self.conds.convert(c.cond) if c.cond is not None else model.TRUE
         if action is not None:
-            self.out.covers.append(model.Cover(action.name, section, conjoin([guard, when]), c.span))
+            self.out.covers.append(model.Cover(action.name, section, conjoin([guard, when]), c.span,
+                                               c.note.value if c.note is not None else None))
 
     def rule(self, r: ast.Rule, section: str, guard: model.Expr) -> None:
         name = r.name.name
