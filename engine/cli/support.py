@@ -111,7 +111,6 @@ def exit_for(diagnostics: Iterable[Diagnostic]) -> Exit:
 def load_guideline(path: str) -> tuple[Guideline | None, Exit]:
     """Parse, resolve and compile ``path``; on failure report why and return the exit code to use."""
     from engine.compile.compiler import GraphTooLarge, compile
-    from engine.evaluate.api import too_large
     from engine.evaluate.guideline import Guideline
 
     model, diagnostics, sources = load_model(path)
@@ -122,7 +121,7 @@ def load_guideline(path: str) -> tuple[Guideline | None, Exit]:
     try:
         return Guideline(compile(model)), Exit.OK
     except GraphTooLarge as e:
-        report([too_large(e)], sources)
+        report([e.diagnostic()], sources)
         return None, Exit.FINDINGS
 
 

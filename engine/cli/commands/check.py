@@ -19,7 +19,6 @@ from engine.cli import sarif
 from engine.cli.support import Exit, emit, exit_for
 from engine.compile.compiler import GraphTooLarge, compile
 from engine.core.model import Model
-from engine.evaluate.api import too_large
 from engine.resolve.pipeline import load_model
 
 FORMATS = ("text", "json", "sarif")
@@ -36,7 +35,7 @@ def run_checks(model: Model) -> list[Diagnostic]:
     try:
         compiled = compile(model)
     except GraphTooLarge as e:
-        return [too_large(e)]
+        return [e.diagnostic()]
     found: list[Diagnostic] = []
     for check in CHECKS:
         found.extend(check(compiled))
