@@ -22,7 +22,7 @@ import engine
 from bench.cohort import cohort_rows, write_cohort
 from engine.cases.cohort import load_csv
 from engine.cases.validate import Case, CaseChecker
-from engine.cli.report_run import clashes, csv_report
+from engine.cli.report_run import csv_report
 from engine.compile.guideline import CompiledGuideline
 from engine.core.model import Strength
 from engine.evaluate.assemble import assemble
@@ -75,7 +75,8 @@ def plain_evaluate(guideline: Guideline, facts: Mapping[str, FactValue], case_id
             return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
 
         outcomes.update(outcomes_from(g.model, part.rules, keys, need_names))
-    return assemble(g.model, case_id, outcomes, facts, let_values(g, branch))
+    return guideline.evaluator.deriver.attach(assemble(g.model, case_id, outcomes, facts, let_values(g, branch)),
+                                              facts)
 
 
 @pytest.mark.parametrize("p_missing", [0.0, 0.05, 0.3])
@@ -171,9 +172,9 @@ def _plain_csv(pairs: list[tuple[Case, Result]]) -> str:
         for c in result.conflicts:
             w.writerow((case.id, "", c.action, "", ", ".join((*c.positive, *c.negative)), "", "", "", "conflict",
                         f"for: {', '.join(c.positive)}; against: {', '.join(c.negative)}"))
-        for action, name, given in clashes(result):
-            w.writerow((case.id, "", action, "", ", ".join(r for r, _ in given),
-                        "; ".join(f"{name}: {v} ({r})" for r, v in given), "", "", "clash", f"{name} differs"))
+        for c in result.clashes:
+            w.writerow((case.id, "", c.action, "", ", ".join(r for r, _ in c.given),
+                        "; ".join(f"{c.param}: {v} ({r})" for r, v in c.given), "", "", "clash", f"{c.param} differs"))
         if not (result.recommendations or result.pending or result.overridden):
             w.writerow((case.id, "", "", "", "", "", "", "", "none", ""))
     return buf.getvalue()

@@ -107,7 +107,9 @@ def test_conflicts_across_sections() -> None:
 
 def test_result_json_shape() -> None:
     d = _rt().evaluate({"site": "limb"}, "k").to_dict()
-    assert set(d) == {"case", "recommendations", "overridden", "pending", "conflicts", "lets"}
+    assert set(d) == {"case", "recommendations", "overridden", "pending", "conflicts", "actions", "not_addressed",
+                      "clashes", "lets"}
+    assert set(d["actions"][0]) >= {"action", "strength", "params", "rules", "citations", "notes", "because"}
     assert set(d["recommendations"][0]) == {"action", "strength", "rule", "section", "params", "evidence",
                                             "citations", "because", "notes", "source"}  # the design's contract
 

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from engine.cases.validate import Case
-from engine.core.model import Model, ParamValue, Strength
-from engine.evaluate.result import Recommendation, Result
+from engine.core.model import FactValue, Model, ParamValue, Strength
+from engine.evaluate.result import Because, Pending, Recommendation, Result, Verdict
+from engine.evaluate.verdicts import pending_groups, verdicts
 
 Pairs = Iterable[tuple[Case, Result]]
 
@@ -58,100 +59,146 @@ def _strongest_first(recs: Iterable[Recommendation]) -> list[Recommendation]:
     return sorted(recs, key=lambda r: (r.strength.rank, not r.strength.positive))
 
 
-Clash = tuple[str, str, tuple[tuple[str, ParamValue], ...]]
-"""(action, parameter, ((rule, value), ...)): one parameter given different values by rules that both apply."""
+def _show(v: object) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
-_last_clashes: list[tuple[Result, list[Clash]]] = []
-"""The last result asked about and its answer: ``run`` asks twice per patient (for the exit code, then for the
-report), one right after the other."""
+def value_text(model: Model, name: str, value: FactValue | None) -> str:
+    """A case value as a reader says it: ``deep``, ``grade 3``, ``8 cm``, ``mdt_reviewed yes``."""
+    if value is None:
+        return f"{name} unknown"
+    inp = model.inputs.get(name)
+    if isinstance(value, str) and not isinstance(value, bool):
+        return value
+    if inp is not None and inp.kind in ("number", "integer") and inp.unit:
+        return f"{_show(value)} {inp.unit}"
+    return f"{name} {_show(value)}"
 
 
-def clashes(result: Result) -> list[Clash]:
-    """The parameters that two applying rules of the same polarity give one action with different values
-    (what ``check`` reports as W206, for this patient)."""
-    if _last_clashes and _last_clashes[0][0] is result:
-        return _last_clashes[0][1]
-    found = _clashes(result)
-    _last_clashes[:] = [(result, found)]
-    return found
+def because_text(model: Model, b: Because) -> str:
+    """``high_risk: grade 3, deep, 8 cm`` for a let, ``size_cm > 5 cm (8 cm)`` for a literal."""
+    values = [value_text(model, n, v) for n, v in b.values]
+    name = b.condition.removeprefix("not ")
+    if name in model.lets:
+        return f"{b.condition}: {', '.join(values)}" if values else b.condition
+    said = {b.condition, f"not {b.condition}"}  # ``reviewed``, ``site == uterus``: the value is in the text
+    shown = [v for (n, raw), v in zip(b.values, values, strict=True)
+             if raw is None or not ({n, f"not {n}"} & said or b.condition.endswith(f"== {raw}"))]
+    return b.condition + (f" ({', '.join(shown)})" if shown else "")
 
 
-def _clashes(result: Result) -> list[Clash]:
-    recs = result.recommendations
-    if len(recs) < 2:
-        return []
-    with_params: set[str] = set()
-    for rec in recs:  # most patients have no action with parameters from two rules: find out cheaply
-        if rec.params:
-            if rec.action in with_params:
-                break
-            with_params.add(rec.action)
+def _tags(evidence: Iterable[str], preference: str | None, citations: tuple[int, ...]) -> str:
+    tags = [*evidence, *([preference.replace("_", " ")] if preference else []),
+            *([_refs(citations)] if citations else [])]
+    return f"  [{'; '.join(tags)}]" if tags else ""
+
+
+def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
+    """One verdict: its line (strength, action, merged parameters, clashing parameters, tags), then why: the
+    rules behind it by label, the conditions that held as the author wrote them, the notes."""
+    if v.conflict:
+        sides = "; ".join(f"{strength_text(b.strength)} by {b.rule}" for b in v.rules)
+        head = f"CONFLICT {action_text(model, v.action)}: {sides}"
     else:
-        return []
-    by_param: dict[tuple[str, bool, str], list[tuple[str, ParamValue]]] = {}
-    for rec in recs:
-        for name, value in rec.params:
-            by_param.setdefault((rec.action, rec.strength.positive, name), []).append((rec.rule, value))
-    found: list[Clash] = []
-    for (action, _, name), given in by_param.items():
-        if len(given) > 1 and any(v != given[0][1] for _, v in given[1:]):
-            found.append((action, name, tuple(given)))
-    return found
+        assert v.strength is not None
+        head = f"{strength_text(v.strength)} {action_text(model, v.action)}"
+        shown = [f"{name}: {value}" for name, value in v.params]
+        for c in result.clashes:
+            if c.action == v.action and c.param in v.clashes:
+                shown.append(f"{c.param}: " + " | ".join(f"{value} ({rule})" for rule, value in c.given)
+                             + " [CLASH]")
+        if shown:
+            head += " -- " + ", ".join(shown)
+    yield f"  {head}{_tags(v.evidence, v.preference, v.citations)}\n"
+    if v.because:
+        yield f"      because {'; '.join(because_text(model, b) for b in v.because)}\n"
+    rules = "; ".join(f"{b.label} ({b.rule})" if b.label else b.rule for b in v.rules)
+    yield f"      {'rule' if len(v.rules) == 1 else 'rules'}: {rules}\n"
+    for note in v.notes:
+        yield f"      note: {note}\n"
 
 
-def text_case(model: Model, case: Case, result: Result, explain: bool = False) -> Iterator[str]:
-    """One case as a clinician reads it; with ``explain``, each recommendation's notes (the rule's footnotes,
-    where the rules file marks its interpretations of the source) and the source sentence it encodes."""
-    head = f"Case {case.id}" + (f": {case.description.strip()}" if case.description else "")
-    yield head + "\n"
+def _items(model: Model, pend: Iterable[Pending]) -> str:
+    return ", ".join(f"{strength_text(p.strength)} {action_text(model, p.action)}" for p in pend)
+
+
+def _trace(model: Model, result: Result) -> Iterator[str]:
+    """The full trace of ``--explain``: every rule that applies, section by section, with the literals that held
+    (lets expanded), its notes and the source sentence it encodes; then the lets that hold."""
     labels = {s.name: s.label or s.name for s in model.sections}
     by_section: dict[str, list[Recommendation]] = {}
     for rec in result.recommendations:
         by_section.setdefault(rec.section, []).append(rec)
-    if not by_section:
-        yield "  No recommendation applies.\n"
+    if by_section:
+        yield "  Trace (rule by rule):\n"
     order = [s.name for s in model.sections] + sorted(set(by_section) - set(labels))
     for section in order:
         if section not in by_section:
             continue
-        yield f"  {labels.get(section, section)}\n"
+        yield f"    {labels.get(section, section)}\n"
         for rec in _strongest_first(by_section[section]):
-            yield f"    {recommendation_line(model, rec)}\n"
-            yield f"      rule {rec.rule}" + (", because:\n" if rec.because else "\n")
+            yield f"      {recommendation_line(model, rec)}\n"
+            yield f"        rule {rec.rule}" + (", because:\n" if rec.because else "\n")
             for b in rec.because:
-                yield f"        - {b}\n"
-            if explain:
-                for note in rec.footnotes:
-                    yield f"      note: {note}\n"
-                if rec.source:
-                    yield f"      source: \"{rec.source}\"\n"
-    if result.overridden:
-        yield "  Set aside:\n"
-        for o in result.overridden:
-            yield (f"    {strength_text(o.strength)} {action_text(model, o.action)} (rule {o.rule}) "
-                   f"-- set aside by {', '.join(o.by)}\n")
-    if result.pending:
-        yield "  Pending (more data needed):\n"
-        for p in result.pending:
-            yield (f"    {strength_text(p.strength)} {action_text(model, p.action)} (rule {p.rule}) "
-                   f"-- needs: {', '.join(p.needs)}\n")
-    if result.conflicts:
-        yield "  Conflicts:\n"
-        for c in result.conflicts:
-            yield (f"    {action_text(model, c.action)}: for ({', '.join(c.positive)}) against "
-                   f"({', '.join(c.negative)})\n")
-    found = clashes(result)
-    if found:
-        yield "  Clashes (one action, different parameters):\n"
-        for action, name, given in found:
-            yield (f"    {action_text(model, action)}: {name}: "
-                   f"{'; '.join(f'{value} (rule {rule})' for rule, value in given)}\n")
+                yield f"          - {b}\n"
+            for note in rec.footnotes:
+                yield f"        note: {note}\n"
+            if rec.source:
+                yield f"        source: \"{rec.source}\"\n"
     true_lets = [name for name, value in result.lets if value is True]
     if true_lets:
         shown = [f"{model.lets[n].label} ({n})" if n in model.lets and model.lets[n].label else n
                  for n in true_lets]
         yield f"  True: {'; '.join(shown)}\n"
+
+
+def text_case(model: Model, case: Case, result: Result, explain: bool = False) -> Iterator[str]:
+    """One case as a clinician reads it: one line per action first (:func:`verdict_lines`), then what the
+    guideline leaves open for the patient, the missing data that could still change something (grouped by
+    input), the rules set aside, conflicts and clashes. ``explain`` adds the full trace (:func:`_trace`)."""
+    head = f"Case {case.id}" + (f": {case.description.strip()}" if case.description else "")
+    yield head + "\n"
+    actions = result.actions or verdicts(model, result)
+    if not actions:
+        yield "  No recommendation applies.\n"
+    for v in actions:
+        yield from verdict_lines(model, v, result)
+    if result.not_addressed:
+        yield "  Not addressed by the guideline:\n"
+        for n in result.not_addressed:
+            yield f"    {action_text(model, n.action)}" + (f": {n.cover}" if n.cover else "") + "\n"
+    for n, needs in result.maybe_not_addressed:
+        yield (f"  Not addressed by the guideline, depending on {', '.join(needs)}: "
+               f"{action_text(model, n.action)}\n")
+    groups = pending_groups(model, result, actions)
+    if groups:
+        yield "  Pending (more data needed):\n"
+        for needs, pend in groups:
+            count = len(pend)
+            items = f"{count} item{'s' if count != 1 else ''}"
+            yield f"    Enter {', '.join(needs)} to decide {items}: {_items(model, pend)}\n"
+    if result.overridden:
+        yield "  Set aside:\n"
+        for o in result.overridden:
+            yield (f"    {strength_text(o.strength)} {action_text(model, o.action)} (rule {o.rule}) "
+                   f"-- set aside by {', '.join(o.by)}\n")
+    if result.conflicts:
+        yield "  Conflicts:\n"
+        for c in result.conflicts:
+            yield (f"    {action_text(model, c.action)}: for ({', '.join(c.positive)}) against "
+                   f"({', '.join(c.negative)})\n")
+    found = result.clashes
+    if found:
+        yield "  Clashes (one action, different parameters):\n"
+        for k in found:
+            yield (f"    {action_text(model, k.action)}: {k.param}: "
+                   f"{'; '.join(f'{value} (rule {rule})' for rule, value in k.given)}\n")
+    if explain:
+        yield from _trace(model, result)
 
 
 def text_report(model: Model, pairs: Pairs, explain: bool = False) -> Iterator[str]:
@@ -211,10 +258,10 @@ def _extra_rows(head: str, result: Result, memo: dict[tuple[str, str, str, tuple
     for c in result.conflicts:
         yield head + _csv_row(("", "", c.action, "", ", ".join((*c.positive, *c.negative)), "", "", "", "conflict",
                                f"for: {', '.join(c.positive)}; against: {', '.join(c.negative)}"))
-    for action, name, given in clashes(result):
-        yield head + _csv_row(("", "", action, "", ", ".join(rule for rule, _ in given),
-                               "; ".join(f"{name}: {value} ({rule})" for rule, value in given), "", "", "clash",
-                               f"{name} differs"))
+    for k in result.clashes:
+        yield head + _csv_row(("", "", k.action, "", ", ".join(rule for rule, _ in k.given),
+                               "; ".join(f"{k.param}: {value} ({rule})" for rule, value in k.given), "", "",
+                               "clash", f"{k.param} differs"))
 
 
 def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:

@@ -297,6 +297,7 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         building = ("the covers' gaps", [c.condition for c in model.covers] + [r.condition for r in model.rules],
                     model.covers[0].span if model.covers else None)
         gap_nodes = _gap_nodes(b, over, rule_nodes)
+        cover_gaps = tuple(m.apply(_or_impossible, gap_nodes[ci], assume) for ci in range(len(model.covers)))
         by_section: dict[str, tuple[list[int], list[int]]] = {sec.name: ([], []) for sec in model.sections}
         for ri, rule in enumerate(model.rules):
             by_section[rule.section][0].append(ri)
@@ -347,4 +348,5 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         section_nodes=sections, let_nodes=lets, assume_node=assume,
         rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
         rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
-        section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn)
+        section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn,
+        cover_gaps=cover_gaps)

@@ -152,6 +152,8 @@ class CompiledGuideline:
     part_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # wide section -> its parts' graph roots
     section_rules: dict[str, tuple[int, ...]] = field(default_factory=dict)  # section -> its rules' indices
     drawn: dict[str, Drawn] = field(default_factory=dict)  # graph root id -> the diagram copied there
+    cover_gaps: tuple[int, ...] = ()       # cover index -> MDD: True where it is a gap, False where answered or
+                                           # outside it, None where the assumptions are broken
 
     def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:
         """A patient for a partial assignment ``{level: branch}`` (e.g. ``self.mdd.witness(...)``): each tested

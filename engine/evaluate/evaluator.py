@@ -20,7 +20,8 @@ from engine.core.walk import inputs_read
 from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
 from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
-from engine.evaluate.result import Result
+from engine.evaluate.result import LazyDerived, Result
+from engine.evaluate.verdicts import Deriver
 from engine.evaluate.walk import SlowMemo, active_sets, branches, evaluate_slow, reach_values
 
 
@@ -36,6 +37,14 @@ class Evaluator:
         model = compiled.model
         self._assumed = tuple(dict.fromkeys(n for a in model.assumptions for n in inputs_read(a.expr, model)))
         self._possible: dict[tuple[FactValue | None, ...], bool] = {}
+        self._deriver: Deriver | None = None
+
+    @property
+    def deriver(self) -> Deriver:
+        """What derives each result's verdicts and actions not addressed (attached lazily to every result)."""
+        if self._deriver is None:
+            self._deriver = Deriver(self.compiled)
+        return self._deriver
 
     @property
     def because_of(self) -> list[BecauseFn]:
@@ -76,11 +85,16 @@ class Evaluator:
         """The result of one case whose facts are checked (missing inputs are unknown; see
         engine/evaluate/walk.py)."""
         res = self.fast(facts, case_id)
-        return res if res is not None else evaluate_slow(self.slow, facts, case_id)
+        if res is None:
+            res = evaluate_slow(self.slow, facts, case_id)
+        object.__setattr__(res, "derived", LazyDerived(self.deriver.derive, facts))
+        return res
 
     def walk(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
         """The result by the memoised walk alone (the fast path's twin, which the tests compare it with)."""
-        return evaluate_slow(self.slow, facts, case_id)
+        res = evaluate_slow(self.slow, facts, case_id)
+        object.__setattr__(res, "derived", LazyDerived(self.deriver.derive, facts))
+        return res
 
     def possible(self, facts: Mapping[str, FactValue]) -> bool:
         """Whether some patient the assumptions allow has these (checked) facts: the assumptions are checked one
@@ -134,10 +148,14 @@ class Evaluator:
     def evaluate_many(self, cases: Iterable[Mapping[str, FactValue]]) -> list[Result]:
         """:meth:`evaluate` on each case in order (case ids None), with the dispatch hoisted out of the loop."""
         fast = self.fast
+        derive = self.deriver.derive
+        setattr_ = object.__setattr__
         out: list[Result] = []
         append = out.append
         for facts in cases:
             res = fast(facts, None)
-            # the memoised walk (and its generated partial path) is built only when a case needs it
-            append(res if res is not None else evaluate_slow(self.slow, facts, None))
+            if res is None:  # the memoised walk (and its generated partial path) is built only when a case needs it
+                res = evaluate_slow(self.slow, facts, None)
+            setattr_(res, "derived", LazyDerived(derive, facts))
+            append(res)
         return out

@@ -10,6 +10,8 @@ Conditions mean what :mod:`engine.core.semantics` says (on a full assignment, wh
 Pending is that of engine/evaluate/walk.py, stated over assignments instead of paths: for an unknown input ``x``
 (inputs in declaration order) a rule needs ``x`` when, for some possible assignment of the unknown inputs declared
 before ``x``, the sets of outcomes (active or not) over the possible completions differ between values of ``x``.
+A cover is *not addressed* when, in every possible completion, its condition holds and no active rule has an
+entry for its action (engine/evaluate/verdicts.py reads the same from the compiled cover diagrams).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from engine.core.model import EnumValue, Input, Model, NumTest
 from engine.core.semantics import Kleene, kleene
 from engine.core.walk import iter_atoms
 from engine.evaluate.assemble import Outcome, assemble
-from engine.evaluate.result import FactValue, Result
+from engine.evaluate.result import Derived, FactValue, NotAddressed, Result
+from engine.evaluate.verdicts import verdicts
 
 
 def _two_valued(check: Kleene) -> Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]:
@@ -72,6 +75,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
     rules = model.rules
     assumptions = [_two_valued(kleene(a.expr, model)) for a in model.assumptions]
     conditions = [_two_valued(kleene(r.condition, model)) for r in rules]
+    covers = [_two_valued(kleene(c.condition, model)) for c in model.covers]
+    gaps: list[set[bool]] = [set() for _ in model.covers]
     lets = {n: _two_valued(kleene(let.expr, model)) for n, let in model.lets.items()}
     worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]] = []
     let_seen: dict[str, set[bool]] = {n: set() for n in model.lets}
@@ -87,6 +92,9 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
                 by = tuple(o for o in over[ri] if applies[o])
                 status[ri] = ("overridden", by) if by else ("active", ())
         worlds.append((combo, status))
+        answered = {e.action for ri, (kind, _) in status.items() if kind == "active" for e in rules[ri].entries}
+        for ci, holds in enumerate(covers):
+            gaps[ci].add(holds(values, facts) and model.covers[ci].action not in answered)
         for n, holds in lets.items():
             let_seen[n].add(holds(values, facts))
     outcomes: dict[int, Outcome] = {}
@@ -101,7 +109,13 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
             elif all(s is not None for s in sts):
                 outcomes[ri] = Outcome(RuleStatus.OVERRIDDEN, tuple(sorted({o for s in sts if s for o in s[1]})))
     let_values = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
-    return assemble(model, case_id, outcomes, facts, let_values)
+    result = assemble(model, case_id, outcomes, facts, let_values)
+    sure = tuple(NotAddressed(c.action, c.section, c.note) for c, seen in zip(model.covers, gaps, strict=True)
+                 if seen == {True})
+    maybe = tuple((NotAddressed(c.action, c.section, c.note), ()) for c, seen in zip(model.covers, gaps, strict=True)
+                  if len(seen) == 2)
+    object.__setattr__(result, "derived", Derived(verdicts(model, result), sure, maybe))
+    return result
 
 
 def _needs(ri: int, unknown: list[str],

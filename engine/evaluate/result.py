@@ -3,7 +3,12 @@
 ``to_dict`` produces exactly the shape ``run --format json`` prints, a contract for the tools that read it::
 
     {"case": id, "recommendations": [...], "overridden": [...], "pending": [...], "conflicts": [...],
-     "lets": {name: true | false | null}}
+     "actions": [...], "not_addressed": [...], "clashes": [...], "lets": {name: true | false | null}}
+
+``recommendations`` is the audit trail (one entry per rule); ``actions`` (:class:`Verdict`, one per action),
+``not_addressed`` (:class:`NotAddressed`) and ``clashes`` (:class:`Clash`) are what a reader wants first. The
+evaluator attaches them lazily (:attr:`Result.derived`, see engine/evaluate/verdicts.py): a cohort run that never
+reads them does not pay for them.
 
 Lists are in a stable order (section order, then strength, then rule order) so the JSON is reproducible.
 """
@@ -110,6 +115,115 @@ class Conflict:
 
 
 @dataclass(frozen=True, slots=True)
+class Clash:
+    """One parameter of an action given different values by rules of the same polarity that both apply to the
+    patient (what ``check`` reports as W206, for this patient): ``given`` is ``((rule, value), ...)``."""
+
+    action: str
+    param: str
+    given: tuple[tuple[str, ParamValue], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "param": self.param, "values": [v.to_json() for _, v in self.given],
+                "rules": [r for r, _ in self.given]}
+
+
+def find_clashes(recs: tuple[Recommendation, ...]) -> tuple[Clash, ...]:
+    """The clashes among ``recs`` (in order of first appearance)."""
+    if len(recs) < 2:
+        return ()
+    with_params: set[str] = set()
+    for rec in recs:  # most patients have no action with parameters from two rules: find out cheaply
+        if rec.params:
+            if rec.action in with_params:
+                break
+            with_params.add(rec.action)
+    else:
+        return ()
+    by_param: dict[tuple[str, bool, str], list[tuple[str, ParamValue]]] = {}
+    for rec in recs:
+        for name, value in rec.params:
+            by_param.setdefault((rec.action, rec.strength.positive, name), []).append((rec.rule, value))
+    return tuple(Clash(action, name, tuple(given)) for (action, _, name), given in by_param.items()
+                 if len(given) > 1 and any(v != given[0][1] for _, v in given[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class Backing:
+    """One rule behind a verdict: its name, label, strength and section."""
+
+    rule: str
+    label: str | None
+    strength: Strength
+    section: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "label": self.label, "strength": self.strength.value, "section": self.section}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One action for one patient: the final strength of its active entries (overridden rules are already set
+    aside), or ``conflict`` when rules of both polarities are active (``strength`` is then None); the merged
+    parameters (those the rules agree on; a parameter they disagree on is in ``clashes``); every rule, evidence
+    grade, citation and note behind it; and ``because``: the conditions of the rules' ``when`` that hold, lets
+    named as the author wrote them."""
+
+    action: str
+    label: str | None
+    strength: Strength | None
+    conflict: bool
+    params: tuple[tuple[str, ParamValue], ...]
+    rules: tuple[Backing, ...]
+    evidence: tuple[str, ...]
+    citations: tuple[int, ...]
+    notes: tuple[str, ...]
+    because: tuple[Because, ...]
+    clashes: tuple[str, ...] = ()
+    preference: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "label": self.label,
+                "strength": None if self.strength is None else self.strength.value, "conflict": self.conflict,
+                "params": params_to_json(self.params), "rules": [b.to_dict() for b in self.rules],
+                "evidence": list(self.evidence), "citations": list(self.citations), "notes": list(self.notes),
+                "because": [b.to_dict() for b in self.because], "clashes": list(self.clashes),
+                "preference": self.preference}
+
+
+@dataclass(frozen=True, slots=True)
+class NotAddressed:
+    """An action whose ``cover`` applies to the patient while no rule decides it: the guideline is silent there
+    (not the same as "not indicated"). ``cover`` is the cover's note (what the source leaves open), or None."""
+
+    action: str
+    section: str
+    cover: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "section": self.section, "cover": self.cover}
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What is derived from a result with the guideline at hand (engine/evaluate/verdicts.py)."""
+
+    actions: tuple[Verdict, ...] = ()
+    not_addressed: tuple[NotAddressed, ...] = ()
+    maybe_not_addressed: tuple[tuple[NotAddressed, tuple[str, ...]], ...] = ()
+    """Covers that are gaps on some branches of the unknown inputs only, with the inputs that decide it."""
+
+
+class LazyDerived(tuple):  # type: ignore[type-arg]
+    """``fn(result, *args)`` -> :class:`Derived`, computed on first read of a result's derived members."""
+
+    __slots__ = ()
+
+    def __new__(cls, fn: Callable[..., Derived], *args: Any) -> LazyDerived:
+        return tuple.__new__(cls, (fn, *args))
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     case: str | None
     recommendations: tuple[Recommendation, ...] = ()
@@ -117,6 +231,38 @@ class Result:
     pending: tuple[Pending, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     lets: tuple[tuple[str, bool | None], ...] = field(default=())
+    derived: Derived | LazyDerived | None = field(default=None, compare=False, repr=False)
+    """The verdicts and the actions not addressed (see :func:`engine.evaluate.verdicts.attach`): None for a
+    result built without the guideline (then ``actions`` and ``not_addressed`` are empty)."""
+
+    def _derived(self) -> Derived:
+        d = self.derived
+        if d is None:
+            return _NOTHING
+        if type(d) is LazyDerived:
+            d = d[0](self, *d[1:])
+            object.__setattr__(self, "derived", d)
+        assert isinstance(d, Derived)
+        return d
+
+    @property
+    def actions(self) -> tuple[Verdict, ...]:
+        """One verdict per action, in order of first recommendation."""
+        return self._derived().actions
+
+    @property
+    def not_addressed(self) -> tuple[NotAddressed, ...]:
+        """The covered actions no rule decides for this patient, whatever the unknown inputs are."""
+        return self._derived().not_addressed
+
+    @property
+    def maybe_not_addressed(self) -> tuple[tuple[NotAddressed, tuple[str, ...]], ...]:
+        """The covered actions that no rule decides for some values of the unknown inputs (named)."""
+        return self._derived().maybe_not_addressed
+
+    @property
+    def clashes(self) -> tuple[Clash, ...]:
+        return find_clashes(self.recommendations)
 
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case,
@@ -124,7 +270,13 @@ class Result:
                 "overridden": [o.to_dict() for o in self.overridden],
                 "pending": [p.to_dict() for p in self.pending],
                 "conflicts": [c.to_dict() for c in self.conflicts],
+                "actions": [v.to_dict() for v in self.actions],
+                "not_addressed": [n.to_dict() for n in self.not_addressed],
+                "clashes": [c.to_dict() for c in self.clashes],
                 "lets": dict(self.lets)}
+
+
+_NOTHING = Derived()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -169,7 +321,7 @@ class _RecommendationTwin:
 
 
 class _ResultTwin:
-    __slots__ = ("case", "recommendations", "overridden", "pending", "conflicts", "lets")  # noqa: RUF023 (field order)
+    __slots__ = ("case", "recommendations", "overridden", "pending", "conflicts", "lets", "derived")  # noqa: RUF023 (field order)
 
     def __init__(self, case: str | None, recommendations: tuple[Recommendation, ...],
                  overridden: tuple[Overridden, ...], pending: tuple[Pending, ...], conflicts: tuple[Conflict, ...],
@@ -180,6 +332,7 @@ class _ResultTwin:
         self.pending = pending
         self.conflicts = conflicts
         self.lets = lets
+        self.derived = None
         self.__class__ = Result  # type: ignore[assignment]
 
 

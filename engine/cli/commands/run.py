@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dsl.diagnostics import has_errors
 from engine.cases.load import case_files, load_all
 from engine.cases.validate import Case
-from engine.cli.report_run import FORMATS, Progress, clashes, text_report
+from engine.cli.report_run import FORMATS, Progress, text_report
 from engine.cli.support import (
     Exit,
     OutputError,
@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="case files (.yaml, .yml, .json: one case or a list; .csv: a cohort) or directories")
     parser.add_argument("--format", choices=tuple(FORMATS), default="text", help="output format (default: text)")
     parser.add_argument("--explain", action="store_true",
-                        help="text format: also print each recommendation's notes (the rule's footnotes, among them "
-                             "the interpretations of the source) and the source sentence it encodes")
+                        help="text format: also print the full trace, rule by rule: the conditions that held (lets "
+                             "expanded), each rule's notes and the source sentence it encodes")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad cases on stderr and evaluate the others (still exits 1)")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
@@ -57,7 +57,7 @@ class Findings:
     def note(self, result: Result) -> None:
         if result.conflicts:
             self.conflicts += 1
-        if clashes(result):
+        if result.clashes:
             self.clashes += 1
 
     def text(self) -> str | None:

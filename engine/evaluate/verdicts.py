@@ -1,0 +1,241 @@
+"""What a reader wants first from a result: one verdict per action, the actions the guideline leaves open for the
+patient, and the pending decisions that could still change something.
+
+- :func:`verdicts`: the active entries grouped by action (:class:`~engine.evaluate.result.Verdict`): the final
+  strength (overridden rules are already set aside), or a conflict when both polarities are active; the merged
+  parameters; the rules, evidence, citations and notes behind it; ``because`` as the author wrote the rules'
+  ``when`` (a let is named with the patient's values of the inputs it reads, not expanded).
+- :func:`not_addressed`: the covers that are gaps for the patient, read from the compiled cover diagrams
+  (``CompiledGuideline.cover_gaps``): exact, unknown inputs included (a gap on every branch is *not addressed*; on
+  some branches only, it *depends* on the inputs named).
+- :func:`pending_groups`: the pending entries whose outcome the missing inputs could still change, grouped by the
+  inputs that decide them.
+
+:class:`Deriver` keeps what these need per guideline; the evaluator attaches ``Deriver.derive`` to each result
+lazily (``Result.derived``), so a cohort run that never reads verdicts does not compute them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from engine.core.model import And, Expr, KnownTest, LetRef, Model, Not, NumTest, Or, ParamValue, ValueTest
+from engine.evaluate.because import atom_text
+from engine.evaluate.result import (
+    Backing,
+    Because,
+    Derived,
+    FactValue,
+    LazyDerived,
+    NotAddressed,
+    Pending,
+    Recommendation,
+    Result,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from engine.compile.guideline import CompiledGuideline
+    from engine.compile.mdd import MDD
+
+
+def written_terms(model: Model) -> dict[str, frozenset[str]]:
+    """Per rule, the ``because`` texts of its ``when`` as written: its literals and the lets it names, not what
+    the lets expand to (nor the section's guard, which the section's title already says)."""
+    out: dict[str, frozenset[str]] = {}
+    for r in model.rules:
+        found: set[str] = set()
+        _written(r.when, True, found)
+        out[r.name] = frozenset(found)
+    return out
+
+
+def _written(e: Expr, positive: bool, found: set[str]) -> None:
+    match e:
+        case ValueTest() | NumTest() | KnownTest():
+            found.add(atom_text(e, not positive))
+        case LetRef(name):
+            found.add(name if positive else f"not {name}")
+        case Not(item):
+            _written(item, not positive, found)
+        case And(items) | Or(items):
+            for item in items:
+                _written(item, positive, found)
+        case _:
+            pass
+
+
+def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] | None = None) -> tuple[Verdict, ...]:
+    """One verdict per action of ``result``'s recommendations, in order of first recommendation (``terms``:
+    :func:`written_terms`, when the caller keeps it)."""
+    if terms is None:
+        terms = written_terms(model)
+    rules = {r.name: r for r in model.rules}
+    by_action: dict[str, list[Recommendation]] = {}
+    for rec in result.recommendations:
+        by_action.setdefault(rec.action, []).append(rec)
+    out: list[Verdict] = []
+    for action, recs in by_action.items():
+        polarities = {r.strength.positive for r in recs}
+        conflict = len(polarities) == 2
+        strongest = min(recs, key=lambda r: r.strength.rank).strength
+        values: dict[str, list[tuple[bool, ParamValue]]] = {}
+        for rec in recs:
+            for name, value in rec.params:
+                values.setdefault(name, []).append((rec.strength.positive, value))
+        params: list[tuple[str, ParamValue]] = []
+        clashing: list[str] = []
+        for name, given in values.items():
+            same = [v for pos, v in given if pos == given[0][0]]
+            if any(v != same[0] for v in same[1:]):
+                clashing.append(name)
+            else:
+                params.append((name, given[0][1]))
+        backing: dict[str, Backing] = {}
+        evidence: dict[str, None] = {}
+        citations: dict[int, None] = {}
+        notes: dict[str, None] = {}
+        because: dict[str, Because] = {}
+        preference = None
+        for rec in sorted(recs, key=lambda r: (not r.strength.positive, r.strength.rank)):
+            rule = rules.get(rec.rule)
+            backing.setdefault(rec.rule, Backing(rec.rule, rule.label if rule else None, rec.strength, rec.section))
+            if rec.evidence:
+                evidence.setdefault(rec.evidence)
+            citations.update(dict.fromkeys(rec.citations))
+            notes.update(dict.fromkeys(rec.footnotes))
+            preference = preference or rec.preference
+            written = terms.get(rec.rule, frozenset())
+            for b in rec.because:
+                if b.condition in written:
+                    because.setdefault(b.condition, b)
+        decl = model.actions.get(action)
+        out.append(Verdict(action, decl.label if decl else None, None if conflict else strongest, conflict,
+                           tuple(params), tuple(backing.values()), tuple(evidence), tuple(citations),
+                           tuple(notes), tuple(because.values()), tuple(clashing), preference))
+    return tuple(out)
+
+
+def not_addressed(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> tuple[
+        tuple[NotAddressed, ...], tuple[tuple[NotAddressed, tuple[str, ...]], ...]]:
+    """The covers that are gaps for this patient on every branch of the unknown inputs, and those that are gaps
+    on some branches only, with the unknown inputs whose branches disagree (in variable order)."""
+    from engine.evaluate.walk import branches
+
+    if not g.cover_gaps:
+        return (), ()
+    m = g.mdd
+    branch = branches(g, {k: v for k, v in facts.items() if v is not None})
+    sure: list[NotAddressed] = []
+    maybe: list[tuple[NotAddressed, tuple[str, ...]]] = []
+    for ci, root in enumerate(g.cover_gaps):
+        needs: set[int] = set()
+        seen = _reach(m, branch, root, {}, needs)
+        if True not in seen:
+            continue
+        cover = g.model.covers[ci]
+        item = NotAddressed(cover.action, cover.section, cover.note)
+        if seen == {True}:
+            sure.append(item)
+        else:
+            inputs = tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs)))
+            maybe.append((item, inputs))
+    return tuple(sure), tuple(maybe)
+
+
+def _reach(m: MDD, branch: Sequence[int | None], n: int, memo: dict[int, frozenset[bool]],
+           needs: set[int]) -> frozenset[bool]:
+    """The values (True: a gap, False: not) a case may reach below ``n`` (None terminals, which the assumptions
+    rule out, are dropped), adding to ``needs`` the unknown levels whose branches disagree."""
+    found = memo.get(n)
+    if found is not None:
+        return found
+    if m.is_terminal(n):
+        v = m.value(n)
+        found = frozenset() if v is None else frozenset((bool(v),))
+    else:
+        level = m.level(n)
+        b = branch[level]
+        if b is None:
+            kids = [_reach(m, branch, c, memo, needs) for c in m.children(n)]
+            found = frozenset().union(*kids)
+            if len(found) == 2 and any(k and k != found for k in kids):
+                needs.add(level)
+        else:
+            found = _reach(m, branch, m.children(n)[b], memo, needs)
+    memo[n] = found
+    return found
+
+
+def _overridden_by(model: Model, rule: str) -> set[str]:
+    """The rules ``rule`` sets aside, directly or through a chain."""
+    rules = {r.name: r for r in model.rules}
+    out: set[str] = set()
+    stack = list(rules[rule].overrides) if rule in rules else []
+    while stack:
+        name = stack.pop()
+        if name not in out:
+            out.add(name)
+            stack.extend(rules[name].overrides if name in rules else ())
+    return out
+
+
+def matters(model: Model, result: Result, p: Pending, actions: Sequence[Verdict]) -> bool:
+    """Whether the pending entry ``p`` could change the patient's verdicts once its inputs are known: it would
+    not when its action already has a verdict of the same polarity at least as strong with the parameters it
+    would add, and its rule sets aside no rule that is active now."""
+    verdict = next((v for v in actions if v.action == p.action), None)
+    if verdict is None or verdict.conflict or verdict.strength is None:
+        return True
+    if verdict.strength.positive != p.strength.positive or verdict.strength.rank > p.strength.rank:
+        return True
+    rule = next((r for r in model.rules if r.name == p.rule), None)
+    if rule is None:
+        return True
+    given = dict(verdict.params)
+    for e in rule.entries:
+        if e.action == p.action and any(given.get(name) != value for name, value in e.params):
+            return True
+    active = {rec.rule for rec in result.recommendations}
+    return bool(_overridden_by(model, p.rule) & active)
+
+
+def pending_groups(model: Model, result: Result,
+                   actions: Sequence[Verdict] | None = None) -> list[tuple[tuple[str, ...], list[Pending]]]:
+    """The pending entries that matter (:func:`matters`), grouped by the inputs that decide them (groups in order
+    of first appearance; an action listed once per group, strongest entry first)."""
+    if not result.pending:
+        return []
+    if actions is None:
+        actions = result.actions or verdicts(model, result)
+    groups: dict[tuple[str, ...], dict[str, Pending]] = {}
+    for p in result.pending:
+        if not matters(model, result, p, actions):
+            continue
+        items = groups.setdefault(p.needs, {})
+        seen = items.get(p.action)
+        if seen is None or (p.strength.rank, not p.strength.positive) < (seen.strength.rank,
+                                                                         not seen.strength.positive):
+            items[p.action] = p
+    return [(needs, list(items.values())) for needs, items in groups.items()]
+
+
+class Deriver:
+    """Per guideline, what deriving a result's verdicts needs (see the module docstring)."""
+
+    def __init__(self, compiled: CompiledGuideline) -> None:
+        self.compiled = compiled
+        self.terms = written_terms(compiled.model)
+
+    def derive(self, result: Result, facts: Mapping[str, FactValue]) -> Derived:
+        sure, maybe = not_addressed(self.compiled, facts)
+        return Derived(verdicts(self.compiled.model, result, self.terms), sure, maybe)
+
+    def attach(self, result: Result, facts: Mapping[str, FactValue]) -> Result:
+        """``result`` with its derived members to be computed on first read (``facts`` must not change)."""
+        object.__setattr__(result, "derived", LazyDerived(self.derive, facts))
+        return result
+
+
+__all__ = ["Deriver", "matters", "not_addressed", "pending_groups", "verdicts", "written_terms"]
