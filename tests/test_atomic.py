@@ -60,3 +60,28 @@ def test_command_outputs_are_readable_by_others(args: list[str], tmp_path: Path,
         os.umask(old)
     (written,) = list(tmp_path.iterdir())
     assert _mode(written) == 0o644
+
+
+def test_a_writable_file_in_an_unwritable_directory_is_written_in_place(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No temporary file can be made beside the target (its directory is not writable): the content is prepared
+    elsewhere and copied into the file, which keeps its inode, mode and owner."""
+    import tempfile
+
+    target = tmp_path / "t.txt"
+    target.write_text("old")
+    target.chmod(0o640)
+    inode = target.stat().st_ino
+    real_mkstemp = tempfile.mkstemp
+
+    def mkstemp(*args: object, dir: str | None = None, **kwargs: object) -> tuple[int, str]:
+        if dir == str(tmp_path):
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    write_text(str(target), "new")
+    assert target.read_text() == "new" and target.stat().st_ino == inode and _mode(target) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
+    with pytest.raises(PermissionError):  # a new file cannot be made there at all
+        write_text(str(tmp_path / "new.txt"), "x")

@@ -12,8 +12,9 @@ Every command that writes a file (``run -o``, ``test -o``, ``export -o``, ``fmt`
 - an existing file keeps its permission bits and its owner and group. The content is written to a temporary file
   beside the target, which takes the target's mode (for a new file: what the umask gives any new file, not
   ``mkstemp``'s owner-only 0600) and owner, and then replaces it with one ``os.replace``. When the owner cannot be
-  kept (a non-root user writing a group-writable file of someone else) or the file has other hard links, the new
-  content is copied into the existing file instead, which keeps both (but is not atomic).
+  kept (a non-root user writing a group-writable file of someone else), the file has other hard links, or its
+  directory is not writable, the new content is copied into the existing file instead, which keeps all of these
+  (but is not atomic).
 """
 
 from __future__ import annotations
@@ -83,7 +84,15 @@ def replacing(path: str) -> Iterator[str]:
     the block when ``path`` must not or cannot be written."""
     real, st = output_target(path)
     directory = os.path.dirname(real) or "."
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=directory)
+    in_place = False
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=directory)
+    except PermissionError:
+        if st is None:
+            raise
+        # a writable file in a directory we may not write: prepare the content elsewhere, then copy it in
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp")
+        in_place = True
     os.close(fd)
     try:
         yield tmp
@@ -92,7 +101,7 @@ def replacing(path: str) -> Iterator[str]:
             os.replace(tmp, real)
             return
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
-        in_place = st.st_nlink > 1
+        in_place = in_place or st.st_nlink > 1
         if not in_place and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
             try:
                 os.chown(tmp, st.st_uid, st.st_gid)
