@@ -137,3 +137,15 @@ def test_the_source_text_is_read_next_to_the_repository_and_required_in_ci(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         test_lms_rules.test_source_quotes_come_from_the_text(model)
+
+
+def test_check_prints_at_most_100_diagnostics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = "".join(f"  rule r{i}:\n    when nope{i}\n    recommend a1\n" for i in range(3000))
+    path = tmp_path / "many.rules"
+    path.write_text('guideline "T"\naction a1 "A1"\nsection main "Main":\n' + rules)
+    started = time.perf_counter()
+    assert main(["check", str(path)]) == 1
+    assert time.perf_counter() - started < 10
+    out = capsys.readouterr().out
+    assert out.count("error[E101]") == 100 and "... and 2,900 more, not shown" in out
+    assert out.endswith("many.rules: 3000 errors\n")

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dsl.diagnostics import Diagnostic, render, sort_key
 from engine.checks import CHECKS
 from engine.cli import sarif
-from engine.cli.support import Exit, emit, exit_for
+from engine.cli.support import MAX_SHOWN, Exit, emit, exit_for
 from engine.compile.compiler import GraphTooLarge, compile
 from engine.core.model import Model
 from engine.resolve.pipeline import load_model
@@ -54,7 +54,11 @@ def summary_line(path: str, counts: dict[str, int]) -> str:
 
 
 def to_text(path: str, diagnostics: Sequence[Diagnostic], sources: dict[str, str]) -> str:
-    blocks = [render(d, sources) for d in diagnostics]
+    """The first :data:`~engine.cli.support.MAX_SHOWN` diagnostics rendered, how many more there are, and the
+    summary line (which counts them all; ``--format json`` lists them all)."""
+    blocks = [render(d, sources) for d in diagnostics[:MAX_SHOWN]]
+    if len(diagnostics) > MAX_SHOWN:
+        blocks.append(f"... and {len(diagnostics) - MAX_SHOWN:,} more, not shown (--format json lists them all)")
     blocks.append(summary_line(path, summary(diagnostics)))
     return "\n\n".join(blocks) + "\n"
 
