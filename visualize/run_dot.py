@@ -89,3 +89,20 @@ def _run_dot(dot: str, fmt: str, dot_text: str, tmp: str, timeout: float) -> Non
     if proc.returncode != 0:
         detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
         raise RenderError(f"Graphviz 'dot' failed: {detail}")
+
+
+def render_svg(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """``dot_text`` laid out by ``dot`` as an SVG document (text), for pages that inline it (``guidegraph report``).
+    Raises :class:`RenderError` as :func:`render_file` does."""
+    dot = find_dot()
+    try:
+        proc = subprocess.run([dot, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz 'dot' took longer than {timeout:g} s and was stopped") from None
+    except OSError as e:
+        raise RenderError(f"cannot run Graphviz 'dot' ({dot}): {e.strerror or e}; {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+        raise RenderError(f"Graphviz 'dot' failed: {detail}")
+    return proc.stdout.decode("utf-8", "replace")

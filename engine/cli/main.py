@@ -29,6 +29,7 @@ COMMANDS = {
     "test": "Run patient cases with expectations and report rule coverage.",
     "render": "Draw the decision graph as a flowchart (.dot, .svg, .pdf, .png).",
     "export": "Write the resolved rules and the decision graph as JSON or YAML.",
+    "report": "Write one self-contained HTML page of cases' verdicts, flowcharts, check findings and coverage.",
 }
 
 class _Parser(argparse.ArgumentParser):

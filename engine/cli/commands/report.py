@@ -1,0 +1,119 @@
+"""`guidegraph report RULES CASES... -o report.html [--keep-going]`: one self-contained HTML page for people to read.
+
+Per case the verdicts, the actions the guideline leaves open, the data that would change the answer and the
+flowcharts with the patient's path; then the guideline's check findings and the cases' rule coverage
+(engine/cli/report_html.py). Exit codes are ``run``'s: bad case data is reported on stderr and nothing is written
+(exit 1; with ``--keep-going`` the good cases are still reported, exit 1 all the same); a patient with a conflict
+or a parameter clash, or a case whose ``expect:`` is not met, is a finding (the page is written, exit 1); an
+unreadable input, ``dot`` missing or failing, or an unwritable OUT is exit 2. The page is written atomically
+(:func:`engine.cli.support.write_output`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from dsl.diagnostics import Diagnostic, has_errors, sort_key
+from engine.cases.coverage import coverage
+from engine.cases.expect import failures, parse_expectation
+from engine.cases.load import case_files, load_all
+from engine.cases.validate import Case
+from engine.cli.report_html import CaseReport, UnsafeSvg, figure_sections, inline_svg, page
+from engine.cli.support import (
+    Exit,
+    OutputError,
+    check_output,
+    exit_for,
+    load_guideline,
+    refuse_inputs,
+    report,
+    say,
+    write_output,
+)
+from engine.evaluate.guideline import Guideline
+from engine.evaluate.result import Result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rules", metavar="RULES", help="the rules file")
+    parser.add_argument("cases", metavar="CASES", nargs="+", help="case files or directories (.yaml, .yml, .json)")
+    parser.add_argument("-o", "--output", metavar="OUT", required=True, help="the HTML file to write ('-': stdout)")
+    parser.add_argument("--keep-going", action="store_true",
+                        help="report bad cases on stderr and put the others in the page (still exits 1)")
+
+
+MAX_FIGURE_CASES = 500
+"""Past this many cases the page has no flowcharts (each costs a ``dot`` run and tens of kilobytes)."""
+
+
+def _figures(guideline: Guideline, cases: Sequence[Case], results: Sequence[Result]) -> list[
+        tuple[tuple[str, str], ...]]:
+    """Per case, its figures (section title, inline SVG); equal drawings are laid out once."""
+    from visualize.dot import to_dot
+    from visualize.run_dot import render_svg
+
+    titles = {s.name: s.label or s.name for s in guideline.model.sections}
+    wanted: list[list[tuple[str, str]]] = []
+    for case, result in zip(cases, results, strict=True):
+        names = figure_sections(guideline, case, result)
+        wanted.append([(titles[name], to_dot(guideline, section=name, case_facts=case.facts)) for name in names])
+    distinct = list(dict.fromkeys(dot for figs in wanted for _, dot in figs))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        svgs = dict(zip(distinct, pool.map(render_svg, distinct), strict=True))
+    out = []
+    for k, figs in enumerate(wanted, 1):
+        out.append(tuple((title, inline_svg(svgs[dot], f"c{k}f{j}-")) for j, (title, dot) in enumerate(figs, 1)))
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.cli.commands.check import run_checks
+    from visualize.run_dot import RenderError
+
+    files, _ = case_files(args.cases)
+    problem = refuse_inputs(args.output, [args.rules, *files]) or check_output(args.output)
+    if problem is not None:
+        report([problem])
+        return Exit.USAGE
+    guideline, code = load_guideline(args.rules)
+    if guideline is None:
+        return code
+    model = guideline.model
+    loaded = load_all(args.cases, model, guideline.impossible)
+    diagnostics: list[Diagnostic] = list(loaded.diagnostics)
+    expectations = []
+    for case in loaded.cases:
+        exp, problems = parse_expectation(case, model)
+        diagnostics.extend(problems)
+        expectations.append(exp)
+    bad = has_errors(diagnostics)
+    report(diagnostics)
+    if bad and not args.keep_going:
+        return exit_for(diagnostics)
+    cases = loaded.cases
+    results = [guideline.evaluate(case.facts, case.id, validate=False) for case in cases]
+    unmet = [None if exp is None else tuple(failures(exp, res))
+             for exp, res in zip(expectations, results, strict=True)]
+    cov = coverage(guideline, [c.facts for c in cases], results, witnesses=False)
+    findings = sorted(run_checks(model), key=sort_key)
+    try:
+        figures = _figures(guideline, cases, results) if len(cases) <= MAX_FIGURE_CASES else [() for _ in cases]
+    except (RenderError, UnsafeSvg) as e:
+        report([Diagnostic("E502", "error", f"cannot draw the flowcharts: {e}")])
+        return Exit.USAGE
+    items = [CaseReport(case, res, figs, fail)
+             for case, res, figs, fail in zip(cases, results, figures, unmet, strict=True)]
+    try:
+        write_output(page(guideline, items, findings, cov, args.rules), args.output)
+    except OutputError as e:
+        report([e.diagnostic])
+        return Exit.USAGE
+    if bad:
+        skipped = loaded.skipped_text()
+        if skipped:
+            say(f"guidegraph: {skipped}; {len(cases):,} in the report\n")
+        return exit_for(diagnostics)
+    found = sum(1 for r in results if r.conflicts or r.clashes) + sum(1 for f in unmet if f)
+    return Exit.FINDINGS if found else Exit.OK
