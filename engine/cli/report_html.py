@@ -78,7 +78,16 @@ def inline_svg(svg: str, prefix: str) -> str:
     body = re.sub(r'\bid="', f'id="{prefix}', body)
     body = re.sub(r'(href=")#', rf"\1#{prefix}", body)
     body = body.replace("url(#", f"url(#{prefix}")
-    return body.replace("<svg ", '<svg role="img" class="flow" ', 1)
+    # dot sizes a figure for a printed page; on screen it takes the text's width, at least MIN_FIGURE_PX (the
+    # viewBox keeps its proportions)
+    size = re.match(r'<svg width="([\d.]+)pt" height="[\d.]+pt"', body)
+    width = max(MIN_FIGURE_PX, round(float(size.group(1)) * 4 / 3)) if size else MIN_FIGURE_PX
+    rest = body[size.end():] if size else body.removeprefix("<svg")
+    return f'<svg role="img" class="flow" style="max-width: {width}px"' + rest
+
+
+MIN_FIGURE_PX = 900
+"""The smallest width a flowchart is shown at on screen (a tall section is drawn narrow for the page)."""
 
 
 CSS = """
@@ -126,7 +135,7 @@ ul.notes { margin: 4px 0 0; padding-left: 18px; font-size: 13px; }
 figure { margin: 8px 0 16px; }
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 figcaption .key { color: var(--path); font-weight: 700; }
-svg.flow { max-width: 100%; height: auto; }
+svg.flow { width: 100%; height: auto; }
 .sev-error { color: #b3261e; font-weight: 600; }
 .sev-warning { color: #c0661a; font-weight: 600; }
 .sev-note { color: var(--muted); font-weight: 600; }
@@ -249,7 +258,7 @@ def case_section(model: Model, k: int, item: CaseReport) -> Iterator[str]:
                    f"set aside by {by}</li>\n")
         yield "</ul>\n"
     if item.figures:
-        yield "<h3>Flowchart</h3>\n"
+        yield f'<h3 id="case-{k}-flowchart">Flowchart</h3>\n'
         for title, svg in item.figures:
             yield (f'<figure><figcaption>{esc(title)}: <span class="key">the patient\'s path</span> is drawn in '
                    f"orange, the rest in grey.</figcaption>\n{svg}\n</figure>\n")
