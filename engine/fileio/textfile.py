@@ -11,9 +11,10 @@ import errno
 import os
 import stat
 
-RULES_LIMIT = 8 * 2**20
-"""Characters in a rules file: lms.rules is about 25,000; a generated 10,000-rule guideline about 830,000 (parsed in
-about 5 s; parsing takes about 4 s per MB of dense rules)."""
+RULES_LIMIT = 4 * 2**20
+"""Characters in a rules file: lms.rules is about 25,000; a generated 10,000-rule guideline about 830,000. Reading
+and checking takes up to about 9 s per MB (50,000 one-rule sections in 3 MB: 26 s), so this keeps any file within
+about 40 s."""
 
 CASES_LIMIT = 256 * 2**20
 """Characters in one cohort CSV (about 1.6 million rows of the LMS inputs; 100,000 rows run in about 5 s)."""
