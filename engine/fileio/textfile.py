@@ -36,5 +36,5 @@ def read_text(path: str, limit: int, *, encoding: str = "utf-8-sig", newline: st
     with open(path, encoding=encoding, newline=newline) as f:
         text = f.read(limit + 1)
     if len(text) > limit:
-        raise Refused(errno.EFBIG, f"it is larger than {limit // 2**20} MB of text (is it really a text file?)")
+        raise Refused(errno.EFBIG, f"it is larger than {limit // 2**20} MB, the most read from this kind of file")
     return text
