@@ -7,7 +7,7 @@ OUT := out
 setup:
 	@bash scripts/setup.sh
 
-# The main job: check, test, run and render the leiomyosarcoma guideline into out/.
+# The main job: check, test, run, render and report the leiomyosarcoma guideline into out/.
 lms: setup
 	$(GG) check rules/lms.rules
 	$(GG) test rules/lms.rules rules/cases
@@ -16,7 +16,8 @@ lms: setup
 	$(GG) run rules/lms.rules rules/cases -o $(OUT)/lms-results.txt
 	$(GG) render rules/lms.rules -o $(OUT)/lms-pathway.svg
 	$(GG) render rules/lms.rules -o $(OUT)/lms-pathway.png
-	@echo "lms: results in $(OUT)/lms-results.{txt,json}, flowchart in $(OUT)/lms-pathway.{svg,png}"
+	$(GG) report rules/lms.rules rules/cases -o $(OUT)/lms-report.html
+	@echo "lms: results in $(OUT)/lms-results.{txt,json}, flowchart in $(OUT)/lms-pathway.{svg,png}, report in $(OUT)/lms-report.html"
 
 lint: setup
 	.venv/bin/ruff check .

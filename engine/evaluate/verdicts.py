@@ -66,12 +66,14 @@ def _written(e: Expr, positive: bool, found: set[str]) -> None:
             pass
 
 
-def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] | None = None) -> tuple[Verdict, ...]:
+def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] | None = None,
+             labels: Mapping[str, str | None] | None = None) -> tuple[Verdict, ...]:
     """One verdict per action of ``result``'s recommendations, in order of first recommendation (``terms``:
-    :func:`written_terms`, when the caller keeps it)."""
+    :func:`written_terms`, ``labels``: rule name -> label, when the caller keeps them)."""
     if terms is None:
         terms = written_terms(model)
-    rules = {r.name: r for r in model.rules}
+    if labels is None:
+        labels = {r.name: r.label for r in model.rules}
     by_action: dict[str, list[Recommendation]] = {}
     for rec in result.recommendations:
         by_action.setdefault(rec.action, []).append(rec)
@@ -99,17 +101,18 @@ def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] |
         because: dict[str, Because] = {}
         preference = None
         for rec in sorted(recs, key=lambda r: (not r.strength.positive, r.strength.rank)):
-            rule = rules.get(rec.rule)
-            backing.setdefault(rec.rule, Backing(rec.rule, rule.label if rule else None, rec.strength, rec.section))
+            if rec.rule not in backing:
+                backing[rec.rule] = Backing(rec.rule, labels.get(rec.rule), rec.strength, rec.section)
             if rec.evidence:
                 evidence.setdefault(rec.evidence)
             citations.update(dict.fromkeys(rec.citations))
             notes.update(dict.fromkeys(rec.footnotes))
             preference = preference or rec.preference
-            written = terms.get(rec.rule, frozenset())
-            for b in rec.because:
-                if b.condition in written:
-                    because.setdefault(b.condition, b)
+            written = terms.get(rec.rule)
+            if written:  # (reading ``because`` builds it: only for rules with a ``when``)
+                for b in rec.because:
+                    if b.condition in written:
+                        because.setdefault(b.condition, b)
         decl = model.actions.get(action)
         out.append(Verdict(action, decl.label if decl else None, None if conflict else strongest, conflict,
                            tuple(params), tuple(backing.values()), tuple(evidence), tuple(citations),
@@ -227,10 +230,11 @@ class Deriver:
     def __init__(self, compiled: CompiledGuideline) -> None:
         self.compiled = compiled
         self.terms = written_terms(compiled.model)
+        self.labels = {r.name: r.label for r in compiled.model.rules}
 
     def derive(self, result: Result, facts: Mapping[str, FactValue]) -> Derived:
         sure, maybe = not_addressed(self.compiled, facts)
-        return Derived(verdicts(self.compiled.model, result, self.terms), sure, maybe)
+        return Derived(verdicts(self.compiled.model, result, self.terms, self.labels), sure, maybe)
 
     def attach(self, result: Result, facts: Mapping[str, FactValue]) -> Result:
         """``result`` with its derived members to be computed on first read (``facts`` must not change)."""
