@@ -350,6 +350,58 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
     no_lets: tuple[tuple[str, bool | None], ...] = ()
     let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
 
+    def objs_for(ri: int, facts: Mapping[str, Any], let_vals: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
+        """A rule's recommendations for this case. They depend only on the values its condition reads (its
+        ``because``), so they are memoised on those values, for rules that read no number (:func:`rule_keys`)."""
+        key_of = keys_of[ri]
+        if key_of is None:
+            entries = fields[ri]
+            if len(entries) == 1:  # build() written out for the one-entry rule
+                a, s, n, sec, params, ev, cites, pref, notes, src = entries[0]
+                return (new_recommendation(a, s, n, sec, params, ev, cites,
+                                           new_lazy_because((because_of[ri], facts, let_vals)), pref, notes, src),)
+            return build(ri, facts, let_vals)
+        k = key_of(facts, let_vals)
+        o = made.get(k)
+        if o is None:
+            o = build(ri, facts, let_vals)
+            if len(made) >= MEMO_LIMIT:
+                made.clear()
+            made[k] = o
+        return o
+
+    def finish(case_id: str | None, recs: tuple[Recommendation, ...], over: tuple[Overridden, ...],
+               conf: tuple[Conflict, ...], let_vals: tuple[bool | None, ...]) -> Result:
+        if not let_names:
+            return new_result(case_id, recs, over, (), conf, no_lets)
+        lets = let_memo.get(let_vals)
+        if lets is None:  # at most 2 ** len(lets) distinct tuples
+            lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
+        return new_result(case_id, recs, over, (), conf, lets)
+
+    def direct(key: tuple[int, ...], facts: Mapping[str, Any], let_vals: tuple[bool | None, ...],
+               case_id: str | None) -> Result:
+        """The result of a tuple of leaves seen for the first time, without building its plan: when the parts
+        are whole sections (no wide section) their rules are disjoint and each leaf lists its entries in result
+        order, so the recommendations are the leaves' picks in part order."""
+        recs: list[Recommendation] = []
+        append = recs.append
+        here: dict[int, tuple[Recommendation, ...]] = {}
+        own: dict[str, Any] | None = None
+        for lid in key:
+            for ri, ei in picks_of[lid]:
+                o = here.get(ri)
+                if o is None:
+                    if own is None:
+                        own = dict(facts)  # the lazy because lists read this copy
+                    o = here[ri] = objs_for(ri, own, let_vals)
+                append(o[ei])
+        clash = reduce(or_, map(pos_of.__getitem__, key), 0) & reduce(or_, map(neg_of.__getitem__, key), 0)
+        conf = conflicts(model, list(chain(map(stand_of.__getitem__, key))), orders) if clash else ()
+        return finish(case_id, tuple(recs), tuple(chain(map(over_of.__getitem__, key))), conf, let_vals)
+
+    seen: set[tuple[int, ...]] = set()
+
     def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
         out = fast(facts)
         if out is None:
@@ -357,6 +409,11 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         key, let_vals = out
         p = memo.get(key)
         if p is None:
+            if not wide and key not in seen:  # a plan pays off for tuples that come back: build it the 2nd time
+                if len(seen) >= MEMO_LIMIT:
+                    seen.clear()
+                seen.add(key)
+                return direct(key, facts, let_vals, case_id)
             p = plan(key)
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
@@ -365,37 +422,10 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         if not rules:
             recs: tuple[Recommendation, ...] = ()
         else:
-            # A rule's recommendations depend only on the values its condition reads (``because``), so they are
-            # memoised on those values, for rules that read no number (see :func:`rule_keys`).
-            objs: list[tuple[Recommendation, ...]] = []
-            facts = dict(facts)  # the lazy because lists read this copy, whatever the caller does with its dict
-            for ri in rules:
-                key_of = keys_of[ri]
-                if key_of is None:  # build() written out for the one-entry rule: no call per rule
-                    entries = fields[ri]
-                    if len(entries) == 1:
-                        a, s, n, sec, params, ev, cites, pref, notes, src = entries[0]
-                        objs.append((new_recommendation(a, s, n, sec, params, ev, cites,
-                                                        new_lazy_because((because_of[ri], facts, let_vals)),
-                                                        pref, notes, src),))
-                    else:
-                        objs.append(build(ri, facts, let_vals))
-                    continue
-                k = key_of(facts, let_vals)
-                o = made.get(k)
-                if o is None:
-                    o = build(ri, facts, let_vals)
-                    if len(made) >= MEMO_LIMIT:
-                        made.clear()
-                    made[k] = o
-                objs.append(o)
+            own = dict(facts)  # the lazy because lists read this copy, whatever the caller does with its dict
+            objs = [objs_for(ri, own, let_vals) for ri in rules]
             recs = tuple([objs[pos][ei] for pos, ei in picks])
-        if not let_names:
-            return new_result(case_id, recs, p.overridden, (), p.conflicts, no_lets)
-        lets = let_memo.get(let_vals)
-        if lets is None:  # at most 2 ** len(lets) distinct tuples
-            lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
-        return new_result(case_id, recs, p.overridden, (), p.conflicts, lets)
+        return finish(case_id, recs, p.overridden, p.conflicts, let_vals)
 
     return run
 
