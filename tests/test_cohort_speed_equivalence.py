@@ -1,6 +1,6 @@
 """The fast paths give exactly the results of the plain ones, on random LMS cohorts with missing values.
 
-Fast paths under test: the generated full and partial paths with their memos (engine/evaluate/codegen.py,
+Fast paths under test: the generated full and partial paths with their memos (engine/evaluate/fast.py,
 engine/evaluate/walk.py), the memoised cell conversion of CSV cohorts (engine/cases/cohort.py), the pre-formatted
 CSV rows (engine/cli/report_run.py) and the slot-twin constructors (engine/evaluate/result.py). Each is compared
 with a plain version built here: the unmemoised walk with the tree-walking ``because``, the per-cell converter,

@@ -19,7 +19,8 @@ from engine.core.model import FactValue
 from engine.core.walk import inputs_read
 from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
-from engine.evaluate.codegen import FastPath, branches_function, build_fast, partial_evaluator
+from engine.evaluate.codegen import branches_function, partial_evaluator
+from engine.evaluate.fast import FastPath, build_fast
 from engine.evaluate.result import LazyDerived, Result
 from engine.evaluate.verdicts import Deriver
 from engine.evaluate.walk import SlowMemo, active_sets, branches, evaluate_slow, reach_values
