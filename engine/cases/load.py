@@ -118,9 +118,10 @@ def _document_cases(file: str, doc: Document, checker: CaseChecker) -> tuple[lis
     return cases, problems
 
 
-Impossible = Callable[[str, Mapping[str, FactValue], Span], Diagnostic | None]
+Impossible = Callable[[Mapping[str, FactValue]], Callable[[str, Span], Diagnostic] | None]
 """A check of a valid case's facts against all the assumptions together (``Guideline.impossible``): the loader
-checks them one by one, and only the compiled diagram tells whether some completion satisfies them all."""
+checks them one by one, and only the compiled diagram tells whether some completion satisfies them all. It gives
+None, or what builds the E311 from the case's label and span."""
 
 
 def _possible(cases: list[Case], impossible: Impossible | None) -> tuple[list[Case], list[Diagnostic]]:
@@ -130,11 +131,11 @@ def _possible(cases: list[Case], impossible: Impossible | None) -> tuple[list[Ca
     kept: list[Case] = []
     diags: list[Diagnostic] = []
     for case in cases:
-        problem = impossible(f"case '{case.id}'", case.facts, case.span())
-        if problem is None:
+        why = impossible(case.facts)
+        if why is None:
             kept.append(case)
         else:
-            diags.append(problem)
+            diags.append(why(f"case '{case.id}'", case.span()))
     return kept, diags
 
 

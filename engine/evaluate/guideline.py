@@ -9,7 +9,7 @@ compiled ``g.model``, ``g.graph``, ``g.roots`` (the contract of docs/graph.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -70,15 +70,17 @@ class Guideline:
             raise CaseError([replace(self._checker.checker.jointly_broken("facts", checked, NO_SPAN), span=None)])
         return checked
 
-    def impossible(self, label: str, facts: Mapping[str, FactValue], span: Span) -> Diagnostic | None:
-        """E311 when checked ``facts`` satisfy each assumption but not all of them together, else None (for
-        the case loader's cases, whose assumptions were checked one by one)."""
+    def impossible(self, facts: Mapping[str, FactValue]) -> Callable[[str, Span], Diagnostic] | None:
+        """None when some patient the assumptions allow has these checked ``facts`` (the case loader checked
+        each assumption alone); else what builds the E311 for them, given the case's label and span (built only
+        for the few cases that need it: a cohort checks every row)."""
         ev = self.evaluator
         if not self.compiled.model.assumptions or ev.decided_by_each(facts) or ev.possible(facts):
             return None
         if self._checker is None:
             self._checker = FactChecker(self.compiled.model)
-        return self._checker.checker.jointly_broken(label, facts, span)
+        checker = self._checker.checker
+        return lambda label, span: checker.jointly_broken(label, facts, span)
 
     def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None, *,
                  validate: bool = True) -> Result:
