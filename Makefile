@@ -1,11 +1,15 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: setup lms test test-fast lint bench figures
+.PHONY: setup setup-browser lms test test-fast lint bench figures
 
 GG := .venv/bin/guidegraph
 OUT := out
 
 setup:
 	@bash scripts/setup.sh
+
+# The tests also want headless Chromium (the browser tests of `guidegraph report`); the main job does not.
+setup-browser: setup
+	@bash scripts/setup.sh --browser
 
 # The main job: check, test, run, render and report the leiomyosarcoma guideline into out/.
 lms: setup
@@ -24,11 +28,11 @@ lint: setup
 	.venv/bin/mypy
 
 # The tests: lint, types, then the whole suite with the module doctests (CI; under 3 minutes on 2 cores).
-test: lint
+test: lint setup-browser
 	.venv/bin/python -m pytest
 
 # The quick loop while editing (under a minute): the suite less the tests marked slow, without lint and types.
-test-fast: setup
+test-fast: setup-browser
 	.venv/bin/python -m pytest -m "not slow"
 
 # The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up a fresh machine for guidegraph: Graphviz's `dot`, headless Chromium (browser tests), a virtual environment
-# in .venv, the package with its dev extras. Idempotent and quick when nothing changed (a stamp holds the hash of pyproject.toml).
+# Set up a fresh machine for guidegraph: Graphviz's `dot`, headless Chromium (with --browser, for the browser tests),
+# a virtual environment in .venv, the package with its dev extras. Idempotent and quick when nothing changed (a
+# stamp holds the hash of pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +15,10 @@ if ! command -v dot >/dev/null 2>&1; then
   fi
 fi
 
-# Headless Chromium for the browser tests of `guidegraph report` (tests/test_report.py). Optional: without it those
-# tests skip and say why; CI runs as root and gets it.
-if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+# Headless Chromium for the browser tests of `guidegraph report` (tests/test_report.py), with --browser only (the
+# tests ask for it; the main job does not). Optional: without it those tests skip and say why; CI runs as root and
+# gets it.
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing headless Chromium (chromium) with apt-get, for the browser tests"
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
