@@ -28,6 +28,7 @@ from engine.fileio.atomic import output_target, same_file, write_text
 from engine.resolve.pipeline import load_model
 
 if TYPE_CHECKING:
+    from engine.cases.load import Loaded
     from engine.evaluate.guideline import Guideline as Guideline
 
 
@@ -123,6 +124,23 @@ def load_guideline(path: str) -> tuple[Guideline | None, Exit]:
     except GraphTooLarge as e:
         report([e.diagnostic()], sources)
         return None, Exit.FINDINGS
+
+
+def load_with_cases(rules: str, cases: Sequence[str], output: str | None) -> tuple[Guideline, Loaded] | Exit:
+    """What every command that evaluates case files does first: refuse an output that is an input or cannot be
+    written, load the guideline, then the cases (each valid case also checked against all the assumptions
+    together). Returns the guideline and the cases, or the exit code after reporting why."""
+    from engine.cases.load import case_files, load_all
+
+    files, _ = case_files(cases)
+    problem = refuse_inputs(output, [rules, *files]) or check_output(output)
+    if problem is not None:
+        report([problem])
+        return Exit.USAGE
+    guideline, code = load_guideline(rules)
+    if guideline is None:
+        return code
+    return guideline, load_all(cases, guideline.model, guideline.impossible)
 
 
 def cannot_write(path: str | None, err: OSError) -> Diagnostic:

@@ -18,16 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dsl.diagnostics import Diagnostic, has_errors, sort_key
 from engine.cases.coverage import coverage
 from engine.cases.expect import failures, parse_expectation
-from engine.cases.load import case_files, load_all
 from engine.cases.validate import Case
 from engine.cli.report_html import CaseReport, UnsafeSvg, figure_sections, inline_svg, page
 from engine.cli.support import (
     Exit,
     OutputError,
-    check_output,
     exit_for,
-    load_guideline,
-    refuse_inputs,
+    load_with_cases,
     report,
     say,
     write_output,
@@ -72,16 +69,11 @@ def run(args: argparse.Namespace) -> int:
     from engine.cli.commands.check import run_checks
     from visualize.run_dot import RenderError
 
-    files, _ = case_files(args.cases)
-    problem = refuse_inputs(args.output, [args.rules, *files]) or check_output(args.output)
-    if problem is not None:
-        report([problem])
-        return Exit.USAGE
-    guideline, code = load_guideline(args.rules)
-    if guideline is None:
-        return code
+    prepared = load_with_cases(args.rules, args.cases, args.output)
+    if isinstance(prepared, Exit):
+        return prepared
+    guideline, loaded = prepared
     model = guideline.model
-    loaded = load_all(args.cases, model, guideline.impossible)
     diagnostics: list[Diagnostic] = list(loaded.diagnostics)
     expectations = []
     for case in loaded.cases:

@@ -14,16 +14,14 @@ import argparse
 from collections.abc import Iterator, Sequence
 
 from dsl.diagnostics import has_errors
-from engine.cases.load import case_files, load_all
 from engine.cases.validate import Case
 from engine.cli.report_run import FORMATS, Progress, text_report
 from engine.cli.support import (
     Exit,
     OutputError,
-    check_output,
     exit_for,
     load_guideline,
-    refuse_inputs,
+    load_with_cases,
     report,
     say,
     write_output,
@@ -92,15 +90,10 @@ def evaluate_all(guideline: Guideline, cases: Sequence[Case], findings: Findings
 
 
 def run(args: argparse.Namespace) -> int:
-    files, _ = case_files(args.cases)
-    problem = refuse_inputs(args.output, [args.rules, *files]) or check_output(args.output)
-    if problem is not None:
-        report([problem])
-        return Exit.USAGE
-    guideline, code = load_guideline(args.rules)
-    if guideline is None:
-        return code
-    loaded = load_all(args.cases, guideline.model, guideline.impossible)
+    prepared = load_with_cases(args.rules, args.cases, args.output)
+    if isinstance(prepared, Exit):
+        return prepared
+    guideline, loaded = prepared
     diagnostics = loaded.diagnostics
     bad = has_errors(diagnostics)
     report(diagnostics)

@@ -12,15 +12,12 @@ import argparse
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.cases.coverage import coverage
 from engine.cases.expect import failures, parse_expectation
-from engine.cases.load import case_files, load_cases
 from engine.cli.report_test import Outcome, counts, junit_report, text_report
 from engine.cli.support import (
     Exit,
     OutputError,
-    check_output,
     exit_for,
-    load_guideline,
-    refuse_inputs,
+    load_with_cases,
     report,
     write_output,
 )
@@ -46,16 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    files, _ = case_files(args.cases)
-    problem = refuse_inputs(args.output, [args.rules, *files]) or check_output(args.output)
-    if problem is not None:
-        report([problem])
-        return Exit.USAGE
-    guideline, code = load_guideline(args.rules)
-    if guideline is None:
-        return code
+    prepared = load_with_cases(args.rules, args.cases, args.output)
+    if isinstance(prepared, Exit):
+        return prepared
+    guideline, loaded = prepared
     model = guideline.model
-    cases, diagnostics = load_cases(args.cases, model, guideline.impossible)
+    cases, diagnostics = loaded.cases, loaded.diagnostics
     expectations = []
     for case in cases:
         exp, problems = parse_expectation(case, model)
