@@ -25,6 +25,7 @@ from engine.cases.validate import Case
 from engine.cli.report_run import because_text, strength_text
 from engine.core.model import Model
 from engine.core.semantics import truth
+from engine.core.values import fact_text
 from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import Result, Verdict
 from engine.evaluate.verdicts import pending_groups, verdicts
@@ -200,16 +201,10 @@ def _verdict_row(model: Model, v: Verdict, result: Result) -> str:
             f'</span></td><td>{"".join(parts)}</td></tr>')
 
 
-def _value(v: object) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def _facts(model: Model, case: Case) -> str:
-    shown = [f"<code>{esc(name)} = {esc(_value(case.facts[name]))}</code>" for name in model.inputs
+    shown = [f"<code>{esc(name)} = {esc(fact_text(case.facts[name]))}</code>" for name in model.inputs
              if name in case.facts]
     return f'<p class="facts">Facts: {" ".join(shown) if shown else "none given"}</p>'
 

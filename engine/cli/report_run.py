@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from engine.cases.validate import Case
 from engine.core.model import FactValue, Model, ParamValue, Strength
+from engine.core.values import fact_text
 from engine.evaluate.result import Because, Pending, Recommendation, Result, Verdict
 from engine.evaluate.verdicts import pending_groups, verdicts
 
@@ -59,12 +60,6 @@ def _strongest_first(recs: Iterable[Recommendation]) -> list[Recommendation]:
     return sorted(recs, key=lambda r: (r.strength.rank, not r.strength.positive))
 
 
-def _show(v: object) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def value_text(model: Model, name: str, value: FactValue | None) -> str:
@@ -75,8 +70,8 @@ def value_text(model: Model, name: str, value: FactValue | None) -> str:
     if isinstance(value, str) and not isinstance(value, bool):
         return value
     if inp is not None and inp.kind in ("number", "integer") and inp.unit:
-        return f"{_show(value)} {inp.unit}"
-    return f"{name} {_show(value)}"
+        return f"{fact_text(value, yes_no=True)} {inp.unit}"
+    return f"{name} {fact_text(value, yes_no=True)}"
 
 
 def because_text(model: Model, b: Because) -> str:

@@ -83,6 +83,16 @@ def number_text(x: float, *, exact: bool = False, typographic: bool = False) -> 
     return repr(float(x)) if exact else f"{x:g}"
 
 
+def fact_text(v: object, *, yes_no: bool = False) -> str:
+    """A case's value as the author writes it: ``true``/``false`` (``yes``/``no`` in prose with ``yes_no``),
+    ``8`` not ``8.0``, other numbers in full, enum members as named."""
+    if isinstance(v, bool):
+        return ("yes" if v else "no") if yes_no else ("true" if v else "false")
+    if isinstance(v, int | float):
+        return number_text(v, exact=True)
+    return str(v)
+
+
 def json_number(x: float) -> int | float:
     """A number for JSON as the author wrote it: ``66`` not ``66.0`` (non-whole numbers and infinities as given)."""
     return int(x) if float(x).is_integer() else x

@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.core.model import FactValue as FactValue  # re-exported: results carry fact values
 from engine.core.model import ParamValue, Strength
+from engine.core.values import fact_text
 
 """A validated case value: bool, number (int/float) or enum member (str or int)."""
 
@@ -41,16 +42,10 @@ class Because:
         return {"condition": self.condition, "values": dict(self.values)}
 
     def __str__(self) -> str:
-        vals = ", ".join(f"{k} = {'unknown' if v is None else _show(v)}" for k, v in self.values)
+        vals = ", ".join(f"{k} = {'unknown' if v is None else fact_text(v)}" for k, v in self.values)
         return f"{self.condition}" + (f" ({vals})" if vals else "")
 
 
-def _show(v: FactValue) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 @dataclass(frozen=True, slots=True)
