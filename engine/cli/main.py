@@ -30,6 +30,8 @@ COMMANDS = {
     "render": "Draw the decision graph as a flowchart (.dot, .svg, .pdf, .png).",
     "export": "Write the resolved rules and the decision graph as JSON or YAML.",
     "report": "Write one self-contained HTML page of cases' verdicts, flowcharts, check findings and coverage.",
+    "diff": "Which patients' recommendations change between two versions of a rules file, exactly.",
+    "lsp": "The language server for editors (Language Server Protocol over stdio; needs the lsp extra).",
 }
 
 class _Parser(argparse.ArgumentParser):

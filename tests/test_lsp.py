@@ -1,0 +1,249 @@
+"""The language server (issue 19) as an editor sees it: ``guidegraph lsp`` started as a real process, driven over
+stdio by a small JSON-RPC client, on the real rules/lms.rules. One server serves the module (start-up is most of
+the cost); each test opens its own document URI."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pygls", reason="the lsp extra is not installed (pip install -e '.[lsp]')")
+
+from tests.conftest import ROOT
+
+LMS = ROOT / "rules" / "lms.rules"
+TIMEOUT = 10.0
+
+
+class Client:
+    """Just enough of an LSP client: requests with ids, notifications, and the server's notifications queued."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.next_id = 0
+        self.responses: dict[int, Any] = {}
+        self.notes: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.cond = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        out = self.proc.stdout
+        assert out is not None
+        while True:
+            length = 0
+            while (line := out.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            if not line:
+                return
+            msg = json.loads(out.read(length))
+            if "id" in msg and "method" not in msg:
+                with self.cond:
+                    self.responses[msg["id"]] = msg
+                    self.cond.notify_all()
+            elif "method" in msg and "id" in msg:  # a request from the server (e.g. registerCapability)
+                self._send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+            else:
+                self.notes.put(msg)
+
+    def _send(self, msg: dict[str, Any]) -> None:
+        body = json.dumps(msg).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def request(self, method: str, params: Any) -> Any:
+        self.next_id += 1
+        rid = self.next_id
+        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        with self.cond:
+            assert self.cond.wait_for(lambda: rid in self.responses, TIMEOUT), f"no answer to {method}"
+            msg = self.responses.pop(rid)
+        assert "error" not in msg, msg
+        return msg["result"]
+
+    def notify(self, method: str, params: Any) -> None:
+        self._send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def diagnostics(self, uri: str, want: Any = lambda ds: True) -> list[dict[str, Any]]:
+        """The first diagnostics published for ``uri`` that satisfy ``want``."""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                msg = self.notes.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                break
+            if msg["method"] == "textDocument/publishDiagnostics" and msg["params"]["uri"] == uri \
+                    and want(msg["params"]["diagnostics"]):
+                return list(msg["params"]["diagnostics"])
+        raise AssertionError(f"no matching diagnostics for {uri}")
+
+    def open(self, uri: str, text: str) -> None:
+        self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "guidegraph-rules",
+                                                              "version": 1, "text": text}})
+
+
+@pytest.fixture(scope="module")
+def lsp() -> Iterator[Client]:
+    client = Client([sys.executable, "-m", "engine", "lsp", "--stdio"])
+    result = client.request("initialize", {"processId": None, "rootUri": ROOT.as_uri(), "capabilities": {}})
+    caps = result["capabilities"]
+    for cap in ("hoverProvider", "definitionProvider", "referencesProvider", "completionProvider",
+                "documentFormattingProvider", "documentSymbolProvider", "renameProvider", "codeActionProvider"):
+        assert caps.get(cap), cap
+    client.notify("initialized", {})
+    yield client
+    client.request("shutdown", None)
+    client.notify("exit", None)
+    assert client.proc.wait(timeout=5) == 0
+
+
+def _pos(text: str, needle: str, after: int = 0, nth: int = 0) -> dict[str, int]:
+    """The LSP position of the ``nth`` occurrence of ``needle`` (plus ``after`` characters)."""
+    i = -1
+    for _ in range(nth + 1):
+        i = text.index(needle, i + 1)
+    i += after
+    line = text.count("\n", 0, i)
+    return {"line": line, "character": i - (text.rfind("\n", 0, i) + 1)}
+
+
+def _open_lms(lsp: Client, name: str) -> tuple[str, str]:
+    uri = (LMS.parent / name).as_uri()  # a URI of its own per test; the text is lms.rules
+    text = LMS.read_text(encoding="utf-8")
+    lsp.open(uri, text)
+    return uri, text
+
+
+def test_diagnostics_checks_and_the_did_you_mean_fix(lsp: Client) -> None:
+    uri, text = _open_lms(lsp, "diag.rules")
+    # Open: parse and resolve at once, then the checks: lms.rules has warnings with example patients.
+    found = lsp.diagnostics(uri, lambda ds: any(d["code"].startswith(("W2", "N2")) for d in ds))
+    assert not [d for d in found if d["severity"] == 1]
+    assert any("example patient" in d["message"] for d in found)
+    # A typo: E101 on the misspelt name, at once, with its did-you-mean quick fix.
+    at = _pos(text, "treatment and extent == localized", len("treatment and "))
+    typo = {"start": at, "end": {"line": at["line"], "character": at["character"] + len("extent")}}
+    lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                          "contentChanges": [{"range": typo, "text": "extnt"}]})
+    errors = lsp.diagnostics(uri, lambda ds: any(d["severity"] == 1 for d in ds))
+    e101 = next(d for d in errors if d["code"] == "E101")
+    assert e101["range"] == {"start": at, "end": {"line": at["line"], "character": at["character"] + 5}}
+    assert "did you mean 'extent'" in e101["message"]
+    actions = lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": e101["range"],
+                                                      "context": {"diagnostics": [e101]}})
+    edit = actions[0]["edit"]["changes"][uri][0]
+    assert edit == {"range": e101["range"], "newText": "extent"}
+    lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
+                                          "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]})
+    again = lsp.diagnostics(uri, lambda ds: not any(d["severity"] == 1 for d in ds))
+    assert not [d for d in again if d["code"].startswith("E")]
+
+
+def test_syntax_error_is_reported_where_it_is(lsp: Client) -> None:
+    uri = (LMS.parent / "broken.rules").as_uri()
+    lsp.open(uri, 'guideline "T"\ninput x: bool\nsection s:\n  rule r:\n    when x ==\n    must y\n')
+    (d,) = lsp.diagnostics(uri)
+    assert d["code"].startswith("E0") and d["severity"] == 1 and d["range"]["start"]["line"] in (4, 5)
+
+
+def test_hover(lsp: Client) -> None:
+    uri, text = _open_lms(lsp, "hover.rules")
+    lsp.diagnostics(uri)
+
+    def hover(needle: str, after: int = 0, nth: int = 0) -> str:
+        got = lsp.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                 "position": _pos(text, needle, after, nth)})
+        return str(got["contents"]["value"]) if got else ""
+
+    size = hover("size_cm", nth=1)  # a use in a condition
+    assert "input `size_cm`" in size and "number in cm, from 0 to 100" in size and "Tumour size" in size
+    assert "one of 3 values" in hover("input grade", len("input "))
+    assert "value `uterus` of input `site`" in hover("site == uterus", len("site == "))
+    assert "action `radiotherapy`" in hover("recommend radiotherapy", len("recommend "))
+    rule = hover("rule workup_imaging", len("rule "))
+    assert "rule `workup_imaging` in section" in rule and "cite 6" in rule and "source " in rule
+    assert hover("guideline ") == ""
+
+
+def test_definition_and_references(lsp: Client) -> None:
+    uri, text = _open_lms(lsp, "refs.rules")
+    lsp.diagnostics(uri)
+    use = _pos(text, "size_cm", nth=1)
+    got = lsp.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": use})
+    decl = _pos(text, "input size_cm", len("input "))
+    assert got["uri"] == uri and got["range"]["start"] == decl
+    refs = lsp.request("textDocument/references", {"textDocument": {"uri": uri}, "position": use,
+                                                   "context": {"includeDeclaration": True}})
+    assert len(refs) == text.count("size_cm") - text.count("# size_cm") and refs[0]["range"]["start"] == decl
+    # A rule named after `overrides` leads to the rule.
+    if "overrides " in text:
+        i = text.index("overrides ") + len("overrides ")
+        name = text[i:].split()[0].rstrip(",")
+        got = lsp.request("textDocument/definition", {"textDocument": {"uri": uri},
+                                                      "position": _pos(text, "overrides ", len("overrides "))})
+        assert got["range"]["start"] == _pos(text, f"rule {name}", len("rule "))
+
+
+def test_rename(lsp: Client) -> None:
+    uri, text = _open_lms(lsp, "rename.rules")
+    lsp.diagnostics(uri)
+    got = lsp.request("textDocument/rename", {"textDocument": {"uri": uri}, "newName": "tumour_cm",
+                                              "position": _pos(text, "input size_cm", len("input "))})
+    edits = got["changes"][uri]
+    assert len(edits) >= 3 and {e["newText"] for e in edits} == {"tumour_cm"}
+
+
+def test_completion(lsp: Client) -> None:
+    uri = (LMS.parent / "complete.rules").as_uri()
+    head = 'guideline "T"\ninput site "Site": {uterus, limb}\naction rt "RT"\n\nsection s:\n  rule r:\n'
+    lsp.open(uri, head + "    when site == u\n")
+    lsp.diagnostics(uri)
+
+    def labels(line: str) -> set[str]:
+        lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                              "contentChanges": [{"text": head + line + "\n"}]})
+        pos = {"line": head.count("\n"), "character": len(line)}
+        got = lsp.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": pos})
+        return {i["label"] for i in got["items"]}
+
+    assert labels("    when site == ") == {"uterus", "limb"}
+    assert labels("    when site in {limb, ") == {"uterus", "limb"}
+    assert labels("    recommend ") == {"rt"}
+    assert {"when", "recommend", "site"} <= labels("    ")
+
+
+def test_formatting_and_symbols(lsp: Client) -> None:
+    uri = (LMS.parent / "fmt.rules").as_uri()
+    lsp.open(uri, 'guideline "T"\ninput x: bool\nsection s "S":\n  rule r:\n      when x\n   must y_act\n'
+                  'action y_act\n')
+    lsp.diagnostics(uri)
+    edits = lsp.request("textDocument/formatting", {"textDocument": {"uri": uri},
+                                                    "options": {"tabSize": 2, "insertSpaces": True}})
+    assert len(edits) == 1 and "    when x\n" in edits[0]["newText"]
+    uri, _ = _open_lms(lsp, "symbols.rules")
+    symbols = lsp.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    text = LMS.read_text(encoding="utf-8")
+    assert [s["name"] for s in symbols] == [line.split()[1].rstrip(":") for line in text.splitlines()
+                                            if line.startswith("section ")]
+    assert sum(len(s["children"]) for s in symbols) == sum(
+        1 for line in text.splitlines() if line.lstrip().startswith("rule "))
+
+
+def test_without_pygls_it_says_how_to_install(tmp_path: Path) -> None:
+    (tmp_path / "pygls").mkdir()
+    (tmp_path / "pygls" / "__init__.py").write_text("raise ImportError('no pygls here', name='pygls')\n")
+    env = {"PYTHONPATH": f"{tmp_path}:{ROOT}", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "engine", "lsp"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2 and "pip install" in done.stderr and "[lsp]" in done.stderr
