@@ -11,6 +11,7 @@ never leaves a half-written file; ``-o`` may not name one of the command's input
 from __future__ import annotations
 
 import argparse
+import gc
 from collections.abc import Iterator, Sequence
 
 from dsl.diagnostics import has_errors
@@ -94,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
     if isinstance(prepared, Exit):
         return prepared
     guideline, loaded = prepared
+    # The compiled guideline and the loaded cohort are long-lived: move them out of the cyclic collector's way, so
+    # that its full collections during a large run do not scan them again and again (measured: about 10% of
+    # a 100,000-row run, 6.0 s to 5.3-5.5 s). A command is one process; this is not done in the library.
+    gc.freeze()
     diagnostics = loaded.diagnostics
     bad = has_errors(diagnostics)
     report(diagnostics)
