@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: setup setup-browser lms test test-fast lint bench figures
+.PHONY: setup setup-browser lms test test-fast lint bench figures editor
 
 GG := .venv/bin/guidegraph
 OUT := out
@@ -34,6 +34,11 @@ test: lint setup-browser
 # The quick loop while editing (under a minute): the suite less the tests marked slow, without lint and types.
 test-fast: setup-browser
 	.venv/bin/python -m pytest -m "not slow"
+
+# The editor tier (node 18+): the TextMate grammar's snapshot tests and the VS Code extension packaged to
+# editors/vscode/guidegraph-rules.vsix (npm ci installs its pinned tools from package-lock.json).
+editor:
+	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run -s test:grammar && npm run -s package
 
 # The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.
 bench: setup
