@@ -2,7 +2,8 @@
 
 Parts: evaluation throughput against peer engines (``bench.peers``), the LMS guideline on 100,000 cases (per-case
 latency and cohort throughput), the checker on generated guidelines of 100, 1,000 and 10,000 rules (time, peak
-memory, growth), wide sections of 20 to 1,000 independent rules (``bench.bench_wide``), and whole commands from
+memory, growth), wide sections of 20 to 1,000 independent rules (``bench.bench_wide``), the semantic diff of two
+1,000-rule guidelines differing in 10 rules (``bench.bench_diff``), and whole commands from
 a cold start. Each goal from the issues is printed beside the figure
 with "met" or "NOT met": the benchmark reports, it does not tune itself. ``--quick`` uses smaller sizes.
 """
@@ -192,9 +193,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results", "latest.json"))
-    ap.add_argument("--only", choices=("peers", "lms", "checker", "wide", "cold"), action="append")
+    ap.add_argument("--only", choices=("peers", "lms", "checker", "wide", "diff", "cold"), action="append")
     args = ap.parse_args()
-    parts = set(args.only or ("peers", "lms", "checker", "wide", "cold"))
+    parts = set(args.only or ("peers", "lms", "checker", "wide", "diff", "cold"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     report: dict[str, Any] = {"python": platform.python_version(), "cpus": os.cpu_count()}
     if "peers" in parts:
@@ -208,6 +209,11 @@ def main() -> int:
 
         report["wide"] = bench_wide.run((20, 100) if args.quick else (20, 100, 1000))
         bench_wide.report(report["wide"])
+    if "diff" in parts:
+        from bench import bench_diff
+
+        report["diff"] = bench_diff.measure(200 if args.quick else 1000)
+        bench_diff.report(report["diff"])
     if "cold" in parts:
         report["cold"] = bench_cold()
     report["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
