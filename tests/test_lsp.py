@@ -1,96 +1,22 @@
 """The language server (issue 19) as an editor sees it: ``guidegraph lsp`` started as a real process, driven over
-stdio by a small JSON-RPC client, on the real rules/lms.rules. One server serves the module (start-up is most of
-the cost); each test opens its own document URI."""
+stdio by a small JSON-RPC client (tests/lsp_client.py), on the real rules/lms.rules. One server serves the module
+(start-up is most of the cost); each test opens its own document URI."""
 
 from __future__ import annotations
 
-import json
-import queue
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 pytest.importorskip("pygls", reason="the lsp extra is not installed (pip install -e '.[lsp]')")
 
 from tests.conftest import ROOT
+from tests.lsp_client import Client
 
 LMS = ROOT / "rules" / "lms.rules"
-TIMEOUT = 10.0
-
-
-class Client:
-    """Just enough of an LSP client: requests with ids, notifications, and the server's notifications queued."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self.next_id = 0
-        self.responses: dict[int, Any] = {}
-        self.notes: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.cond = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        out = self.proc.stdout
-        assert out is not None
-        while True:
-            length = 0
-            while (line := out.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            if not line:
-                return
-            msg = json.loads(out.read(length))
-            if "id" in msg and "method" not in msg:
-                with self.cond:
-                    self.responses[msg["id"]] = msg
-                    self.cond.notify_all()
-            elif "method" in msg and "id" in msg:  # a request from the server (e.g. registerCapability)
-                self._send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
-            else:
-                self.notes.put(msg)
-
-    def _send(self, msg: dict[str, Any]) -> None:
-        body = json.dumps(msg).encode()
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
-
-    def request(self, method: str, params: Any) -> Any:
-        self.next_id += 1
-        rid = self.next_id
-        self._send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
-        with self.cond:
-            assert self.cond.wait_for(lambda: rid in self.responses, TIMEOUT), f"no answer to {method}"
-            msg = self.responses.pop(rid)
-        assert "error" not in msg, msg
-        return msg["result"]
-
-    def notify(self, method: str, params: Any) -> None:
-        self._send({"jsonrpc": "2.0", "method": method, "params": params})
-
-    def diagnostics(self, uri: str, want: Any = lambda ds: True) -> list[dict[str, Any]]:
-        """The first diagnostics published for ``uri`` that satisfy ``want``."""
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                msg = self.notes.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue.Empty:
-                break
-            if msg["method"] == "textDocument/publishDiagnostics" and msg["params"]["uri"] == uri \
-                    and want(msg["params"]["diagnostics"]):
-                return list(msg["params"]["diagnostics"])
-        raise AssertionError(f"no matching diagnostics for {uri}")
-
-    def open(self, uri: str, text: str) -> None:
-        self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "guidegraph-rules",
-                                                              "version": 1, "text": text}})
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +132,7 @@ def test_rename(lsp: Client) -> None:
 
 def test_completion(lsp: Client) -> None:
     uri = (LMS.parent / "complete.rules").as_uri()
-    head = 'guideline "T"\ninput site "Site": {uterus, limb}\naction rt "RT"\n\nsection s:\n  rule r:\n'
+    head = 'guideline "T"\ninput site "Site": {uterus, limb}\naction rt(dose: Gy) "RT"\n\nsection s:\n  rule r:\n'
     lsp.open(uri, head + "    when site == u\n")
     lsp.diagnostics(uri)
 
@@ -220,6 +146,8 @@ def test_completion(lsp: Client) -> None:
     assert labels("    when site == ") == {"uterus", "limb"}
     assert labels("    when site in {limb, ") == {"uterus", "limb"}
     assert labels("    recommend ") == {"rt"}
+    assert labels("    recommend rt(") == {"dose"}
+    assert labels("    overrides ") == {"r"}
     assert {"when", "recommend", "site"} <= labels("    ")
 
 
