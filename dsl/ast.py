@@ -252,12 +252,15 @@ class Arg:
 
 @dataclass(frozen=True, slots=True)
 class Recommend:
-    """``STRENGTH action[(args)]`` with STRENGTH one of must, recommend, consider, not_recommended, never."""
+    """``STRENGTH action[(args)] [prevails]`` with STRENGTH one of must, recommend, consider, not_recommended,
+    never. ``prevails`` (negative strengths only, checked by the resolver): the entry sets aside every positive
+    entry of other rules on the same action, without naming them."""
 
     strength: str
     action: Name
     args: tuple[Arg, ...]
     span: Span = field(default=NO_SPAN, compare=False)
+    prevails: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +303,17 @@ class Preference:
 
 @dataclass(frozen=True, slots=True)
 class Overrides:
+    """``overrides a, b.x``: ``rules`` are the rules named; ``actions`` gives, per target, the action after the
+    dot (``b.x`` sets aside only rule b's entry on action x) or None for a whole rule (empty: all whole rules)."""
+
     rules: tuple[Name, ...]
     span: Span = field(default=NO_SPAN, compare=False)
+    actions: tuple[Name | None, ...] = ()
+
+    def targets(self) -> tuple[tuple[Name, Name | None], ...]:
+        """Per target, (rule, action or None)."""
+        acts = self.actions or (None,) * len(self.rules)
+        return tuple(zip(self.rules, acts, strict=True))
 
 
 Clause = When | Recommend | Evidence | Cite | Source | Footnote | Preference | Overrides

@@ -301,6 +301,12 @@ _TABLE: tuple[Code, ...] = (
            "'and'), or remove one; the note points at the first."),
     _error("E145", "rule overrides itself",
            "A rule names itself after 'overrides'. Name the other rule it should set aside, or remove the clause."),
+    _error("E146", "'prevails' on a positive entry",
+           "Only a negative entry (`not_recommended` or `never`) may take precedence over the positive entries on "
+           "its action: `never ace_inhibitor prevails`. Remove 'prevails' from the positive entry."),
+    _error("E147", "overrides names an action the rule does not speak about",
+           "`overrides RULE.ACTION` sets aside one entry of another rule, so RULE must give ACTION a strength. "
+           "Correct the action's name, or write `overrides RULE` to set the whole rule aside."),
     _error("E150", "cycle among lets",
            "Lets refer to each other in a circle (`a -> b -> a`), so none of them has a meaning. Rewrite one of them "
            "in terms of inputs."),
@@ -340,6 +346,10 @@ _TABLE: tuple[Code, ...] = (
     _warning("W206", "parameter clash",
              "Two rules give the same action with different parameter values (e.g. doses) for the same patients. "
              "Make the conditions exclusive, or let one rule override the other."),
+    _note("N208", "precedence taken",
+          "A prohibition written with `prevails` sets aside a positive entry of another rule on the same action "
+          "for the patients described (harm wins, without naming the rules). Informational: it lists what the "
+          "prohibition takes precedence over, so that a new positive rule on the action shows up here."),
     _note("N207", "todo",
           "A part of the source that is not encoded yet, as written in a `todo \"...\"` item. Informational: "
           "encode it when you can."),

@@ -168,9 +168,9 @@ def clause_line(c: ast.Clause) -> str:
         return f"when {cond(c.cond)}"
     if isinstance(c, ast.Recommend):
         args = f"({', '.join(f'{a.name.name}: {value(a.value)}' for a in c.args)})" if c.args else ""
-        return f"{c.strength} {c.action.name}{args}"
+        return f"{c.strength} {c.action.name}{args}" + (" prevails" if c.prevails else "")
     if isinstance(c, ast.Overrides):
-        return "overrides " + ", ".join(n.name for n in c.rules)
+        return "overrides " + ", ".join(r.name + (f".{a.name}" if a is not None else "") for r, a in c.targets())
     if isinstance(c, ast.Cite):
         return "cite " + ", ".join(number(n) for n in c.numbers)
     if isinstance(c, ast.Preference):

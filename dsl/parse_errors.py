@@ -27,9 +27,9 @@ MAX_NESTING = 120
 
 KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
-    "cover", "todo", "must", "recommend", "consider", "not_recommended", "never", "evidence", "cite", "source",
-    "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown", "true",
-    "false", "number", "integer", "bool"))
+    "cover", "todo", "must", "recommend", "consider", "not_recommended", "never", "prevails", "evidence", "cite",
+    "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown",
+    "true", "false", "number", "integer", "bool"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, not_recommended or never"

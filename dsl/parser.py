@@ -274,7 +274,7 @@ class _Builder(Transformer[Token, ast.File]):
         return str(c[0])
 
     def recommend(self, meta: Any, c: list[Any]) -> ast.Recommend:
-        return ast.Recommend(c[0], c[1], c[2] or (), self._span(meta))
+        return ast.Recommend(c[0], c[1], c[2] or (), self._span(meta), c[3] is not None)
 
     def args(self, meta: Any, c: list[ast.Arg]) -> tuple[ast.Arg, ...]:
         return tuple(c)
@@ -282,8 +282,13 @@ class _Builder(Transformer[Token, ast.File]):
     def arg(self, meta: Any, c: list[Any]) -> ast.Arg:
         return ast.Arg(c[0], c[1], self._span(meta))
 
-    def overrides(self, meta: Any, c: list[ast.Name]) -> ast.Overrides:
-        return ast.Overrides(tuple(c), self._span(meta))
+    def target(self, meta: Any, c: list[Any]) -> tuple[ast.Name, ast.Name | None]:
+        return c[0], c[1]
+
+    def overrides(self, meta: Any, c: list[tuple[ast.Name, ast.Name | None]]) -> ast.Overrides:
+        actions = tuple(a for _, a in c)
+        return ast.Overrides(tuple(r for r, _ in c), self._span(meta),
+                             actions if any(a is not None for a in actions) else ())
 
     def evidence(self, meta: Any, c: list[Any]) -> ast.Evidence:
         return ast.Evidence(c[0], self._span(meta))

@@ -107,15 +107,22 @@ def models(draw: Any) -> Model:
     for i in range(draw(st.integers(5, 20))):
         sec = draw(st.sampled_from(sections))
         when = condition(draw, ins, list(lets)) if draw(st.integers(0, 5)) else TRUE
-        entries = tuple(Entry(draw(st.sampled_from(ACTIONS)), draw(st.sampled_from(list(Strength))),
-                              (("dose", Quantity(float(i), "Gy")), ("how", Symbol("x"))) if j == 0 else ())
-                        for j in range(draw(st.integers(1, 2))))
+        entries = tuple(Entry(draw(st.sampled_from(ACTIONS)), strength,
+                              (("dose", Quantity(float(i), "Gy")), ("how", Symbol("x"))) if j == 0 else (),
+                              prevails=not strength.positive and draw(st.integers(0, 3)) == 0)
+                        for j in range(draw(st.integers(1, 2)))
+                        for strength in [draw(st.sampled_from(list(Strength)))])
+        entries = tuple({e.action: e for e in entries}.values())  # one entry per action (E142)
         over: tuple[str, ...] = ()
         if rules and draw(st.integers(0, 2)) == 0:
             over = tuple(sorted({draw(st.sampled_from([r.name for r in rules]))
                                  for _ in range(draw(st.integers(1, 2)))}))
+        aside: tuple[tuple[str, str], ...] = ()
+        if rules and draw(st.integers(0, 3)) == 0:  # action-level exceptions, to earlier rules (no cycles)
+            target = draw(st.sampled_from(rules))
+            aside = ((target.name, draw(st.sampled_from(target.entries)).action),)
         rules.append(Rule(f"r{i}", sec.name, And((sec.guard, when)), when, entries, evidence="E" if i % 2 else None,
-                          citations=(1,) if i % 3 == 0 else (), overrides=over))
+                          citations=(1,) if i % 3 == 0 else (), overrides=over, sets_aside=aside))
     covers = tuple(Cover(draw(st.sampled_from(ACTIONS)), s.name, s.guard) for s in sections if draw(st.booleans()))
     return Model("Random", "1", "random.rules", {1: "Ref"}, ins, lets, assumptions, actions, tuple(sections),
                  tuple(rules), covers, ())

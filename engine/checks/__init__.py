@@ -19,11 +19,12 @@ from engine.checks.dead_rules import dead_rules
 from engine.checks.gaps import gaps
 from engine.checks.overrides import overrides
 from engine.checks.param_clashes import param_clashes
+from engine.checks.precedence import precedence
 from engine.checks.todos import todos
 from engine.compile.guideline import CompiledGuideline
 
 CHECKS: tuple[Callable[[CompiledGuideline], list[Diagnostic]], ...] = (
-    conflicts, gaps, dead_rules, overrides, param_clashes, todos,
+    conflicts, gaps, dead_rules, overrides, param_clashes, precedence, todos,
 )
 
-__all__ = ["CHECKS", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "todos"]
+__all__ = ["CHECKS", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "precedence", "todos"]

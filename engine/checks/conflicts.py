@@ -31,13 +31,15 @@ def conflict_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, 
             continue
         sp = space(guideline)
         m = sp.m
-        any_neg = m.or_(*[sp.active(ri) for ri, _ in neg])
+        any_neg = m.or_(*[sp.entry_active(ri, action) for ri, _ in neg])
         for pi, _ in pos:
-            if not meets(m, sp.active(pi), any_neg):
+            p_active = sp.entry_active(pi, action)
+            if not meets(m, p_active, any_neg):
                 continue
             for ni, _ in neg:
-                if meets(m, sp.active(pi), sp.active(ni)):
-                    yield (pi, ni, action), sp, m.and_(sp.active(pi), sp.active(ni))
+                n_active = sp.entry_active(ni, action)
+                if meets(m, p_active, n_active):
+                    yield (pi, ni, action), sp, m.and_(p_active, n_active)
 
 
 @without_gc

@@ -30,7 +30,7 @@ def gap_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, str],
         sp = space(guideline)
         m = sp.m
         rules = {ri for pol in (True, False) for ri, _ in rules_for(guideline, action, pol)}
-        speaks = m.or_(*[sp.active(ri) for ri in sorted(rules)])
+        speaks = m.or_(*[sp.entry_active(ri, action) for ri in sorted(rules)])
         for ci in covers:
             region = m.and_(sp.cover(ci), m.not_(speaks))
             if region != m.FALSE:

@@ -42,13 +42,15 @@ def clash_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, int
         m = sp.m
         for i, (ra, ea) in enumerate(items):
             rivals = [(rb, eb) for rb, eb in items[i + 1:] if rb != ra and _differ(ea, eb)]
-            if not rivals or not meets(m, sp.active(ra), m.or_(*[sp.active(rb) for rb, _ in rivals])):
+            a_active = sp.entry_active(ra, action)
+            if not rivals or not meets(m, a_active, m.or_(*[sp.entry_active(rb, action) for rb, _ in rivals])):
                 continue
             for rb, eb in rivals:
                 key = (ra, rb, action)
-                if key not in seen and meets(m, sp.active(ra), sp.active(rb)):
+                b_active = sp.entry_active(rb, action)
+                if key not in seen and meets(m, a_active, b_active):
                     seen.add(key)
-                    yield key, sp, m.and_(sp.active(ra), sp.active(rb)), _differ(ea, eb)
+                    yield key, sp, m.and_(a_active, b_active), _differ(ea, eb)
 
 
 @without_gc

@@ -24,6 +24,7 @@ from typing import assert_never
 from engine.compile.compiler import overriders
 from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import MDD, collect_young
+from engine.compile.units import status_units
 from engine.core.model import And, Const, Expr, Interval, KnownTest, LetRef, Not, NumTest, Or, ValueTest
 from engine.core.values import is_member
 
@@ -134,6 +135,23 @@ class Space:
         r = self._decided.get(ri)
         if r is None:
             r = self._decided[ri] = self.decided(self.active_raw(ri))
+        return r
+
+    def entry_active(self, ri: int, action: str) -> int:
+        """Allowed patients for whom rule ``ri``'s entry on ``action`` is decided active: :meth:`active`, unless
+        that entry is set aside on its own (``overrides rule.action``, a prevailing prohibition; see
+        ``engine.compile.units``)."""
+        units = status_units(self.guideline.model)
+        ei = next(i for i, e in enumerate(self.guideline.model.rules[ri].entries) if e.action == action)
+        u = units.of_entry[ri, ei]
+        if u == ri:
+            return self.active(ri)
+        key = -1 - u  # units of single entries are cached next to the rules, under negative keys
+        r = self._decided.get(key)
+        if r is None:
+            m = self.m
+            raw = m.and_(self.raw_applies(ri), m.not_(m.or_(*[self.raw_applies(o) for o in units.units[u].over])))
+            r = self._decided[key] = self.decided(raw)
         return r
 
     def cover(self, ci: int) -> int:

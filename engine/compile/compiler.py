@@ -38,6 +38,8 @@ from engine.compile.guideline import (
 )
 from engine.compile.leaves import leaf_decoder
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
+from engine.compile.units import overriders as overriders
+from engine.compile.units import status_units
 from engine.compile.variables import representative, variables
 from engine.core.model import (
     And,
@@ -129,27 +131,6 @@ class _Builder:
                 assert_never(e)
 
 
-def overriders(model: Model) -> dict[int, tuple[int, ...]]:
-    """Rule index -> indices of the rules that override it directly or transitively (rule order)."""
-    index = {r.name: i for i, r in enumerate(model.rules)}
-    direct: dict[int, set[int]] = {i: set() for i in range(len(model.rules))}
-    for i, r in enumerate(model.rules):
-        for target in r.overrides:
-            if target in index:
-                direct[index[target]].add(i)
-    out: dict[int, tuple[int, ...]] = {}
-    for i in direct:
-        seen: set[int] = set()
-        stack = list(direct[i])
-        while stack:
-            o = stack.pop()
-            if o not in seen and o != i:
-                seen.add(o)
-                stack.extend(direct[o])
-        out[i] = tuple(sorted(seen))
-    return out
-
-
 def _section_node(b: _Builder, section: Section, rules: Sequence[int], covers: Sequence[int],
                   over: dict[int, tuple[int, ...]], rule_nodes: list[int], assume: int,
                   gap_nodes: dict[int, int], max_work: int | None = None) -> int:
@@ -169,7 +150,9 @@ def _section_node(b: _Builder, section: Section, rules: Sequence[int], covers: S
             operands.append(node)
         return p
 
-    rule_specs = [(ri, pos(rule_nodes[ri]), tuple((o, pos(rule_nodes[o])) for o in over[ri])) for ri in rules]
+    units = status_units(model)
+    rule_specs = [(u, pos(rule_nodes[ri]), tuple((o, pos(rule_nodes[o])) for o in units.units[u].over))
+                  for ri in rules for u in units.of_rule[ri]]
     cover_specs = [(ci, pos(b.cond(model.covers[ci].condition))) for ci in covers]
     gap_specs = [(ci, pos(gap_nodes[ci])) for ci in covers]
     guard = pos(b.cond(section.guard))
@@ -248,11 +231,12 @@ def _gap_nodes(b: _Builder, over: dict[int, tuple[int, ...]], rule_nodes: list[i
     m, model = b.m, b.model
     covered = {c.action for c in model.covers}
     speaks: dict[str, int] = {}
-    for ri, rule in enumerate(model.rules):  # only the rules of covered actions: the others answer no cover
-        actions = {e.action for e in rule.entries} & covered
+    for unit in status_units(model).units:  # only the rules of covered actions: the others answer no cover
+        ri = unit.rule
+        actions = {model.rules[ri].entries[ei].action for ei in unit.entries} & covered
         if not actions:
             continue
-        active = m.and_(rule_nodes[ri], m.not_(m.or_(*[rule_nodes[o] for o in over[ri]])))
+        active = m.and_(rule_nodes[ri], m.not_(m.or_(*[rule_nodes[o] for o in unit.over])))
         for action in actions:
             speaks[action] = m.or_(speaks.get(action, m.FALSE), active)
     return {ci: m.and_(b.cond(c.condition), m.not_(speaks.get(c.action, m.FALSE)))

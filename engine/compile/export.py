@@ -134,10 +134,12 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
         "rules": [{"name": r.name, "section": r.section, "label": r.label,
                    "condition": expr_to_data(r.condition), "when": expr_to_data(r.when),
                    "entries": [{"action": e.action, "strength": e.strength.value,
-                                "params": {k: param_to_data(v) for k, v in e.params}, "span": _span(e.span)}
+                                "params": {k: param_to_data(v) for k, v in e.params}, "span": _span(e.span),
+                                **({"prevails": True} if e.prevails else {})}
                                for e in r.entries],
                    "evidence": r.evidence, "citations": list(r.citations), "source": r.source,
                    "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
+                   **({"sets_aside": [{"rule": t, "action": a} for t, a in r.sets_aside]} if r.sets_aside else {}),
                    "span": _span(r.span)} for r in m.rules],
         "covers": [{"action": c.action, "section": c.section, "condition": expr_to_data(c.condition),
                     "note": c.note, "span": _span(c.span)} for c in m.covers],
@@ -342,6 +344,10 @@ def read_model(data: Any) -> Model:
         for k, o in enumerate(rule.overrides):
             if o not in rule_names:
                 raise _Bad(f"rules[{i}].overrides[{k}]", f"'{o}' is not a rule")
+        by_name = {x.name: x for x in rules}
+        for k, (target, act) in enumerate(rule.sets_aside):
+            if target not in by_name or all(e.action != act for e in by_name[target].entries):
+                raise _Bad(f"rules[{i}].sets_aside[{k}]", f"'{target}' is not a rule with an entry on '{act}'")
     covers = []
     for i, x in enumerate(_list(data, "covers")):
         p = f"covers[{i}]"
@@ -374,7 +380,10 @@ def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Act
         ptypes = {q.name: q for q in actions[action].params}
         params = tuple((name, r.param(v, ptypes.get(name), f"{pe}.params.{name}"))
                        for name, v in (_get(e, "params", pe, dict, optional=True) or {}).items())
-        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe)))
+        prevails = _get(e, "prevails", pe, bool, optional=True) is True
+        if prevails and Strength(strength).positive:
+            raise _Bad(f"{pe}.prevails", "only a negative entry may prevail")
+        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe), prevails))
     cites = _get(x, "citations", p, list, optional=True) or []
     return Rule(_get(x, "name", p, str), section, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),
                 r.expr(_get(x, "when", p, dict), f"{p}.when"), tuple(entries),
@@ -382,4 +391,6 @@ def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Act
                 tuple(int(_num(c, f"{p}.citations")) for c in cites), _get(x, "source", p, str, optional=True),
                 tuple(_get(x, "footnotes", p, list, optional=True) or ()),
                 _get(x, "preference", p, str, optional=True),
-                tuple(_get(x, "overrides", p, list, optional=True) or ()), _span_of(x, p))
+                tuple(_get(x, "overrides", p, list, optional=True) or ()), _span_of(x, p),
+                tuple((_get(t, "rule", f"{p}.sets_aside[{k}]", str), _get(t, "action", f"{p}.sets_aside[{k}]", str))
+                      for k, t in enumerate(_get(x, "sets_aside", p, list, optional=True) or ())))

@@ -30,8 +30,21 @@ class RuleStatus(StrEnum):
     PENDING = "pending"          # it applies for some values of the unknown inputs only (evaluation only)
 
 
+class Unit(NamedTuple):
+    """A *status unit*: entries of one rule that are set aside by the same rules (see
+    ``engine.compile.compiler.status_units``). Without action-level exceptions unit ``i`` is rule ``i`` with all its
+    entries; an entry set aside on its own (``overrides rule.action``, a prevailing prohibition) is a unit of its
+    own, numbered after the rules."""
+
+    rule: int
+    entries: tuple[int, ...]
+    over: tuple[int, ...]
+    """The rules whose applying sets these entries aside (directly or through a chain), in rule order."""
+
+
 class Applied(NamedTuple):
-    """A rule that applies in a leaf: active, or set aside by the applying overriders ``by`` (rule indices)."""
+    """A status unit (:class:`Unit`; unit ``i < len(model.rules)`` is rule ``i``) whose rule applies in a leaf:
+    active, or set aside by the applying overriders ``by`` (rule indices)."""
 
     rule: int
     status: RuleStatus

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from engine.compile.guideline import Leaf, LeafEntry, LeafKey, RuleStatus
+from engine.compile.units import status_units
 from engine.core.model import Model
 
 
@@ -20,10 +21,11 @@ def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Ca
     the number of entries."""
     order = action_order(model) if act_order is None else act_order
     rules = model.rules
-    entry_info = [[(ei, e.strength.rank, e.action, e.strength.positive) for ei, e in enumerate(r.entries)]
-                  for r in rules]
+    entry_info = [[(u.rule, ei, rules[u.rule].entries[ei].strength.rank, rules[u.rule].entries[ei].action,
+                    rules[u.rule].entries[ei].strength.positive) for ei in u.entries]
+                  for u in status_units(model).units]
     cover_action = [c.action for c in model.covers]
-    act_key = {a: (order.get(a, len(order)), a) for a in {*cover_action, *(e[2] for es in entry_info for e in es)}}
+    act_key = {a: (order.get(a, len(order)), a) for a in {*cover_action, *(e[3] for es in entry_info for e in es)}}
     shared: dict[tuple[int, int, RuleStatus, tuple[int, ...]], LeafEntry] = {}
 
     def entry(ri: int, ei: int, status: RuleStatus, by: tuple[int, ...]) -> LeafEntry:
@@ -41,8 +43,8 @@ def leaf_decoder(model: Model, act_order: Mapping[str, int] | None = None) -> Ca
         rows: list[tuple[int, int, int, RuleStatus, tuple[int, ...]]] = []
         pos: set[str] = set()
         neg: set[str] = set()
-        for ri, status, by in statuses:
-            for ei, rank, action, positive in entry_info[ri]:
+        for u, status, by in statuses:
+            for ri, ei, rank, action, positive in entry_info[u]:
                 rows.append((rank, ri, ei, status, by))
                 if status is RuleStatus.ACTIVE:
                     (pos if positive else neg).add(action)

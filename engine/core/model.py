@@ -247,18 +247,22 @@ ParamValue = Quantity | QuantityRange | Symbol | Text
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One ``STRENGTH action(params)`` line of a rule."""
+    """One ``STRENGTH action(params) [prevails]`` line of a rule. ``prevails`` (negative entries only): the entry
+    sets aside every positive entry of another rule on the same action wherever its own rule applies, except the
+    entries of rules that override its rule (directly or through a chain)."""
 
     action: str
     strength: Strength
     params: tuple[tuple[str, ParamValue], ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
+    prevails: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A resolved rule. ``condition`` is ``And(section guard, when)`` simplified; ``when`` alone is kept for
-    display. ``overrides`` lists the rules this one sets aside directly (by name)."""
+    display. ``overrides`` lists the rules this one sets aside directly (by name); ``sets_aside`` the single
+    entries it sets aside directly, as (rule, action) pairs (``overrides rule.action``)."""
 
     name: str
     section: str
@@ -273,6 +277,7 @@ class Rule:
     preference: str | None = None
     overrides: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
+    sets_aside: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from engine.compile.guideline import RuleStatus
+from engine.compile.units import status_units
 from engine.core.model import Model
 from engine.evaluate.because import because
 from engine.evaluate.result import (
@@ -48,16 +49,19 @@ class Plan(NamedTuple):
 
 
 def plan_of(model: Model, outcomes: Mapping[int, Outcome]) -> Plan:
-    """The case-independent part of :func:`assemble` (memoised by the walk: equal outcomes, equal plan)."""
+    """The case-independent part of :func:`assemble` (memoised by the walk: equal outcomes, equal plan).
+    ``outcomes`` are per status unit (``engine.compile.units``: per rule when no entry is set aside alone)."""
     section_pos = {s.name: i for i, s in enumerate(model.sections)}
-    items = sorted(((section_pos.get(model.rules[ri].section, 0), e.strength.rank, ri, ei)
-                    for ri in outcomes for ei, e in enumerate(model.rules[ri].entries)))
+    units = status_units(model).units
+    items = sorted((section_pos.get(model.rules[units[u].rule].section, 0),
+                     model.rules[units[u].rule].entries[ei].strength.rank, units[u].rule, ei, u)
+                    for u in outcomes for ei in units[u].entries)
     active: list[tuple[int, int]] = []
     dummy: list[Recommendation] = []
     over: list[Overridden] = []
     pend: list[Pending] = []
-    for _, _, ri, ei in items:
-        kind, by, needs = outcomes[ri]
+    for _, _, ri, ei, u in items:
+        kind, by, needs = outcomes[u]
         rule = model.rules[ri]
         e = rule.entries[ei]
         if kind is RuleStatus.ACTIVE:
@@ -73,9 +77,9 @@ def plan_of(model: Model, outcomes: Mapping[int, Outcome]) -> Plan:
 def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
              facts: Mapping[str, FactValue], lets: Sequence[tuple[str, bool | None]],
              because_of: Sequence[BecauseFn] | None = None, plan: Plan | None = None) -> Result:
-    """Build the Result from per-rule outcomes ``rule index -> (kind, by, needs)``. ``because_of`` are the
-    generated per-rule equivalents of :func:`because` (engine/evaluate/codegen.py); without them the tree is walked.
-    ``plan`` is ``plan_of(model, outcomes)`` when the caller has it memoised."""
+    """Build the Result from per-unit outcomes ``unit -> (kind, by, needs)`` (see :func:`plan_of`). ``because_of``
+    are the generated per-rule equivalents of :func:`because` (engine/evaluate/codegen.py); without them the tree
+    is walked. ``plan`` is ``plan_of(model, outcomes)`` when the caller has it memoised."""
     if plan is None:
         plan = plan_of(model, outcomes)
     let_map = dict(lets)

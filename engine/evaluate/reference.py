@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 
 from engine.compile.compiler import overriders
 from engine.compile.guideline import RuleStatus
+from engine.compile.units import status_units
 from engine.compile.variables import all_conditions
 from engine.core.model import EnumValue, Input, Model, NumTest
 from engine.core.semantics import Kleene, kleene
@@ -73,6 +74,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
     domains: list[list[FactValue | EnumValue]] = [candidates(model.inputs[n], th.get(n, set())) for n in unknown]
     over = overriders(model)
     rules = model.rules
+    entries = [(ri, ei) for ri, r in enumerate(rules) for ei in range(len(r.entries))]
+    entry_over = [_entry_overriders(model, over, ri, ei) for ri, ei in entries]
     assumptions = [_two_valued(kleene(a.expr, model)) for a in model.assumptions]
     conditions = [_two_valued(kleene(r.condition, model)) for r in rules]
     covers = [_two_valued(kleene(c.condition, model)) for c in model.covers]
@@ -87,27 +90,35 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
             continue
         applies = [holds(values, facts) for holds in conditions]
         status: dict[int, tuple[str, tuple[int, ...]]] = {}
-        for ri in range(len(rules)):
+        for k, (ri, _) in enumerate(entries):
             if applies[ri]:
-                by = tuple(o for o in over[ri] if applies[o])
-                status[ri] = ("overridden", by) if by else ("active", ())
+                by = tuple(o for o in entry_over[k] if applies[o])
+                status[k] = ("overridden", by) if by else ("active", ())
         worlds.append((combo, status))
-        answered = {e.action for ri, (kind, _) in status.items() if kind == "active" for e in rules[ri].entries}
+        answered = {rules[entries[k][0]].entries[entries[k][1]].action for k, (kind, _) in status.items()
+                    if kind == "active"}
         for ci, holds in enumerate(covers):
             gaps[ci].add(holds(values, facts) and model.covers[ci].action not in answered)
         for n, holds in lets.items():
             let_seen[n].add(holds(values, facts))
-    outcomes: dict[int, Outcome] = {}
+    per_entry: dict[int, Outcome] = {}
     if worlds:
-        for ri in range(len(rules)):
-            sts = [w[1].get(ri) for w in worlds]
+        for k in range(len(entries)):
+            sts = [w[1].get(k) for w in worlds]
             n_active = sum(1 for s in sts if s is not None and s[0] == "active")
             if n_active == len(sts):
-                outcomes[ri] = Outcome(RuleStatus.ACTIVE)
+                per_entry[k] = Outcome(RuleStatus.ACTIVE)
             elif n_active:
-                outcomes[ri] = Outcome(RuleStatus.PENDING, (), _needs(ri, unknown, worlds))
+                per_entry[k] = Outcome(RuleStatus.PENDING, (), _needs(k, unknown, worlds))
             elif all(s is not None for s in sts):
-                outcomes[ri] = Outcome(RuleStatus.OVERRIDDEN, tuple(sorted({o for s in sts if s for o in s[1]})))
+                per_entry[k] = Outcome(RuleStatus.OVERRIDDEN, tuple(sorted({o for s in sts if s for o in s[1]})))
+    # the result is assembled per status unit (entries set aside by the same rules); all entries of a unit have
+    # the same outcome here, which the differential tests rely on
+    of_entry = status_units(model).of_entry
+    outcomes: dict[int, Outcome] = {}
+    for k, o in per_entry.items():
+        u = of_entry[entries[k]]
+        assert outcomes.setdefault(u, o) == o, "entries of one status unit differ"
     let_values = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
     result = assemble(model, case_id, outcomes, facts, let_values)
     sure = tuple(NotAddressed(c.action, c.section, c.note) for c, seen in zip(model.covers, gaps, strict=True)
@@ -116,6 +127,27 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
                   if len(seen) == 2)
     object.__setattr__(result, "derived", Derived(verdicts(model, result), sure, maybe))
     return result
+
+
+def _entry_overriders(model: Model, over: Mapping[int, tuple[int, ...]], ri: int, ei: int) -> tuple[int, ...]:
+    """The rules whose applying sets aside entry ``ei`` of rule ``ri``, read from docs/language.md ("Exceptions")
+    rule by rule: the rule's overriders; a rule naming this entry (``overrides r.action``) and its overriders;
+    for a positive entry, a rule with a prevailing prohibition on the action (unless this rule overrides it) and
+    its overriders. Never the rule itself."""
+    rule = model.rules[ri]
+    entry = rule.entries[ei]
+    out = set(over[ri])
+    for oi, other in enumerate(model.rules):
+        if oi == ri:
+            continue
+        names_it = (rule.name, entry.action) in other.sets_aside
+        prevails = entry.strength.positive and ri not in over[oi] and any(
+            e.prevails and e.action == entry.action and not e.strength.positive for e in other.entries)
+        if names_it or prevails:
+            out.add(oi)
+            out.update(over[oi])
+    out.discard(ri)
+    return tuple(sorted(out))
 
 
 def _needs(ri: int, unknown: list[str],

@@ -200,6 +200,8 @@ def matters(model: Model, result: Result, p: Pending, actions: Sequence[Verdict]
     for e in rule.entries:
         if e.action == p.action and any(given.get(name) != value for name, value in e.params):
             return True
+    if rule.sets_aside or any(e.prevails for e in rule.entries):
+        return True  # it may set aside single entries of rules active now
     active = {rec.rule for rec in result.recommendations}
     return bool(_overridden_by(model, p.rule) & active)
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from engine.compile.guideline import CompiledGuideline, LeafKey, RuleStatus
+from engine.compile.units import status_units
 from engine.core.model import Model
 from engine.evaluate.assemble import ACTIVE, BecauseFn, Outcome, Plan, assemble, plan_of
 from engine.evaluate.result import (
@@ -99,7 +100,9 @@ def active_sets(g: CompiledGuideline) -> dict[LeafKey, frozenset[int]]:
 
 def outcomes_from(model: Model, section_rules: Iterable[int], keys: frozenset[LeafKey],
                   needs: Callable[[int], tuple[str, ...]]) -> dict[int, Outcome]:
-    """Per rule of a section, its outcome over the possible leaves ``keys`` (see the module docstring)."""
+    """Per status unit of a section (``section_rules``: unit numbers, see ``engine.compile.units``; without
+    action-level exceptions, the rule numbers), its outcome over the possible leaves ``keys`` (see the module
+    docstring)."""
     out: dict[int, Outcome] = {}
     if not keys:
         return out
@@ -155,7 +158,9 @@ class SlowMemo:
         self.g = g
         self.because_of = because_of
         self.active = active
-        self.sections = [(p.node, p.rules, tuple(m.support(p.node))) for p in g.parts]
+        of_rule = status_units(g.model).of_rule
+        self.sections = [(p.node, tuple(u for ri in p.rules for u in of_rule[ri]), tuple(m.support(p.node)))
+                         for p in g.parts]
         self.lets = [(name, node, tuple(m.support(node))) for name, node in g.let_nodes.items()]
         self.let_names = tuple(name for name, _, _ in self.lets)
         # per tuple of section outcome ids: the plan, its rules with recommendations, and (rule position, entry)

@@ -166,6 +166,23 @@ def _overrides(out: Resolved, ctx: Context) -> None:
             else:
                 graph.add_edge(rule, n.name)
                 where.setdefault((rule, n.name), n.span)
+    for rule, targets in out.entry_overrides.items():
+        for n, action in targets:
+            if n.name == rule:
+                ctx.fatal("E145", f"rule '{rule}' overrides its own entry on '{action.name}'", n.span,
+                          help="remove it from 'overrides'")
+            elif n.name not in order:
+                ctx.fatal("E104", f"unknown rule '{n.name}' in overrides", n.span,
+                          help=did_you_mean(n.name, [r for r in order if r != rule]))
+            elif action.name not in out.entry_actions.get(n.name, {}):
+                has = list(out.entry_actions.get(n.name, {}))
+                ctx.fatal("E147", f"rule '{n.name}' has no entry on '{action.name}'", action.span,
+                          help=did_you_mean(action.name, has)
+                          or (f"rule '{n.name}' speaks about: {', '.join(has)}" if has
+                              else f"set aside the whole rule: overrides {n.name}"))
+            else:  # setting aside part of a rule is an edge of the override graph too (cycles)
+                graph.add_edge(rule, n.name)
+                where.setdefault((rule, n.name), n.span)
     for path in cycles(graph, order):
         ctx.fatal("E151", f"the rules override each other in a cycle: {' -> '.join(path)}", where[path[0], path[1]],
                   help="an exception may not be overridden, directly or through a chain, by the rule it overrides",

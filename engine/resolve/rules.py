@@ -32,6 +32,10 @@ class Resolved:
     covers: list[model.Cover] = field(default_factory=list)
     todos: list[model.Todo] = field(default_factory=list)
     overrides: dict[str, list[ast.Name]] = field(default_factory=dict)
+    entry_overrides: dict[str, list[tuple[ast.Name, ast.Name]]] = field(default_factory=dict)
+    """Per rule, its ``overrides RULE.ACTION`` targets (checked once all rules exist)."""
+    entry_actions: dict[str, dict[str, Span]] = field(default_factory=dict)
+    """Per rule, the actions it has entries on (where each entry is)."""
     rule_spans: dict[str, Span] = field(default_factory=dict)
 
 
@@ -106,6 +110,7 @@ class SectionResolver:
         values: dict[str, str] = {}
         preference: str | None = None
         overrides: list[ast.Name] = []
+        entry_targets: list[tuple[ast.Name, ast.Name]] = []
         for clause in r.clauses:
             kind = type(clause)
             if kind in _SINGLE:
@@ -133,16 +138,23 @@ class SectionResolver:
             elif isinstance(clause, ast.Preference):
                 preference = self.preference(clause)
             else:
-                overrides.extend(clause.rules)
+                for target, action in clause.targets():
+                    if action is None:
+                        overrides.append(target)
+                    else:
+                        entry_targets.append((target, action))
         if not any(isinstance(c, ast.Recommend) for c in r.clauses):
             ctx.fatal("E143", f"rule '{name}' has no strength; a rule needs a strength: {_STRENGTHS}", r.name.span,
                       help="add a line such as: recommend ACTION")
         self.out.overrides[name] = overrides
+        self.out.entry_overrides[name] = entry_targets
+        self.out.entry_actions[name] = entry_spans
         unique = list(dict.fromkeys(o.name for o in overrides))
+        sets_aside = tuple(dict.fromkeys((t.name, a.name) for t, a in entry_targets))
         self.out.rules.append(model.Rule(
             name, section, conjoin([guard, when]), when, tuple(entries), r.label.value if r.label else None,
             values.get("evidence"), tuple(citations), values.get("source"), tuple(footnotes), preference,
-            tuple(unique), r.span))
+            tuple(unique), r.span, sets_aside))
 
     def entry(self, rec: ast.Recommend, rule: str, seen: dict[str, Span]) -> model.Entry | None:
         try:
@@ -160,7 +172,12 @@ class SectionResolver:
                            notes=[Note("first here", seen[action.name])])
             return None
         seen[action.name] = rec.span
-        return model.Entry(action.name, strength, resolve_args(rec, action, self.ctx), rec.span)
+        if rec.prevails and strength.positive:
+            self.ctx.error("E146", f"'prevails' on a positive entry ({strength.value} {action.name})", rec.span,
+                           help="only a negative entry (not_recommended, never) takes precedence over the positive "
+                                "entries on its action; remove 'prevails'")
+        return model.Entry(action.name, strength, resolve_args(rec, action, self.ctx), rec.span,
+                           rec.prevails and not strength.positive)
 
     def preference(self, p: ast.Preference) -> str | None:
         if p.value.name in model.PREFERENCES:
