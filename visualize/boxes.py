@@ -141,6 +141,8 @@ def leaf_notes(leaf: Mapping[str, Any], model: Model) -> list[str]:
     """Warnings a leaf carries: actions with conflicting positions and covered actions nobody speaks about."""
     notes = [f"\u26a0 conflicting positions: {action_label(model, str(a))}" for a in leaf.get("conflicts") or []]
     notes += [f"\u26a0 not addressed: {action_label(model, str(a))}" for a in leaf.get("gaps") or []]
+    if leaf.get("changed"):  # a figure of `guidegraph diff --figure`: some patient here gets another answer
+        notes.append(f"\u21bb changed since {leaf['changed']}")
     return notes
 
 

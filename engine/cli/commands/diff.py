@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE instead of standard output ('-': standard output)")
+    parser.add_argument("--figure", metavar="OUT",
+                        help="also draw the new version's flowchart (.svg, .pdf, .png or .dot) with the leaves "
+                             "whose patients' recommendations changed marked")
 
 
 def read_spec(spec: str) -> tuple[str | None, list[Diagnostic]]:
@@ -81,6 +84,8 @@ def load_spec(spec: str) -> tuple[Model | None, Exit]:
 def run(args: argparse.Namespace) -> int:
     inputs = [p for p in (args.old, args.new, args.cohort) if p and os.path.exists(p)]
     problem = refuse_inputs(args.output, inputs) or check_output(args.output)
+    if problem is None and args.figure:
+        problem = refuse_inputs(args.figure, inputs) or check_output(args.figure)
     if problem is not None:
         report([problem])
         return Exit.USAGE
@@ -115,7 +120,28 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as e:
         report([e.diagnostic])
         return Exit.USAGE
+    if args.figure:
+        code = _figure(d, new, args.old, args.figure)
+        if code is not Exit.OK:
+            return code
     return Exit.FINDINGS if d.regions else Exit.OK
+
+
+def _figure(d: Diff, new: Model, old_name: str, out: str) -> Exit:
+    """Draw the new version with its changed leaves marked into ``out``."""
+    from engine.diff.figure import marked_figure
+    from visualize.dot import to_dot
+    from visualize.run_dot import RenderError, render_file
+
+    try:
+        render_file(to_dot(marked_figure(d, compile(new), old_name)), out)
+    except GraphTooLarge as e:
+        report([e.diagnostic()])
+        return Exit.FINDINGS
+    except RenderError as e:
+        report([Diagnostic("E902", "error", str(e))])
+        return Exit.USAGE
+    return Exit.OK
 
 
 def _cohort(d: Diff, old: Model, new: Model, path: str) -> CohortCounts | Exit:
