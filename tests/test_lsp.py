@@ -175,3 +175,16 @@ def test_without_pygls_it_says_how_to_install(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "engine", "lsp"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 2 and "pip install" in done.stderr and "[lsp]" in done.stderr
+
+
+def test_the_index_knows_an_action_named_in_overrides() -> None:
+    from dsl.parser import parse
+    from engine.lsp.index import build
+
+    text = ('guideline "T"\ninput x: bool\naction a\nsection s:\n  rule r1:\n    recommend a\n'
+            '  rule r2:\n    when x\n    not_recommended a\n    overrides r1.a\n')
+    tree, diagnostics = parse(text, "f")
+    assert tree is not None, diagnostics
+    index = build(tree)
+    assert [o.span.line for o in index.uses(("action", "a"))] == [3, 6, 9, 10]
+    assert [o.span.line for o in index.uses(("rule", "r1"))] == [5, 10]
