@@ -35,10 +35,10 @@ test: lint setup-browser
 test-fast: setup-browser
 	.venv/bin/python -m pytest -m "not slow"
 
-# The editor tier (node 18+): the TextMate grammar's snapshot tests and the VS Code extension packaged to
-# editors/vscode/guidegraph-rules.vsix (npm ci installs its pinned tools from package-lock.json).
+# The editor tier (node 18+): the TextMate grammar's snapshot tests, the server started as the extension starts it,
+# and the VS Code extension packaged to editors/vscode/guidegraph-rules.vsix (npm ci installs the pinned tools).
 editor:
-	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run -s test:grammar && npm run -s package
+	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run -s test:grammar && npm run -s test:server && npm run -s package
 
 # The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.
 bench: setup
