@@ -219,14 +219,15 @@ def test_closed_standard_output_is_exit_2_with_a_message(command: str, tmp_path:
 def test_a_closed_pipe_is_a_clean_exit_0(command: str, tmp_path: Path) -> None:
     big = _cases(tmp_path, 3000)  # a report far larger than a pipe's buffer
     rules = tmp_path / "ugly.rules"
-    # every line needs reformatting, so that fmt --check's diff (about 200 KB) is far larger than a pipe's buffer:
-    # with one ugly line the diff fit in the buffer and the exit code raced with `head` closing the pipe
+    # every line needs reformatting, so that fmt --check's diff (about 120 KB) is larger than a pipe's buffer
     rules.write_text("\n".join(["guideline   \"T\""] + [f"input   x{i}:   bool" for i in range(3000)]) + "\n")
     argv = {"check": ["check", str(ROOT / "rules" / "lms.rules")], "run": ["run", str(TOY), str(big)],
             "test": ["test", str(TOY), str(big)], "export": ["export", str(ROOT / "rules" / "lms.rules")],
             "fmt": ["fmt", "--check", str(rules)]}[command]
     code, _, err, _ = gg(*argv, shell_suffix="| head -c 10 >/dev/null")
-    assert (code, err) == (0, "") or (command == "test" and code == 1 and err == ""), (code, err)
+    # quiet, and never exit 2 or 3: 0 when the closed pipe was seen, or the command's own findings code (test
+    # with failures, fmt --check on a file not in canonical form) when the pipe took the whole output in time
+    assert (code, err) == (0, "") or (command in ("test", "fmt") and code == 1 and err == ""), (code, err)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
