@@ -222,7 +222,11 @@ def test_questions_and_answers() -> None:
     dot = _text(to_dot(demo_guideline()))
     assert "Tumour size &gt; 5 cm?" in dot
     assert re.search(r'"localized/d1" -> "localized/d2" \[.*>yes<', dot)
-    assert re.search(r'"localized/d1" -> "localized/l1" \[.*>no<', dot)
+    # the wide excision every localized leaf holds is drawn once, above the size question; the "no" branch holds
+    # nothing more
+    assert re.search(r'"localized/d1\+all" -> "localized/d1" ', dot)
+    assert re.search(r'"localized/d1" -> "localized/l1@localized/d1" \[.*>no<', dot)
+    assert dot.count(">Wide excision") == 1 and "Nothing further" in dot
     assert "Primary site?" in dot and "extremity, trunk wall" in dot
     assert "Discussed at MDT known?" in dot and "Discussed at MDT?" in dot and "known? known" not in dot
     q = question({"var": "known:x", "input": "x", "question": "X known?"},
@@ -473,7 +477,7 @@ def test_equal_boxes_are_drawn_once_and_one_outcome_questions_skipped() -> None:
     g.add_edge("localized/d9", "localized/l9", values=[False], label="no")
     dot = to_dot(fg, section="localized")
     assert '"localized/d9"' not in dot and '"localized/l9"' not in dot
-    assert re.search(r'"localized/d1" -> "localized/l1" \[.*>no<', dot)
+    assert re.search(r'"localized/d1" -> "localized/l1@localized/d1" \[.*>no<', dot)
     # two answers leading to the same box share one edge
     _leaf(g, "localized/l2b", "localized", [dict(e) for e in g.nodes["localized/l2"]["entries"]])
     g.remove_edge("localized/d2", "localized/l2")

@@ -75,8 +75,10 @@ def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str])
             action=action_label(model, action),
             modality=act.modality if act is not None else "other",
             details=_unique(details),
-            evidence=_unique([r.evidence for r in found if r.evidence]),
-            preference=_unique([r.preference for r in found if r.preference]),
+            evidence=_unique([ev for r in found for x in r.entries if x.action == action
+                              for ev in [r.evidence_of(x)] if ev]),
+            preference=_unique([p for r in found for x in r.entries if x.action == action
+                                for p in [r.preference_of(x)] if p]),
             citations=tuple(sorted({c for r in found for c in r.citations})),
             marks=_unique([marks[f] for r in found for f in r.footnotes if f in marks]),
         ))
@@ -155,10 +157,11 @@ def leaf_label(views: Sequence[EntryView], notes: Sequence[str], theme: Theme, s
     return f'<TABLE {frame} CELLBORDER="0" CELLPADDING="0">{"".join(rows)}</TABLE>'
 
 
-def empty_label(theme: Theme, state: State) -> str:
-    """The small end of a branch on which no rule of the section speaks."""
+def empty_label(theme: Theme, state: State, kind: str = "empty") -> str:
+    """The small end of a branch on which no rule of the section speaks (``empty``), or one whose entries are all
+    drawn in a box above it (``end``)."""
     color = theme.dim_text if state == "off" else theme.muted
-    return _font("<I>No recommendation</I>", SMALL_SIZE, color)
+    return _font("<I>No recommendation</I>" if kind == "empty" else "<I>Nothing further</I>", SMALL_SIZE, color)
 
 
 def question_label(text: str, theme: Theme, state: State) -> str:

@@ -31,6 +31,7 @@ from visualize.plan import (
     plan_section,
     section_names,
     section_title,
+    without,
 )
 from visualize.rule_list import list_plan
 from visualize.scope import section_scope
@@ -99,11 +100,11 @@ class _Emitter:
         t = self.theme
         st = self.state(dn.on)
         attrs: dict[str, str]
-        if dn.kind == "empty":
-            attrs = {"shape": "box", "style": "rounded,dashed", "label": Html(boxes.empty_label(t, st)),
+        if dn.kind in ("empty", "end"):
+            attrs = {"shape": "box", "style": "rounded,dashed", "label": Html(boxes.empty_label(t, st, dn.kind)),
                      "color": t.path if st == "on" else (t.dim_border if st == "off" else t.muted),
                      "penwidth": "2" if st == "on" else "0.8", "height": "0.3", "margin": "0.08,0.03",
-                     "id": dn.id, "tooltip": "no active entry"}
+                     "id": dn.id, "tooltip": "no active entry" if dn.kind == "empty" else "no entry beyond those above"}
         elif dn.kind == "question":
             tooltip = dn.tooltip or str(self.guideline.graph.nodes[dn.node].get("var", ""))
             attrs = {"shape": "box", "style": "rounded,filled", "id": dn.id,
@@ -113,7 +114,7 @@ class _Emitter:
                      "penwidth": "2.5" if st == "on" else "1.2", "margin": "0.12,0.06",
                      "tooltip": tooltip}
         else:
-            data = dn.data if dn.data is not None else self.guideline.graph.nodes[dn.node]
+            data = dn.data if dn.data is not None else without(self.guideline.graph.nodes[dn.node], dn.hidden)
             views = boxes.entry_views(data, self.guideline.model, self.marks)
             for v in views:
                 self.modalities.add(v.modality)

@@ -12,7 +12,9 @@ the diagram again, on what is drawn:
 - a question whose possible answers all lead to the same key is skipped (its child is drawn in its place);
 - nodes with equal keys are drawn once (the first in walk order), and answers of one question that lead to the
   same box share one edge ("localized, metastatic");
-- empty leaves ("no recommendation") are drawn once per incoming edge, so they do not pull far branches together.
+- empty leaves ("no recommendation") are drawn once per incoming edge, so they do not pull far branches together;
+- factoring: entries active in every possible leaf below a drawn question are drawn once, in a box above it ("for
+  all below"), and left out of the leaves (a leaf left with nothing is drawn "nothing further").
 
 With a case, a drawn node is on the patient's path when any graph node it stands for is, and a drawn edge when
 one of the graph edges it stands for is.
@@ -30,7 +32,21 @@ from engine.core.model import Model
 from visualize.boxes import entry_views, leaf_notes
 from visualize.labels import Question, question, sentence
 
-Kind = Literal["question", "leaf", "empty"]
+Kind = Literal["question", "leaf", "empty", "end"]
+Entry = tuple[str, str, str, str]
+"""An active entry as drawn: rule, action, strength and its parameters (as text)."""
+
+
+def entry_id(e: Mapping[str, Any]) -> Entry:
+    params = repr(sorted((e.get("params") or {}).items()))
+    return (str(e.get("rule")), str(e.get("action")), str(e.get("strength")), params)
+
+
+def without(data: Mapping[str, Any], hidden: frozenset[Entry]) -> Mapping[str, Any]:
+    """A leaf's data with the ``hidden`` (factored) entries left out."""
+    if not hidden:
+        return data
+    return {**data, "entries": [e for e in data.get("entries") or [] if entry_id(e) not in hidden]}
 
 
 class DrawableGuideline(Protocol):
@@ -60,6 +76,7 @@ class DrawNode:
     lines: int = 1  # about how many lines of text the box holds (for choosing the page)
     tooltip: str = ""
     data: dict[str, Any] | None = None  # a box's entries and notes when it stands for no graph node (list form)
+    hidden: frozenset[Entry] = frozenset()  # entries of the leaf drawn in a box above it (factored)
 
 
 @dataclass(slots=True)
@@ -105,6 +122,7 @@ def question_of(guideline: DrawableGuideline, node: str) -> Question:
 
 
 EMPTY = 0
+END = 1  # a leaf all of whose entries are drawn in a box above it
 
 
 @dataclass(slots=True)
@@ -113,59 +131,101 @@ class _Keys:
     draws it and, for questions, its answers grouped by the key they lead to."""
 
     guideline: DrawableGuideline
-    ids: dict[Any, int] = field(default_factory=lambda: {("empty",): EMPTY})
+    ids: dict[Any, int] = field(default_factory=lambda: {("empty",): EMPTY, ("end",): END})
     of_node: dict[str, int | None] = field(default_factory=dict)
     rep: dict[int, str] = field(default_factory=dict)
     text: dict[int, str] = field(default_factory=dict)
     answers: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     drawn: set[str] = field(default_factory=set)  # graph decision nodes that are drawn (not skipped)
     lines: dict[int, int] = field(default_factory=dict)
+    memo: dict[tuple[str, frozenset[Entry]], int | None] = field(default_factory=dict)
+    commons: dict[str, frozenset[Entry] | None] = field(default_factory=dict)
+    factors: dict[int, tuple[frozenset[Entry], int]] = field(default_factory=dict)  # factor box -> (entries, below)
+    hidden_of: dict[int, frozenset[Entry]] = field(default_factory=dict)  # a leaf key's factored entries
+    raw: dict[Entry, Mapping[str, Any]] = field(default_factory=dict)  # each entry as the graph holds it
 
     def intern(self, key: Any, node: str) -> int:
         k = self.ids.setdefault(key, len(self.ids))
         self.rep.setdefault(k, node)
         return k
 
-    def key(self, n: str) -> int | None:
-        if n in self.of_node:
-            return self.of_node[n]
-        self.of_node[n] = None  # guards against cycles in a malformed graph
+    def common(self, n: str) -> frozenset[Entry] | None:
+        """The entries active in every possible leaf below ``n`` (None when no leaf below is possible)."""
+        if n in self.commons:
+            return self.commons[n]
+        self.commons[n] = None
+        data = self.guideline.graph.nodes[n]
+        c: frozenset[Entry] | None
+        if data.get("kind") != "decision":
+            if data.get("impossible", False) or not data.get("inside", True):
+                c = None
+            else:
+                active = [e for e in data.get("entries") or [] if e.get("status", "active") == "active"]
+                for e in active:
+                    self.raw.setdefault(entry_id(e), e)
+                c = frozenset(entry_id(e) for e in active)
+        else:
+            below = [x for _, child in self.guideline.graph.out_edges(n) if (x := self.common(child)) is not None]
+            c = frozenset.intersection(*below) if below else None
+        self.commons[n] = c
+        return c
+
+    def key(self, n: str, hidden: frozenset[Entry] = frozenset()) -> int | None:
+        """The display key of ``n`` with the ``hidden`` entries drawn above it."""
+        if (n, hidden) in self.memo:
+            return self.memo[(n, hidden)]
+        self.memo[(n, hidden)] = None  # guards against cycles in a malformed graph
+        k = self._key(n, hidden)
+        self.memo[(n, hidden)] = k
+        self.of_node.setdefault(n, k)
+        return k
+
+    def _key(self, n: str, hidden: frozenset[Entry]) -> int | None:
         g = self.guideline.graph
         data = g.nodes[n]
         if data.get("kind") != "decision":
-            k: int | None = None
-            if not data.get("impossible", False) and data.get("inside", True):
-                model = self.guideline.model
-                views = tuple(entry_views(data, model, {}))
-                notes = tuple(leaf_notes(data, model))
-                if views or notes:
-                    k = self.intern(("leaf", views, notes), n)
-                    self.lines[k] = sum(3 + 2 * len(v.details) for v in views) + len(notes)
-                else:
-                    k = EMPTY
-                    self.rep.setdefault(EMPTY, n)
-            self.of_node[n] = k
+            if data.get("impossible", False) or not data.get("inside", True):
+                return None
+            model = self.guideline.model
+            shown = without(data, hidden)
+            views = tuple(entry_views(shown, model, {}))
+            notes = tuple(leaf_notes(data, model))
+            if not views and not notes:
+                self.rep.setdefault(END if hidden and data.get("entries") else EMPTY, n)
+                return END if hidden and data.get("entries") else EMPTY
+            k = self.intern(("leaf", views, notes), n)
+            self.lines[k] = sum(3 + 2 * len(v.details) for v in views) + len(notes)
+            self.hidden_of.setdefault(k, hidden)
             return k
+        extra = (self.common(n) or frozenset()) - hidden
+        if extra:
+            inner = self._question(n, hidden | extra)
+            if inner is not None and inner in self.answers:  # a drawn question: its shared entries go above it
+                k = self.intern(("factor", tuple(sorted(extra)), inner), n)
+                self.factors.setdefault(k, (extra, inner))
+                self.hidden_of.setdefault(k, hidden)
+                return k
+        return self._question(n, hidden)
+
+    def _question(self, n: str, hidden: frozenset[Entry]) -> int | None:
         q = question_of(self.guideline, n)
         grouped: dict[int, list[str]] = {}
         for child, answer in q.answers:
-            ck = self.key(child)
+            ck = self.key(child, hidden)
             if ck is not None:
                 grouped.setdefault(ck, []).append(answer)
         if not grouped:
-            k = None
-        elif len(grouped) == 1:
-            k = next(iter(grouped))  # every possible answer leads to the same box: skip the question
-        else:
-            merged = [(ck, ", ".join(answers)) for ck, answers in grouped.items()]
-            # the key ignores answer order: two graph nodes that differ only in the order of their edges (a
-            # question skipped below one of them regroups the edges) draw the same
-            k = self.intern(("question", q.text, tuple(sorted(merged))), n)
-            if self.rep[k] == n:
-                self.text[k] = q.text
-                self.answers[k] = merged
-            self.drawn.add(n)  # its edges are drawn (as the edges of the node drawn for its key)
-        self.of_node[n] = k
+            return None
+        if len(grouped) == 1:
+            return next(iter(grouped))  # every possible answer leads to the same box: skip the question
+        merged = [(ck, ", ".join(answers)) for ck, answers in grouped.items()]
+        # the key ignores answer order: two graph nodes that differ only in the order of their edges (a
+        # question skipped below one of them regroups the edges) draw the same
+        k = self.intern(("question", q.text, tuple(sorted(merged))), n)
+        if self.rep[k] == n:
+            self.text[k] = q.text
+            self.answers[k] = merged
+        self.drawn.add(n)  # its edges are drawn (as the edges of the node drawn for its key)
         return k
 
 
@@ -186,28 +246,44 @@ def plan_section(guideline: DrawableGuideline, name: str,
         for u, v in edges:
             ku, kv = keys.of_node.get(u), keys.of_node.get(v)
             if ku is not None and kv is not None and u in keys.drawn:
-                on_edges.add((ku, kv))
+                on_edges.add((keys.factors[ku][1] if ku in keys.factors else ku, kv))
+        on_keys |= {inner for f, (_, inner) in keys.factors.items() if f in on_keys}
     if root == EMPTY:
         rep = guideline.roots[name]
         plan.nodes.append(DrawNode(rep, rep, "empty", on=EMPTY in on_keys))
         return plan
     seen: set[int] = set()
+    order = {e: i for i, e in enumerate(keys.raw)}
+
+    def head(k: int) -> str:  # the DOT id of the first box drawn for key k
+        return f"{keys.rep[k]}+all" if k in keys.factors else keys.rep[k]
 
     def visit(k: int) -> None:
         seen.add(k)
         rep = keys.rep[k]
+        if k in keys.factors:
+            extra, inner = keys.factors[k]
+            entries = [dict(keys.raw[e]) for e in sorted(extra, key=order.__getitem__)]
+            box = f"{rep}+all"
+            plan.nodes.append(DrawNode(box, rep, "leaf", on=k in on_keys, lines=3 * len(entries),
+                                       data={"entries": entries, "notes": []}))
+            plan.edges.append(DrawEdge(box, head(inner), "", k in on_keys))
+            if inner not in seen:
+                visit(inner)
+            return
         if k not in keys.answers:
-            plan.nodes.append(DrawNode(rep, rep, "leaf", on=k in on_keys, lines=keys.lines.get(k, 1)))
+            plan.nodes.append(DrawNode(rep, rep, "leaf", on=k in on_keys, lines=keys.lines.get(k, 1),
+                                       hidden=keys.hidden_of.get(k, frozenset())))
             return
         plan.nodes.append(DrawNode(rep, rep, "question", question=keys.text[k], on=k in on_keys))
         for ck, label in keys.answers[k]:
             on = (k, ck) in on_edges
-            if ck == EMPTY:
-                end = f"{keys.rep[EMPTY]}@{rep}"
-                plan.nodes.append(DrawNode(end, keys.rep[EMPTY], "empty", on=on))
+            if ck in (EMPTY, END):
+                end = f"{keys.rep[ck]}@{rep}"
+                plan.nodes.append(DrawNode(end, keys.rep[ck], "empty" if ck == EMPTY else "end", on=on))
                 plan.edges.append(DrawEdge(rep, end, label, on))
                 continue
-            plan.edges.append(DrawEdge(rep, keys.rep[ck], label, on))
+            plan.edges.append(DrawEdge(rep, head(ck), label, on))
             if ck not in seen:
                 visit(ck)
 
