@@ -527,7 +527,7 @@ def test_render_cli_errors(cli: Cli, tmp_path: Path) -> None:
 @needs_dot
 def test_render_cli_svg_escapes_labels(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "out.svg"
-    assert cli("render", SMALL, "-o", str(out)).code == 0
+    assert cli("render", SMALL, "-o", str(out), "--page", "none").code == 0  # one page, as the pathway was drawn
     texts = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", out.read_text(encoding="utf-8")))
     for expected in ("Demo &lt;pathway&gt; &amp; &quot;friends&quot;", "For: Stage &lt;I&#45;IV&gt; early",
                      "Radiation \\ therapy", "Smith &amp; Jones &lt;2020&gt;", "Early &lt;disease&gt;"):

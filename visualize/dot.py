@@ -43,7 +43,9 @@ from visualize.style import (
     PATHWAY_WIDTH,
     SECTION_TITLE_SIZE,
     SMALL_SIZE,
+    TINY_SIZE,
     TITLE_SIZE,
+    Page,
     Theme,
 )
 from visualize.style import theme as get_theme
@@ -105,6 +107,10 @@ class _Emitter:
                      "color": t.path if st == "on" else (t.dim_border if st == "off" else t.muted),
                      "penwidth": "2" if st == "on" else "0.8", "height": "0.3", "margin": "0.08,0.03",
                      "id": dn.id, "tooltip": "no active entry" if dn.kind == "empty" else "no entry beyond those above"}
+        elif dn.kind == "link":  # a connector to the page that continues this branch
+            attrs = {"shape": "box", "style": "rounded,dashed,bold", "id": dn.id, "color": t.question_border,
+                     "label": Html(f"<I>{html_lines(dn.question, 24)}</I>"), "margin": "0.1,0.05",
+                     "tooltip": dn.question}
         elif dn.kind == "question":
             tooltip = dn.tooltip or str(self.guideline.graph.nodes[dn.node].get("var", ""))
             attrs = {"shape": "box", "style": "rounded,filled", "id": dn.id,
@@ -227,26 +233,34 @@ def _sinks(plan: SectionPlan) -> list[str]:
 
 
 def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
-           case_facts: Mapping[str, Any] | None = None, theme: str = "colour") -> str:
+           case_facts: Mapping[str, Any] | None = None, theme: str = "colour", page: Page | None = None) -> str:
     """The flowchart of ``guideline`` as DOT text: the whole pathway, or one ``section``; with ``case_facts``
-    the patient's path is highlighted and the rest greyed. Raises ValueError for an unknown section or theme
-    (the message lists the known ones)."""
-    try:
-        th = get_theme(theme)
-    except KeyError as e:
-        raise ValueError(str(e.args[0])) from None
+    the patient's path is highlighted and the rest greyed. Without ``page`` the drawing is scaled to fit an A4
+    page (text may shrink); with one, text keeps its size and the layout grows (``visualize.pages`` splits what
+    is too wide). Raises ValueError for an unknown section or theme (the message lists the known ones)."""
     names = section_names(guideline)
     if section is not None and section not in names:
         raise ValueError(f"unknown section {section!r}; sections: {', '.join(names) or '(none)'}")
     chosen = [section] if section is not None else names
     plans = [choose_plan(guideline, name, case_facts) for name in chosen]
-    em = _Emitter(guideline, th, _footnote_marks(guideline, plans), case_facts is not None)
+    return draw(guideline, plans, single=section is not None, case=case_facts is not None, theme=theme, page=page)
+
+
+def draw(guideline: DrawableGuideline, plans: list[SectionPlan], *, single: bool, case: bool,
+         theme: str = "colour", page: Page | None = None, title: str | None = None) -> str:
+    """DOT text drawing ``plans``: one section (``single``; titled ``title`` or the section's title) or the
+    pathway's sections as clusters."""
+    try:
+        th = get_theme(theme)
+    except KeyError as e:
+        raise ValueError(str(e.args[0])) from None
+    em = _Emitter(guideline, th, _footnote_marks(guideline, plans), case)
 
     model = guideline.model
     body: list[str] = []
     em.lines = body
     scope: str | None = None
-    if section is None:
+    if not single:
         for plan in plans:
             em.section(plan, "    ", cluster=True)
         for before, after in itertools.pairwise(plans):
@@ -254,27 +268,32 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
                 for sink in _sinks(before):
                     body.append(f"    {quote_id(sink)} -> {quote_id(after.nodes[0].id)} "
                                 f"{_attrs({'style': 'invis', 'weight': '0'})}")
-        title = model.title + (f" (version {model.version})" if model.version else "")
+        title = title or model.title + (f" (version {model.version})" if model.version else "")
     else:
         em.section(plans[0], "    ", cluster=False)
-        title = f"{model.title} \u2014 {plans[0].title}"
+        title = title or f"{model.title} \u2014 {plans[0].title}"
         scope = section_scope(model, plans[0].name)
 
     refs = [(n, model.references.get(n, "(reference text not given)")) for n in sorted(em.citations)]
     foot = foot_label(th, modalities=em.modalities, strengths=em.strengths, references=refs,
-                      footnotes=[(m, text) for text, m in em.marks.items()], case=case_facts is not None,
+                      footnotes=[(m, text) for text, m in em.marks.items()], case=case,
                       empty=any(dn.kind == "empty" for plan in plans for dn in plan.nodes),
-                      questions=any(dn.kind == "question" for plan in plans for dn in plan.nodes))
+                      questions=any(dn.kind == "question" for plan in plans for dn in plan.nodes),
+                      wrap=None if page is None else int(page.width_pt / (TINY_SIZE * 0.62)))
     graph_attrs = {
         "bgcolor": "white", "fontname": FONT, "label": Html(foot), "labeljust": "l", "labelloc": "b",
         "nodesep": "0.25", "ranksep": "0.4", "rankdir": "TB", "newrank": "true", "pad": "0.2",
-        "size": page_size(plans[0]) if section is not None else PATHWAY_WIDTH, "margin": "0",
-        "outputorder": "edgesfirst",
+        "margin": "0", "outputorder": "edgesfirst",
     }
+    if page is None:
+        graph_attrs["size"] = page_size(plans[0]) if single else PATHWAY_WIDTH
     figure_attrs = {"labelloc": "t", "labeljust": "l", "color": "white", "margin": "4"}
-    title_html = f'<FONT POINT-SIZE="{TITLE_SIZE}"><B>{html_lines(title, 70)}</B></FONT>'
-    if section is not None and scope:
-        title_html += f'<BR ALIGN="LEFT"/><FONT POINT-SIZE="{SECTION_TITLE_SIZE}">{html_lines(scope, 90)}</FONT>'
+    title_wrap, scope_wrap = (70, 90) if page is None else (int(page.width_pt / (TITLE_SIZE * 0.68)),
+                                                            int(page.width_pt / (SECTION_TITLE_SIZE * 0.62)))
+    title_html = f'<FONT POINT-SIZE="{TITLE_SIZE}"><B>{html_lines(title, title_wrap)}</B></FONT>'
+    if single and scope:
+        title_html += (f'<BR ALIGN="LEFT"/><FONT POINT-SIZE="{SECTION_TITLE_SIZE}">'
+                       f"{html_lines(scope, scope_wrap)}</FONT>")
     figure_attrs["label"] = Html(title_html)
     out = [
         "digraph guidegraph {",

@@ -32,7 +32,7 @@ def _grid(rows: Sequence[tuple[str, Sequence[str]]], theme: Theme) -> str:
     width = max(len(cells) for _, cells in rows)
     out = []
     for title, cells in rows:
-        head = f'<TD ALIGN="LEFT" BORDER="0">{_small(f"<B>{escape(title)}</B>", theme.text)}</TD>'
+        head = f'<TD ALIGN="LEFT" BORDER="0">{_small(f"<B>{escape(title)}</B>" if title else " ", theme.text)}</TD>'
         fill = f'<TD BORDER="0" COLSPAN="{width - len(cells)}"></TD>' if len(cells) < width else ""
         out.append(f"<TR>{head}{''.join(cells)}{fill}</TR>")
     body = "".join(out)
@@ -64,18 +64,19 @@ def _strength_cells(strengths: Iterable[str], theme: Theme) -> list[str]:
     return cells
 
 
-def _notes_row(title: str, items: Sequence[tuple[str, str]], theme: Theme) -> str:
+def _notes_row(title: str, items: Sequence[tuple[str, str]], theme: Theme, wrap: int = FOOT_WRAP) -> str:
     lines = []
     for mark, text in items:
-        lines.append(html_lines(f"{mark}. {text}", FOOT_WRAP, "LEFT"))
+        lines.append(html_lines(f"{mark}. {text}", wrap, "LEFT"))
     body = f"<B>{escape(title)}</B>" + '<BR ALIGN="LEFT"/>' + '<BR ALIGN="LEFT"/>'.join(lines) + '<BR ALIGN="LEFT"/>'
     return f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" BORDER="0">{_small(body, theme.text, TINY_SIZE)}</TD></TR>'
 
 
 def foot_label(theme: Theme, *, modalities: Iterable[str], strengths: Iterable[str],
                references: Sequence[tuple[int, str]], footnotes: Sequence[tuple[str, str]],
-               case: bool, empty: bool = True, questions: bool = True) -> str:
-    """The HTML label placed at the foot of the figure (the root graph's label)."""
+               case: bool, empty: bool = True, questions: bool = True, wrap: int | None = None) -> str:
+    """The HTML label placed at the foot of the figure (the root graph's label); ``wrap``: characters per line
+    of the notes (a page's width), and legend rows of at most three items."""
     grid: list[tuple[str, Sequence[str]]] = []
     mod_cells = _modality_cells(modalities, theme)
     if mod_cells:
@@ -93,9 +94,11 @@ def foot_label(theme: Theme, *, modalities: Iterable[str], strengths: Iterable[s
                      f'{_small("patient&#39;s path", theme.text)}</TD>')
     if other:
         grid.append(("Boxes", other))
+    if wrap is not None:  # a page: long rows go on as further rows
+        grid = [(title if i == 0 else "", cells[i:i + 3]) for title, cells in grid for i in range(0, len(cells), 3)]
     rows = [_grid(grid, theme)] if grid else []
     if references:
-        rows.append(_notes_row("References", [(str(n), t) for n, t in references], theme))
+        rows.append(_notes_row("References", [(str(n), t) for n, t in references], theme, wrap or FOOT_WRAP))
     if footnotes:
-        rows.append(_notes_row("Notes", footnotes, theme))
+        rows.append(_notes_row("Notes", footnotes, theme, wrap or FOOT_WRAP))
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>'

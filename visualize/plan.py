@@ -32,7 +32,7 @@ from engine.core.model import Model
 from visualize.boxes import entry_views, leaf_notes
 from visualize.labels import Question, question, sentence
 
-Kind = Literal["question", "leaf", "empty", "end"]
+Kind = Literal["question", "leaf", "empty", "end", "link"]
 Entry = tuple[str, str, str, str]
 """An active entry as drawn: rule, action, strength and its parameters (as text)."""
 

@@ -106,3 +106,21 @@ def render_svg(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
         detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
         raise RenderError(f"Graphviz 'dot' failed: {detail}")
     return proc.stdout.decode("utf-8", "replace")
+
+
+def layout_width(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> float:
+    """The width in points of ``dot_text`` once laid out by ``dot`` (its ``-Tplain`` graph line), for deciding
+    whether a figure fits a page. Raises :class:`RenderError` as :func:`render_file` does."""
+    dot = find_dot()
+    try:
+        proc = subprocess.run([dot, "-Tplain"], input=dot_text.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz 'dot' took longer than {timeout:g} s and was stopped") from None
+    except OSError as e:
+        raise RenderError(f"cannot run Graphviz 'dot' ({dot}): {e.strerror or e}; {INSTALL_HINT}") from None
+    first = proc.stdout.decode("utf-8", "replace").split("\n", 1)[0].split()
+    if proc.returncode != 0 or len(first) < 4:
+        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+        raise RenderError(f"Graphviz 'dot' failed: {detail}")
+    return float(first[2]) * 72

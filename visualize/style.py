@@ -168,3 +168,38 @@ def theme(name: str) -> Theme:
         return THEMES[name]
     except KeyError:
         raise KeyError(f"unknown theme {name!r}; known themes: {', '.join(THEMES)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """The text area of a printed page: a figure is laid out at its own fixed font sizes and must fit its width."""
+
+    name: str
+    width_cm: float
+    height_cm: float
+
+    @property
+    def width_pt(self) -> float:
+        return self.width_cm * 72 / 2.54
+
+
+PAGES = {"a4": Page("a4", 17.0, 24.7), "letter": Page("letter", 16.5, 22.9)}
+"""Text widths and heights: A4 (21 x 29.7 cm) and US letter (21.6 x 27.9 cm) with journal margins."""
+
+
+def page(spec: str) -> Page:
+    """``a4``, ``letter`` or a text width such as ``12cm`` / ``6.5in`` (with A4's text height); ValueError
+    otherwise."""
+    key = spec.strip().lower()
+    if key in PAGES:
+        return PAGES[key]
+    for unit, factor in (("cm", 1.0), ("mm", 0.1), ("in", 2.54)):
+        if key.endswith(unit):
+            try:
+                width = float(key[: -len(unit)]) * factor
+            except ValueError:
+                break
+            if 5.0 <= width <= 100.0:
+                return Page(key, width, PAGES["a4"].height_cm)
+            raise ValueError(f"page width {spec!r} is out of range: use 5-100 cm")
+    raise ValueError(f"unknown page {spec!r}: use a4, letter or a width such as 17cm")

@@ -35,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--case", metavar="CASE", help="a case file (.yaml/.yml/.json) whose path to highlight")
     parser.add_argument("--theme", choices=("colour", "grayscale"), default="colour",
                         help="colour (default) or grayscale for print")
+    parser.add_argument("--page", metavar="PAGE", default="a4",
+                        help="the page's text width the figure must fit with its text at full size: a4 (17 cm, "
+                             "default), letter (16.5 cm), a width such as 12cm, or 'none' to scale the drawing "
+                             "to one page instead; a figure too wide is split into pages OUT, OUT-p2, ... joined "
+                             "by 'see p. N' connectors")
 
 
 def _usage(message: str, help: str | None = None) -> Exit:
@@ -66,8 +71,29 @@ def _outside(section: str, case: str, facts: dict[str, Any], model: Any) -> Diag
                       help="render the whole pathway (no --section) to see where this case goes")
 
 
-def run(args: argparse.Namespace) -> int:
+def _pages(args: argparse.Namespace, guideline: Guideline, facts: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(output path, DOT text) per page: OUT, then OUT-p2.ext, ... (a .dot output holds every page)."""
+    import os
+
     from visualize.dot import to_dot
+    from visualize.pages import pathway_pages, section_pages
+    from visualize.run_dot import layout_width
+    from visualize.style import page
+
+    if args.page.lower() == "none":
+        return [(args.output, to_dot(guideline, section=args.section, case_facts=facts, theme=args.theme))]
+    pg = page(args.page)
+    if args.section is not None:
+        dots = section_pages(guideline, args.section, facts, pg, layout_width, args.theme)
+    else:
+        dots = pathway_pages(guideline, facts, pg, layout_width, args.theme)
+    stem, ext = os.path.splitext(args.output)
+    if ext.lower() in (".dot", ".gv"):
+        return [(args.output, "".join(dots))]
+    return [(args.output if i == 0 else f"{stem}-p{i + 1}{ext}", d) for i, d in enumerate(dots)]
+
+
+def run(args: argparse.Namespace) -> int:
     from visualize.plan import section_names
     from visualize.run_dot import RenderError, output_format, render_file
 
@@ -97,9 +123,11 @@ def run(args: argparse.Namespace) -> int:
         if outside is not None:
             report([outside])
             facts = None
-    dot = to_dot(guideline, section=args.section, case_facts=facts, theme=args.theme)
     try:
-        render_file(dot, args.output)
+        for path, dot in _pages(args, guideline, facts):
+            render_file(dot, path)
+    except ValueError as e:
+        return _usage(str(e))
     except RenderError as e:
         report([Diagnostic("E502", "error", str(e))])
         return Exit.USAGE

@@ -1,0 +1,111 @@
+"""Page-aware figures: text keeps its size, and a figure wider than the page's text width is split into pages.
+
+A section's tree that is too wide is cut below its first question with two or more answers: that page keeps the
+stem down to the question, and each answer that leads on to more than an end becomes a connector box ("see p. 3")
+and a page of its own, titled with the answer ("Menopausal status: premenopausal"); pages still too wide are cut
+again. The whole pathway becomes an overview page (each section, whom it is for, and the page it starts on)
+followed by the sections' pages. Widths are measured by laying the page out with ``dot`` (``measure``), not
+estimated. List-form sections are narrow and are never cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from visualize.dot import choose_plan, draw
+from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, section_names
+from visualize.scope import section_scope
+from visualize.style import Page
+
+MAX_PAGES = 24
+"""No section is cut into more pages than this (a last page may then be wider than the page)."""
+
+
+def _reach(plan: SectionPlan, start: str) -> set[str]:
+    out: dict[str, list[str]] = {}
+    for e in plan.edges:
+        out.setdefault(e.src, []).append(e.dst)
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in out.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[SectionPlan, str]]]:
+    """The page that keeps the stem and the first branching question, and the parts each of its answers leads
+    to (with the answer as their title); connectors point at pages ``first_page``, ``first_page + 1``, ..."""
+    kinds = {dn.id: dn for dn in plan.nodes}
+    out: dict[str, list[DrawEdge]] = {}
+    for e in plan.edges:
+        out.setdefault(e.src, []).append(e)
+    stem = [plan.nodes[0].id]
+    while len(out.get(stem[-1], [])) == 1:
+        stem.append(out[stem[-1]][0].dst)
+    head = SectionPlan(plan.name, plan.title, [kinds[n] for n in stem],
+                       [e for e in plan.edges if e.src in stem[:-1]])
+    parts: list[tuple[SectionPlan, str]] = []
+    question = kinds[stem[-1]].question.rstrip("?")
+    for e in out.get(stem[-1], []):
+        if kinds[e.dst].kind in ("empty", "end") or not out.get(e.dst):
+            head.nodes.append(kinds[e.dst])
+            head.edges.append(e)
+            continue
+        link = f"{e.src}>{e.dst}"
+        head.nodes.append(DrawNode(link, e.dst, "link", question=f"see p. {first_page + len(parts)}",
+                                   on=e.on))
+        head.edges.append(DrawEdge(e.src, link, e.label, e.on))
+        keep = _reach(plan, e.dst)
+        sub = SectionPlan(plan.name, plan.title, [dn for dn in plan.nodes if dn.id in keep],
+                          [x for x in plan.edges if x.src in keep])
+        sub.nodes.sort(key=lambda dn: dn.id != e.dst)  # the part's root first
+        parts.append((sub, f"{question}: {e.label}"))
+    return head, parts
+
+
+def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[str, Any] | None, page: Page,
+                  measure: Callable[[str], float], theme: str = "colour", first: int = 1) -> list[str]:
+    """Section ``name`` as DOT pages that each fit ``page``'s width (numbered from ``first``)."""
+    plan = choose_plan(guideline, name, case_facts)
+    model = guideline.model
+    base = f"{model.title} \u2014 {plan.title}"
+    queue: list[tuple[SectionPlan, str]] = [(plan, base)]
+    done: list[str] = []
+    while queue:
+        part, title = queue.pop(0)
+        kw: dict[str, Any] = {"single": True, "case": case_facts is not None, "theme": theme, "page": page}
+        text = draw(guideline, [part], title=title, **kw)
+        branching = any(sum(e.src == dn.id for e in part.edges) > 1 for dn in part.nodes)
+        if (part.form == "list" or not branching or len(done) + len(queue) >= MAX_PAGES
+                or measure(text) <= page.width_pt):
+            done.append(text)
+            continue
+        head, parts = _cut(part, first + len(done) + 1 + len(queue))
+        done.append(draw(guideline, [head], title=title, **kw))
+        queue.extend((sub, f"{base} (from p. {first + len(done) - 1}): {answer}") for sub, answer in parts)
+    return done
+
+
+def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | None, page: Page,
+                  measure: Callable[[str], float], theme: str = "colour") -> list[str]:
+    """The whole pathway: an overview page pointing at each section's first page, then the sections' pages."""
+    sections: list[list[str]] = []
+    overview = SectionPlan("", "Overview", form="list")
+    at = 2
+    for name in section_names(guideline):
+        pages = section_pages(guideline, name, case_facts, page, measure, theme, first=at)
+        plan = choose_plan(guideline, name, None)
+        scope = section_scope(guideline.model, name)
+        text = plan.title + (f" \u2014 {scope}" if scope else "")
+        overview.nodes += [DrawNode(f"overview:{name}", name, "question", question=text, tooltip=name),
+                           DrawNode(f"overview:{name}>", name, "link", question=f"see p. {at}")]
+        overview.edges.append(DrawEdge(f"overview:{name}", f"overview:{name}>", ""))
+        sections.append(pages)
+        at += len(pages)
+    model = guideline.model
+    title = model.title + (f" (version {model.version})" if model.version else "") + ": overview"
+    first = draw(guideline, [overview], single=True, case=False, theme=theme, page=page, title=title)
+    return [first] + [p for pages in sections for p in pages]
