@@ -4,7 +4,9 @@ drawn once, above it) and page-aware (text measured from the SVG once fitted to 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +42,36 @@ def test_factored_case_path_passes_through_the_shared_box(lms: Guideline) -> Non
     dot = to_dot(lms, section="uterine", case_facts=facts)
     box = re.search(r'"uterine/d0\+all" -> "uterine/d\d+" \[color="([^"]+)"', dot)
     assert box is not None and box.group(1) == "#d35400"
+
+
+def _measure() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("figure_report", ROOT / "scripts" / "figure_report.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["figure_report"] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod.measure
+
+
+def test_committed_lms_figures_print_at_6pt_on_a4() -> None:
+    """Measured from the committed SVGs (width in points, scale() and font-size), not from the renderer's settings:
+    every page's smallest text, once fitted to a 17 cm A4 text width, is at least 6 pt."""
+    measure: Any = _measure()
+    figures = sorted((ROOT / "docs" / "figures").glob("lms-*.svg"))
+    assert figures
+    sizes = {f.name: measure(f.read_text(encoding="utf-8")).min_font for f in figures}
+    small = {name: round(size, 1) for name, size in sizes.items() if size < 6}
+    assert not small, small
+
+
+@pytest.mark.slow
+def test_rendered_uterine_pages_fit_a4(lms: Guideline) -> None:
+    from visualize.pages import section_pages
+    from visualize.run_dot import layout_width, render_svg
+    from visualize.style import page
+
+    measure: Any = _measure()
+    for dot in section_pages(lms, "uterine", None, page("a4"), layout_width):
+        assert measure(render_svg(dot)).min_font >= 6
