@@ -254,13 +254,15 @@ class Arg:
 class Recommend:
     """``STRENGTH action[(args)] [prevails]`` with STRENGTH one of must, recommend, consider, not_recommended,
     never. ``prevails`` (negative strengths only, checked by the resolver): the entry sets aside every positive
-    entry of other rules on the same action, without naming them."""
+    entry of other rules on the same action, without naming them. ``attrs``: the entry's own ``[evidence "...",
+    preference p]`` (in the order written), which take the place of the rule's for this entry."""
 
     strength: str
     action: Name
     args: tuple[Arg, ...]
     span: Span = field(default=NO_SPAN, compare=False)
     prevails: bool = False
+    attrs: tuple[Attr, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,6 +317,9 @@ class Overrides:
         acts = self.actions or (None,) * len(self.rules)
         return tuple(zip(self.rules, acts, strict=True))
 
+
+Attr = Evidence | Preference
+"""What the brackets after an entry may hold."""
 
 Clause = When | Recommend | Evidence | Cite | Source | Footnote | Preference | Overrides
 

@@ -217,6 +217,9 @@ _TABLE: tuple[Code, ...] = (
            "(input, let, section, ...) starts: check the indentation and the first word of the line."),
     _error("E039", "missing number",
            "A reference number was expected, e.g. `reference 6 \"Title\"` or `cite 6, 8`."),
+    _error("E040", "bad entry attributes",
+           "The brackets after an entry hold its own evidence and preference, separated by commas, e.g. "
+           "`recommend thiazide [evidence \"COR I\", preference preferred]`."),
     # -- E1xx/W1xx names, types, units and domains --------------------------------------------------------------------
     _error("E101", "unknown input or let",
            "A condition names something that is neither a declared input nor a let. Check the spelling (the help "

@@ -168,7 +168,8 @@ def clause_line(c: ast.Clause) -> str:
         return f"when {cond(c.cond)}"
     if isinstance(c, ast.Recommend):
         args = f"({', '.join(f'{a.name.name}: {value(a.value)}' for a in c.args)})" if c.args else ""
-        return f"{c.strength} {c.action.name}{args}" + (" prevails" if c.prevails else "")
+        attrs = f" [{', '.join(clause_line(a) for a in c.attrs)}]" if c.attrs else ""
+        return f"{c.strength} {c.action.name}{args}" + (" prevails" if c.prevails else "") + attrs
     if isinstance(c, ast.Overrides):
         return "overrides " + ", ".join(r.name + (f".{a.name}" if a is not None else "") for r, a in c.targets())
     if isinstance(c, ast.Cite):

@@ -127,7 +127,8 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                     'write the text in double quotes, e.g. evidence "Category 1"',
                     (H + "section s:\n  rule r:\n    evidence category1", H + "section s:\n  rule r:\n    source\n",
                      H + "section s:\n  rule r:\n    footnote x", H + "section s:\n  todo x", H + "reference 6 x",
-                     H + "reference 6\n", H + "section s:\n  todo\n"), after_previous=True),
+                     H + "reference 6\n", H + "section s:\n  todo\n",
+                     H + "section s:\n  rule r:\n    recommend a [evidence]"), after_previous=True),
     SyntaxErrorKind("E028", "{token} is a keyword and cannot be used as a name",
                     "choose another name, e.g. add a suffix: '{bare}_'",
                     (H + "input rule: bool", H + "let when = a", H + "action must", H + "section in:",
@@ -181,6 +182,12 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                     (H + "action x modality\n", H + "action x modality 5",
                      H + "section s:\n  rule r:\n    overrides\n", H + "section s:\n  rule r:\n    preference 5",
                      H + "section s:\n  rule r:\n    overrides a,\n"), after_previous=True),
+    SyntaxErrorKind("E040", "an entry's brackets hold evidence \"TEXT\" and preference P, separated by commas",
+                    'found {token}; e.g. recommend thiazide [evidence "COR I", preference preferred]',
+                    (H + "section s:\n  rule r:\n    recommend a [cite 6]",
+                     H + "section s:\n  rule r:\n    recommend a []",
+                     H + "section s:\n  rule r:\n    recommend a [evidence \"x\"",
+                     H + "section s:\n  rule r:\n    recommend a [evidence \"x\" preference p]")),
 )
 """The table of known syntax errors (see the module docstring)."""
 
@@ -188,7 +195,8 @@ _CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "NOT_RECO
                               "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 _EXAMPLES: dict[str, list[str]] = {k.code: list(k.examples) for k in SYNTAX_ERRORS}
 _BY_CODE = {k.code: k for k in SYNTAX_ERRORS}
-_PUNCT_NAMES = {"LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "COLON": "':'", "COMMA": "','",
+_PUNCT_NAMES = {"LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'",
+                "COLON": "':'", "COMMA": "','",
                 "EQUAL": "'='", "COMPARE": "a comparison (==, !=, <, <=, >, >=)", "NAME": "a name",
                 "NUM": "a number", "STRING": "a quoted text", "$END": "the end of the file",
                 "NUMBER_KW": "'number'", "INTEGER_KW": "'integer'", "__ANON_0": "'..'"}

@@ -274,7 +274,10 @@ class _Builder(Transformer[Token, ast.File]):
         return str(c[0])
 
     def recommend(self, meta: Any, c: list[Any]) -> ast.Recommend:
-        return ast.Recommend(c[0], c[1], c[2] or (), self._span(meta), c[3] is not None)
+        return ast.Recommend(c[0], c[1], c[2] or (), self._span(meta), c[3] is not None, c[4] or ())
+
+    def entry_attrs(self, meta: Any, c: list[ast.Attr]) -> tuple[ast.Attr, ...]:
+        return tuple(c)
 
     def args(self, meta: Any, c: list[ast.Arg]) -> tuple[ast.Arg, ...]:
         return tuple(c)

@@ -135,7 +135,9 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
                    "condition": expr_to_data(r.condition), "when": expr_to_data(r.when),
                    "entries": [{"action": e.action, "strength": e.strength.value,
                                 "params": {k: param_to_data(v) for k, v in e.params}, "span": _span(e.span),
-                                **({"prevails": True} if e.prevails else {})}
+                                **({"prevails": True} if e.prevails else {}),
+                                **({"evidence": e.evidence} if e.evidence is not None else {}),
+                                **({"preference": e.preference} if e.preference is not None else {})}
                                for e in r.entries],
                    "evidence": r.evidence, "citations": list(r.citations), "source": r.source,
                    "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
@@ -383,7 +385,8 @@ def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Act
         prevails = _get(e, "prevails", pe, bool, optional=True) is True
         if prevails and Strength(strength).positive:
             raise _Bad(f"{pe}.prevails", "only a negative entry may prevail")
-        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe), prevails))
+        own = (_get(e, "evidence", pe, str, optional=True), _get(e, "preference", pe, str, optional=True))
+        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe), prevails, *own))
     cites = _get(x, "citations", p, list, optional=True) or []
     return Rule(_get(x, "name", p, str), section, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),
                 r.expr(_get(x, "when", p, dict), f"{p}.when"), tuple(entries),

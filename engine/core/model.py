@@ -249,13 +249,16 @@ ParamValue = Quantity | QuantityRange | Symbol | Text
 class Entry:
     """One ``STRENGTH action(params) [prevails]`` line of a rule. ``prevails`` (negative entries only): the entry
     sets aside every positive entry of another rule on the same action wherever its own rule applies, except the
-    entries of rules that override its rule (directly or through a chain)."""
+    entries of rules that override its rule (directly or through a chain). ``evidence``/``preference``: the
+    entry's own (``[evidence "...", preference p]``), None to use its rule's (see :meth:`Rule.evidence_of`)."""
 
     action: str
     strength: Strength
     params: tuple[tuple[str, ParamValue], ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
     prevails: bool = False
+    evidence: str | None = None
+    preference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +281,14 @@ class Rule:
     overrides: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
     sets_aside: tuple[tuple[str, str], ...] = ()
+
+    def evidence_of(self, e: Entry) -> str | None:
+        """The evidence shown with entry ``e`` of this rule: its own, else the rule's."""
+        return e.evidence if e.evidence is not None else self.evidence
+
+    def preference_of(self, e: Entry) -> str | None:
+        """The preference shown with entry ``e`` of this rule: its own, else the rule's."""
+        return e.preference if e.preference is not None else self.preference
 
 
 @dataclass(frozen=True, slots=True)

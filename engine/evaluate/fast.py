@@ -125,8 +125,8 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
     made: dict[Any, tuple[Recommendation, ...]] = {}
 
     # per rule, the fields of each entry's recommendation but its ``because``, read from the model once
-    fields = [tuple((e.action, e.strength, r.name, r.section, e.params, r.evidence, r.citations, r.preference,
-                     r.footnotes, r.source) for e in r.entries) for r in model.rules]
+    fields = [tuple((e.action, e.strength, r.name, r.section, e.params, r.evidence_of(e), r.citations,
+                     r.preference_of(e), r.footnotes, r.source) for e in r.entries) for r in model.rules]
 
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
         b = new_lazy_because((because_of[ri], facts, lets))  # read later (``facts`` is run's own copy)

@@ -176,8 +176,20 @@ class SectionResolver:
             self.ctx.error("E146", f"'prevails' on a positive entry ({strength.value} {action.name})", rec.span,
                            help="only a negative entry (not_recommended, never) takes precedence over the positive "
                                 "entries on its action; remove 'prevails'")
+        own: dict[type, ast.Evidence | ast.Preference] = {}
+        for attr in rec.attrs:
+            if type(attr) in own:
+                self.ctx.error("E144", f"the entry on '{action.name}' has two '{_SINGLE[type(attr)]}' attributes",
+                               attr.span, notes=[Note("the first one is here", own[type(attr)].span)],
+                               help="keep one")
+                continue
+            own[type(attr)] = attr
+        evidence = own.get(ast.Evidence)
+        preference = own.get(ast.Preference)
         return model.Entry(action.name, strength, resolve_args(rec, action, self.ctx), rec.span,
-                           rec.prevails and not strength.positive)
+                           rec.prevails and not strength.positive,
+                           evidence.text.value if isinstance(evidence, ast.Evidence) else None,
+                           self.preference(preference) if isinstance(preference, ast.Preference) else None)
 
     def preference(self, p: ast.Preference) -> str | None:
         if p.value.name in model.PREFERENCES:
