@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,3 +189,75 @@ def test_the_index_knows_an_action_named_in_overrides() -> None:
     index = build(tree)
     assert [o.span.line for o in index.uses(("action", "a"))] == [3, 6, 9, 10]
     assert [o.span.line for o in index.uses(("rule", "r1"))] == [5, 10]
+
+
+def test_hover_on_a_rule_shows_where_it_applies(lsp: Client) -> None:
+    uri, text = _open_lms(lsp, "region.rules")
+
+    def hover(needle: str) -> str:
+        got = lsp.request("textDocument/hover", {"textDocument": {"uri": uri},
+                                                 "position": _pos(text, needle, len("rule "))})
+        return str(got["contents"]["value"]) if got else ""
+
+    # Asked at once (before the background checks are done, or after: the same text either way).
+    assert "rule `workup_imaging` in section `workup`: applies when `phase == diagnosis`" in hover(
+        "rule workup_imaging")
+    biopsy = hover("rule workup_biopsy")  # overridden by the pitfall without imaging
+    assert "applies when `phase == diagnosis`; set aside by an overriding rule when " \
+           "`phase == diagnosis and imaging_done == false`" in biopsy
+    assert "```guidegraph\nrule workup_biopsy" in biopsy  # the declaration still follows
+    lsp.diagnostics(uri, lambda ds: any(d["code"].startswith("W2") for d in ds))  # the checks (and regions) ran
+    assert "applies when `phase == treatment and extent == localized and site == uterus`" in hover(
+        "rule uterine_no_adjuvant_rt")
+
+
+def _actions(lsp: Client, uri: str, line: int, diagnostics: list[Any] | None = None) -> list[Any]:
+    at = {"line": line, "character": 4}
+    return list(lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri},
+                                                         "range": {"start": at, "end": at},
+                                                         "context": {"diagnostics": diagnostics or []}}))
+
+
+def test_code_action_adds_a_missing_cite(lsp: Client) -> None:
+    uri = (LMS.parent / "cite.rules").as_uri()
+    text = LMS.read_text(encoding="utf-8").replace(
+        "    must history_and_physical\n    cite 6\n", "    must history_and_physical\n", 1)
+    lsp.open(uri, text)
+    lsp.diagnostics(uri)
+    line = _pos(text, "must history_and_physical")["line"]
+    actions = _actions(lsp, uri, line)
+    titles = [a["title"] for a in actions]
+    # First what the section's other rules cite, the most cited first (preferred), then the other references.
+    assert titles[0].startswith("Add 'cite 6' to rule 'history_physical' (cited by ") and "section 'workup'" \
+        in titles[0] and actions[0]["isPreferred"] is True
+    assert titles[1].startswith("Add 'cite 4'") or titles[1].startswith("Add 'cite 7'")
+    assert len(titles) == text.count("\nreference ")  # each declared reference once
+    assert any("(reference 1: " in t for t in titles)
+    (edit,) = actions[0]["edit"]["changes"][uri]
+    assert edit["range"]["start"] == {"line": line + 1, "character": 0} and edit["newText"] == "    cite 6\n"
+    lsp.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
+                                          "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]})
+    lsp.diagnostics(uri)
+    assert not [a for a in _actions(lsp, uri, line) if a["title"].startswith("Add 'cite")]  # it cites now
+    # A rule that already cites gets no cite action.
+    assert not _actions(lsp, uri, _pos(text, "must primary_imaging\n")["line"])
+
+
+def test_code_action_saves_an_example_patient_as_a_case_file(lsp: Client) -> None:
+    import yaml
+
+    uri, _ = _open_lms(lsp, "witness.rules")
+    found = lsp.diagnostics(uri, lambda ds: any("example patient" in d["message"] for d in ds))
+    d = next(d for d in found if "example patient" in d["message"])
+    actions = [a for a in _actions(lsp, uri, d["range"]["start"]["line"], [d]) if a["title"].startswith("Save")]
+    (action,) = actions
+    create, edit = action["edit"]["documentChanges"]
+    assert create["kind"] == "create" and create["options"] == {"overwrite": False, "ignoreIfExists": False}
+    path = Path(create["uri"].removeprefix("file://"))
+    assert path.parent == LMS.parent / "cases" and path.suffix == ".yaml" and not path.exists()
+    assert path.stem.startswith(d["data"]["witness"]["id"])
+    assert edit["textDocument"]["uri"] == create["uri"]
+    content = edit["edits"][0]["newText"]
+    printed = d["message"].split("example patient (paste into a case file):\n", 1)[1].split("\nnote:")[0]
+    assert yaml.safe_load(content) == yaml.safe_load(printed) == d["data"]["witness"]
+    assert content.startswith(f"# The example patient of {d['code']} in witness.rules")

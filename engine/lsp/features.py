@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic, has_errors
@@ -18,6 +19,9 @@ from dsl.parse_errors import KEYWORDS
 from dsl.parser import parse
 from engine.core.model import Model
 from engine.lsp.index import Index, Key, build
+
+if TYPE_CHECKING:
+    from engine.compile.guideline import CompiledGuideline
 
 STRENGTHS = ("must", "recommend", "consider", "not_recommended", "never")
 PREFERENCES = ("preferred", "other", "certain_circumstances")
@@ -49,14 +53,57 @@ def analyse(text: str, path: str) -> Analysis:
 
 def checks(model: Model) -> list[Diagnostic]:
     """The checker passes of ``guidegraph check`` (conflicts, gaps, dead rules...) on a model that resolved."""
+    return checks_and_regions(model)[0]
+
+
+def checks_and_regions(model: Model) -> tuple[list[Diagnostic], dict[str, str]]:
+    """The checker findings and :func:`rule_region` of every rule, on one compilation (the server's background
+    pass: hover then reads the regions from a cache)."""
     from engine.checks import CHECKS
     from engine.compile.compiler import GraphTooLarge, compile
 
     try:
         compiled = compile(model)
     except GraphTooLarge as e:
-        return [e.diagnostic()]
-    return [d for check in CHECKS for d in check(compiled)]
+        return [e.diagnostic()], {}
+    found = [d for check in CHECKS for d in check(compiled)]
+    return found, {r.name: rule_region(compiled, i) for i, r in enumerate(model.rules)}
+
+
+def region_of(model: Model, rule: str) -> str | None:
+    """:func:`rule_region` of the rule named ``rule`` (None when there is none or the guideline is too large)."""
+    from engine.compile.compiler import GraphTooLarge, compile
+
+    ri = next((i for i, r in enumerate(model.rules) if r.name == rule), None)
+    if ri is None:
+        return None
+    try:
+        return rule_region(compile(model), ri)
+    except GraphTooLarge:
+        return None
+
+
+def rule_region(compiled: CompiledGuideline, ri: int) -> str:
+    """Markdown: the patients for whom rule ``ri`` applies (its condition, section guard included, decided true
+    among the patients the assumptions allow), in the rules language's condition syntax, and where it is set
+    aside by an overriding rule. The same exact description as the checker's findings
+    (:func:`engine.checks.regions.region_text`)."""
+    from engine.checks.regions import region_text
+    from engine.checks.space import space
+
+    sp = space(compiled)
+    m = sp.m
+    applies = sp.applies(ri)
+    if applies == m.FALSE:
+        return "applies to no patient"
+    if m.and_(sp.allowed, m.not_(applies)) == m.FALSE:
+        out = "applies to every patient"
+    else:
+        out = f"applies when `{region_text(compiled, m, applies, sp.allowed)[0]}`"
+    aside = m.and_(applies, m.not_(sp.active(ri)))
+    if sp.over.get(ri) and aside != m.FALSE:
+        out += f"; set aside by an overriding rule when `{region_text(compiled, m, aside, sp.allowed)[0]}`"
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,11 @@ with the rest, each with its example patient in the message and its notes as rel
 arrives after a newer edit is dropped.
 
 Everything else (hover, definition, references, rename, completion, formatting, outline, the did-you-mean quick
-fix) is answered from the last version of the document that parsed (:mod:`engine.lsp.features`).
+fix) is answered from the last version of the document that parsed (:mod:`engine.lsp.features`). Hover on a rule
+adds where it applies, from the last version that resolved: the background checker pass computes it for every
+rule on the same compilation, and a hover that comes first computes its rule off the event loop; both are cached
+per document version. Code actions also add a missing ``cite`` and save a finding's example patient as a case
+file (:mod:`engine.lsp.actions`).
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import TextDocument
 
 from dsl import ast
@@ -28,7 +33,8 @@ from dsl.diagnostics import Diagnostic
 from dsl.format import fmt_text
 from dsl.parse_errors import KEYWORDS
 from dsl.span import Span
-from engine.lsp.features import Analysis, analyse, checks, complete, hover, parse_prefix
+from engine.lsp.actions import case_file, cite_choices, cite_insertion, rule_at
+from engine.lsp.features import Analysis, analyse, checks_and_regions, complete, hover, parse_prefix, region_of
 from engine.lsp.index import Index, Key
 
 CHECK_DELAY = 0.4
@@ -50,6 +56,8 @@ class _State:
     version: int | None
     good: Analysis | None = None  # the last analysis that parsed
     pending: asyncio.Task[None] | None = field(default=None, repr=False)
+    resolved: _State | None = None  # the last state (this one or an earlier version) whose document resolved
+    regions: dict[str, str] = field(default_factory=dict)  # rule -> where it applies (features.rule_region)
 
 
 class RulesServer(LanguageServer):
@@ -99,9 +107,10 @@ class RulesServer(LanguageServer):
         notes = [n.message for n in d.notes if n.span is None]
         if notes:
             message += "".join(f"\nnote: {n}" for n in notes)
+        data = {k: v for k, v in (("help", d.help), ("witness", d.witness)) if v}
         return t.Diagnostic(range=self.range(doc, d.span), message=message, severity=_SEVERITY[d.severity],
                             code=d.code, source="guidegraph", related_information=related or None,
-                            data={"help": d.help} if d.help else None)
+                            data=data or None)
 
     def publish(self, uri: str, diagnostics: list[Diagnostic], version: int | None) -> None:
         doc = self.workspace.get_text_document(uri)
@@ -116,17 +125,34 @@ class RulesServer(LanguageServer):
         if state is not None and state.pending is not None:
             state.pending.cancel()
         good = analysis if analysis.tree is not None else (state.good if state else None)
+        resolved = state.resolved if state else None
         state = self.docs[uri] = _State(analysis, doc.version, good)
+        state.resolved = state if analysis.model is not None else resolved
         self.publish(uri, analysis.diagnostics, doc.version)
         if analysis.model is not None:
             state.pending = asyncio.get_running_loop().create_task(self._check_later(uri, state, delay))
+
+    async def region(self, uri: str, rule: str) -> str | None:
+        """Where ``rule`` applies in the last version of the document that resolved: from the cache the
+        background checks fill, else computed now off the event loop (and cached for that version)."""
+        state = self.docs.get(uri)
+        resolved = state.resolved if state else None
+        if resolved is None or resolved.analysis.model is None:
+            return None
+        if rule not in resolved.regions:
+            got = await asyncio.get_running_loop().run_in_executor(None, region_of, resolved.analysis.model, rule)
+            if got is None:
+                return None
+            resolved.regions[rule] = got
+        return resolved.regions[rule]
 
     async def _check_later(self, uri: str, state: _State, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
         model = state.analysis.model
         assert model is not None
-        found = await asyncio.get_running_loop().run_in_executor(None, checks, model)
+        found, regions = await asyncio.get_running_loop().run_in_executor(None, checks_and_regions, model)
+        state.regions.update(regions)
         if self.docs.get(uri) is state:  # no newer version meanwhile
             self.publish(uri, [*state.analysis.diagnostics, *found], state.version)
 
@@ -171,7 +197,7 @@ def create(version: str) -> RulesServer:
                                                                         diagnostics=[]))
 
     @server.feature(t.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: RulesServer, params: t.HoverParams) -> t.Hover | None:
+    async def on_hover(ls: RulesServer, params: t.HoverParams) -> t.Hover | None:
         uri = params.text_document.uri
         key = ls.key_at(uri, params.position)
         state = ls.docs.get(uri)
@@ -179,6 +205,11 @@ def create(version: str) -> RulesServer:
         if key is None or good is None or good.index is None:
             return None
         md = hover(good.text, good.index, key)
+        if md and key[0] == "rule":
+            region = await ls.region(uri, key[1])
+            if region:
+                head, sep, rest = md.partition("\n\n```")
+                md = f"{head}: {region}{sep}{rest}"
         return t.Hover(t.MarkupContent(t.MarkupKind.Markdown, md)) if md else None
 
     @server.feature(t.TEXT_DOCUMENT_DEFINITION)
@@ -249,7 +280,8 @@ def create(version: str) -> RulesServer:
         return _symbols(ls.workspace.get_text_document(params.text_document.uri), ls, state.analysis.tree)
 
     @server.feature(t.TEXT_DOCUMENT_CODE_ACTION,
-                    t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix]))
+                    t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix,
+                                                           t.CodeActionKind.RefactorRewrite]))
     def on_code_action(ls: RulesServer, params: t.CodeActionParams) -> list[t.CodeAction]:
         uri = params.text_document.uri
         out = []
@@ -260,9 +292,44 @@ def create(version: str) -> RulesServer:
                 out.append(t.CodeAction(title=f"Replace with '{m.group(1)}'", kind=t.CodeActionKind.QuickFix,
                                         diagnostics=[d], is_preferred=True,
                                         edit=t.WorkspaceEdit(changes={uri: [t.TextEdit(d.range, m.group(1))]})))
+            path = to_fs_path(uri)
+            if isinstance(data, dict) and isinstance(data.get("witness"), dict) and path:
+                out.append(_case_file_action(d, data["witness"], Path(path)))
+        state = ls.docs.get(uri)
+        tree = state.analysis.tree if state else None
+        rule = rule_at(tree, params.range.start.line + 1) if tree else None
+        if tree is not None and rule is not None:
+            out.extend(_cite_actions(ls, uri, tree, rule.name.name))
         return out
 
     return server
+
+
+def _case_file_action(d: t.Diagnostic, witness: dict[str, Any], rules_file: Path) -> t.CodeAction:
+    """Create ``cases/<id>.yaml`` next to the rules file holding the finding's example patient."""
+    path, text = case_file(witness, rules_file, str(d.code or ""))
+    target = from_fs_path(str(path)) or path.as_uri()
+    start = t.Position(0, 0)
+    edit = t.WorkspaceEdit(document_changes=[
+        t.CreateFile(uri=target, options=t.CreateFileOptions(overwrite=False, ignore_if_exists=False)),
+        t.TextDocumentEdit(text_document=t.OptionalVersionedTextDocumentIdentifier(uri=target, version=None),
+                           edits=[t.TextEdit(t.Range(start, start), text)])])
+    return t.CodeAction(title=f"Save the example patient as {path.parent.name}/{path.name}",
+                        kind=t.CodeActionKind.QuickFix, diagnostics=[d], edit=edit)
+
+
+def _cite_actions(ls: RulesServer, uri: str, tree: ast.File, rule: str) -> list[t.CodeAction]:
+    """``Add 'cite N'`` for a rule without a cite (engine.lsp.actions)."""
+    at = cite_insertion(tree, rule)
+    if at is None:
+        return []
+    doc = ls.workspace.get_text_document(uri)
+    pos = ls.range(doc, Span(doc.uri, at.line, at.column, at.line, at.column)).start
+    return [t.CodeAction(title=f"Add 'cite {c.numbers}' to rule '{rule}' ({c.why})",
+                         kind=t.CodeActionKind.RefactorRewrite, is_preferred=c.preferred or None,
+                         edit=t.WorkspaceEdit(changes={uri: [t.TextEdit(t.Range(pos, pos),
+                                                                        f"{at.text}{c.numbers}{at.after}")]}))
+            for c in cite_choices(tree, rule)]
 
 
 def _index(ls: RulesServer, uri: str) -> Index | None:
