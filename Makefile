@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: setup setup-browser lms test test-fast test-slow lint bench figures editor
+.PHONY: setup setup-browser lms test test-fast test-slow lint bench figures editor editor-screenshot
 
 GG := .venv/bin/guidegraph
 OUT := out
@@ -42,9 +42,19 @@ test-slow: setup-browser
 	.venv/bin/python -m pytest -m slow
 
 # The editor tier (node 18+): the TextMate grammar's snapshot tests, the server started as the extension starts it,
-# and the VS Code extension packaged to editors/vscode/guidegraph-rules.vsix (npm ci installs the pinned tools).
+# and the VS Code extension packaged to editors/vscode/guidegraph-rules.vsix (npm ci installs the pinned tools); then
+# the README's editor picture made afresh into out/editor-lsp.png (the server's diagnostics and hover shown in the
+# Monaco editor in headless Chromium: editors/screenshot/shoot.js), skipped, saying so, without chromium.
 editor:
 	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run -s test:grammar && npm run -s test:server && npm run -s package
+	@mkdir -p $(OUT)
+	@if command -v "$${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1; then \
+	  cd editors/screenshot && npm ci --no-audit --no-fund --loglevel=error && node shoot.js ../../$(OUT)/editor-lsp.png; \
+	else echo "editor: chromium not found: the editor picture (editors/screenshot) is skipped" >&2; fi
+
+# The committed picture of the README's "Editor support" (look at it before committing a new one).
+editor-screenshot:
+	cd editors/screenshot && npm ci --no-audit --no-fund --loglevel=error && node shoot.js ../../docs/editor-lsp.png
 
 # The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.
 bench: setup
