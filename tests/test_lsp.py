@@ -261,3 +261,19 @@ def test_code_action_saves_an_example_patient_as_a_case_file(lsp: Client) -> Non
     printed = d["message"].split("example patient (paste into a case file):\n", 1)[1].split("\nnote:")[0]
     assert yaml.safe_load(content) == yaml.safe_load(printed) == d["data"]["witness"]
     assert content.startswith(f"# The example patient of {d['code']} in witness.rules")
+
+
+def test_cite_actions_follow_the_requested_kinds(lsp: Client) -> None:
+    uri = (LMS.parent / "cite_only.rules").as_uri()
+    lsp.open(uri, 'guideline "T"\nreference 1 "A"\naction a\nsection s:\n  rule r:\n    must a\n')
+    lsp.diagnostics(uri)
+
+    def titles(only: list[str] | None) -> list[str]:
+        context: dict[str, Any] = {"diagnostics": [], **({"only": only} if only else {})}
+        at = {"line": 5, "character": 4}
+        got = lsp.request("textDocument/codeAction", {"textDocument": {"uri": uri},
+                                                      "range": {"start": at, "end": at}, "context": context})
+        return [a["title"] for a in got]
+
+    assert titles(None) == titles(["refactor"]) == ["Add 'cite 1' to rule 'r' (reference 1: A)"]
+    assert titles(["quickfix"]) == []

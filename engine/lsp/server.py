@@ -298,7 +298,9 @@ def create(version: str) -> RulesServer:
         state = ls.docs.get(uri)
         tree = state.analysis.tree if state else None
         rule = rule_at(tree, params.range.start.line + 1) if tree else None
-        if tree is not None and rule is not None:
+        only = params.context.only
+        wanted = not only or any(t.CodeActionKind.RefactorRewrite.value.startswith(k) for k in only)
+        if tree is not None and rule is not None and wanted:
             out.extend(_cite_actions(ls, uri, tree, rule.name.name))
         return out
 
