@@ -49,12 +49,15 @@ editor:
 	cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error && npm run -s test:grammar && npm run -s test:server && npm run -s package
 	@mkdir -p $(OUT)
 	@if command -v "$${CHROMIUM:-/usr/bin/chromium}" >/dev/null 2>&1; then \
-	  cd editors/screenshot && npm ci --no-audit --no-fund --loglevel=error && node shoot.js ../../$(OUT)/editor-lsp.png; \
+	  cd editors/screenshot && npm ci --no-audit --no-fund --loglevel=error && node shoot.js ../../$(OUT)/editor-lsp.png $(SHOT); \
 	else echo "editor: chromium not found: the editor picture (editors/screenshot) is skipped" >&2; fi
+
+# The picture's scene: lms.rules, the rule hovered, and the typo (the first FROM after the rule becomes TO).
+SHOT := ../../rules/lms.rules rt_standard "rt_timing == postoperative" "rt_timng == postoperative"
 
 # The committed picture of the README's "Editor support" (look at it before committing a new one).
 editor-screenshot:
-	cd editors/screenshot && npm ci --no-audit --no-fund --loglevel=error && node shoot.js ../../docs/editor-lsp.png
+	cd editors/screenshot && npm ci --no-audit --no-fund --loglevel=error && node shoot.js ../../docs/editor-lsp.png $(SHOT)
 
 # The benchmarks, with the peer engines (zen-engine, rule-engine) installed from the bench extra.
 bench: setup

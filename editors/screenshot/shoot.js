@@ -1,15 +1,16 @@
 // The README's editor picture (docs/editor-lsp.png): guidegraph lsp's real answers shown in the Monaco editor.
 //
-// 1. Starts the server over stdio (.venv/bin/guidegraph lsp --stdio, or $GUIDEGRAPH), opens rules/lms.rules, then
-//    types a typo into a rule's condition (rt_timing -> rt_timng) as an editor would (didChange) and keeps the
-//    diagnostics the server publishes for that version; asks for the hover on the name of the rule above it, and
-//    for the keywords (completion on an empty line) to colour the text.
+// 1. Starts the server over stdio (.venv/bin/guidegraph lsp --stdio, or $GUIDEGRAPH), opens the rules file, then
+//    replaces the first FROM after the rule RULE by TO (a typo) as an editor would (didChange) and keeps the
+//    diagnostics the server publishes for that version; asks for the hover on the name of RULE, and for the
+//    keywords (completion on an empty line) to colour the text.
 // 2. Writes them to data.json and serves page.html, Monaco and data.json on 127.0.0.1.
 // 3. Drives headless Chromium (/usr/bin/chromium, or $CHROMIUM) with playwright-core: opens the problem under the
 //    typo (Monaco's "go to next problem", as F8 in VS Code) and moves the mouse over the rule's name, waits for
 //    the hover, and takes the screenshot.
 //
-// Usage: node shoot.js [out.png]   (default: docs/editor-lsp.png at the repository root)
+// Usage: node shoot.js OUT.png RULES_FILE RULE FROM TO   (the Makefile's targets editor and editor-screenshot say
+// which rule and which typo: nothing here knows a guideline)
 "use strict";
 
 const cp = require("child_process");
@@ -21,9 +22,13 @@ const rpc = require("vscode-jsonrpc/node");
 const { chromium } = require("playwright-core");
 
 const root = path.resolve(__dirname, "../..");
-const out = path.resolve(process.argv[2] || path.join(root, "docs/editor-lsp.png"));
-const RULE = "rt_standard";             // the rule hovered
-const TYPO = ["rt_timing == postoperative", "rt_timng == postoperative"];  // the first such condition, below it
+if (process.argv.length !== 7) {
+  console.error("usage: node shoot.js OUT.png RULES_FILE RULE FROM TO");
+  process.exit(2);
+}
+const [out, rulesFile] = process.argv.slice(2, 4).map((p) => path.resolve(p));
+const RULE = process.argv[4];                         // the rule hovered
+const TYPO = process.argv.slice(5, 7);                // the first FROM after the rule becomes TO
 const timer = setTimeout(() => { console.error("shoot: timed out"); process.exit(1); }, 60000);
 
 function server() {
@@ -50,7 +55,7 @@ async function ask() {
   conn.listen();
   await conn.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
   conn.sendNotification("initialized", {});
-  const file = path.join(root, "rules/lms.rules");
+  const file = rulesFile;
   const uri = "file://" + file;
   const text = fs.readFileSync(file, "utf8");
   const rule = text.indexOf(`rule ${RULE} `) + "rule ".length;
@@ -110,9 +115,8 @@ async function shoot(port) {
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => window.ready === true);
     await page.evaluate(() => {  // the problem under the typo, as "go to next problem" (F8) opens it
-      const marker = window.editor.getModel().getAllDecorations().length;  // markers are laid out by now
       window.editor.setPosition({ lineNumber: window.editor.getVisibleRanges()[0].startLineNumber, column: 1 });
-      return window.editor.getAction("editor.action.marker.next").run().then(() => marker);
+      return window.editor.getAction("editor.action.marker.next").run();
     });
     await page.waitForSelector(".marker-widget", { state: "visible" });
     await page.evaluate(() => window.scrollToTop());  // the hovered rule low enough for its hover to fit above it
