@@ -21,7 +21,7 @@ lms: setup
 	$(GG) render rules/lms.rules -o $(OUT)/lms-pathway.svg
 	$(GG) render rules/lms.rules -o $(OUT)/lms-pathway.png
 	$(GG) report rules/lms.rules rules/cases -o $(OUT)/lms-report.html
-	@echo "lms: results in $(OUT)/lms-results.{txt,json}, flowchart in $(OUT)/lms-pathway.{svg,png}, report in $(OUT)/lms-report.html"
+	@echo "lms: results in $(OUT)/lms-results.{txt,json}, flowchart in $(OUT)/lms-pathway.{svg,png} (an overview page, then lms-pathway-pN), report in $(OUT)/lms-report.html"
 
 lint: setup
 	.venv/bin/ruff check .
