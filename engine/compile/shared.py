@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from engine.compile.compiler import _Builder
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
-from engine.compile.variables import all_conditions, partition
-from engine.core.model import EnumValue, Input, Interval, KnownTest, LetRef, Model, NumTest
+from engine.compile.variables import build_variables, reads
+from engine.core.model import EnumValue, Input, Interval, LetRef, Model
 from engine.core.values import is_member
-from engine.core.walk import iter_atoms
 
 
 class IncompatibleInputs(Exception):
@@ -60,32 +59,13 @@ def shared_inputs(models: Sequence[Model]) -> dict[str, Input]:
 def shared_variables(models: Sequence[Model]) -> tuple[Var, ...]:
     """One variable order for every model of ``models`` (see the module docstring)."""
     inputs = shared_inputs(models)
-    used: set[str] = set()
-    known: set[str] = set()
-    tests: dict[str, set[Interval]] = {}
-    for model in models:
-        for cond in all_conditions(model):
-            for a in iter_atoms(cond, model):
-                if isinstance(a, KnownTest):
-                    known.add(a.input)
-                else:
-                    used.add(a.input)
-                    if isinstance(a, NumTest):
-                        tests.setdefault(a.input, set()).add(a.interval)
-        if len(models) > 1:  # each model's own range is a region the others may not share
+    used, known, tests = reads(models)
+    if len(models) > 1:  # each model's own range is a region the others may not share
+        for model in models:
             for name, inp in model.inputs.items():
                 if inp.numeric and name in used | known:
                     tests.setdefault(name, set()).add(_declared_range(inp))
-    out: list[Var] = []
-    for name, inp in inputs.items():
-        q = inp.label or name
-        if name in known:
-            out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
-        if name in used or name in known:
-            branches: tuple[EnumValue | bool | Interval, ...]
-            branches = partition(inp, tests.get(name, set())) if inp.numeric else inp.domain
-            out.append(Var(name, name, inp.kind, branches, q, inp.unit))
-    return tuple(out)
+    return build_variables(inputs, used, known, tests)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ so every cell is decided by every test. Integer cells get integer bounds.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from engine.compile.guideline import Var
 from engine.core.model import EnumValue, Expr, Input, Interval, KnownTest, Model, NumTest
@@ -81,23 +81,30 @@ def partition(inp: Input, tests: set[Interval]) -> tuple[Interval, ...]:
     return tuple(cells)
 
 
-def variables(model: Model) -> tuple[Var, ...]:
-    """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
-    the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
-    guideline (extent, site, ...) first."""
+def reads(models: Sequence[Model]) -> tuple[set[str], set[str], dict[str, set[Interval]]]:
+    """What the conditions of ``models`` read: the inputs they test, those tested with ``is known``, and per
+    number input the intervals its tests use (what its partition is cut at)."""
     used: set[str] = set()
     known: set[str] = set()
     num_tests: dict[str, set[Interval]] = {}
-    for cond in all_conditions(model):
-        for a in iter_atoms(cond, model):
-            if isinstance(a, KnownTest):
-                known.add(a.input)
-            else:
-                used.add(a.input)
-                if isinstance(a, NumTest):
-                    num_tests.setdefault(a.input, set()).add(a.interval)
+    for model in models:
+        for cond in all_conditions(model):
+            for a in iter_atoms(cond, model):
+                if isinstance(a, KnownTest):
+                    known.add(a.input)
+                else:
+                    used.add(a.input)
+                    if isinstance(a, NumTest):
+                        num_tests.setdefault(a.input, set()).add(a.interval)
+    return used, known, num_tests
+
+
+def build_variables(inputs: Mapping[str, Input], used: set[str], known: set[str],
+                    num_tests: Mapping[str, set[Interval]]) -> tuple[Var, ...]:
+    """The variables of ``inputs`` (in their order) that ``used``/``known`` name: ``known:x`` right before ``x``,
+    numbers on the cells of their partition."""
     out: list[Var] = []
-    for name, inp in model.inputs.items():
+    for name, inp in inputs.items():
         q = inp.label or name
         if name in known:
             out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
@@ -106,3 +113,10 @@ def variables(model: Model) -> tuple[Var, ...]:
             branches = partition(inp, num_tests.get(name, set())) if inp.numeric else inp.domain
             out.append(Var(name, name, inp.kind, branches, q, inp.unit))
     return tuple(out)
+
+
+def variables(model: Model) -> tuple[Var, ...]:
+    """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
+    the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
+    guideline (extent, site, ...) first."""
+    return build_variables(model.inputs, *reads([model]))
