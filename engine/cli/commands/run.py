@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "expanded), each rule's notes and the source sentence it encodes")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad cases on stderr and evaluate the others (still exits 1)")
+    parser.add_argument("--engine", choices=("python", "duckdb"), default="python",
+                        help="what decides the cases: the Python evaluator (default) or DuckDB (needs the sql "
+                             "extra); the cases are read and validated by the same loader, the output is the same")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
 
 
@@ -90,7 +93,23 @@ def evaluate_all(guideline: Guideline, cases: Sequence[Case], findings: Findings
         progress.close()
 
 
+def _in_duckdb(guideline: Guideline, cases: Sequence[Case], findings: Findings) -> Iterator[tuple[Case, Result]]:
+    from engine.sql.duckdb_engine import evaluate_duckdb
+
+    for case, result in evaluate_duckdb(guideline, cases):
+        findings.note(result)
+        yield case, result
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", "python") == "duckdb":
+        try:
+            import duckdb  # noqa: F401
+            import sqlglot  # noqa: F401
+        except ImportError as e:
+            say(f"guidegraph: error: --engine duckdb needs the sql extra ({e.name} is missing): "
+                "pip install 'guidegraph[sql]'\n")
+            return Exit.USAGE
     prepared = load_with_cases(args.rules, args.cases, args.output)
     if isinstance(prepared, Exit):
         return prepared
@@ -106,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
         return exit_for(diagnostics)
     findings = Findings()
     try:
-        pairs = evaluate_all(guideline, loaded.cases, findings)
+        pairs = (evaluate_all(guideline, loaded.cases, findings) if getattr(args, "engine", "python") == "python"
+                 else _in_duckdb(guideline, loaded.cases, findings))
         chunks = (text_report(guideline.model, pairs, explain=True) if args.explain and args.format == "text"
                   else FORMATS[args.format](guideline.model, pairs))
         write_output(chunks, args.output)
