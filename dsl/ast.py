@@ -368,7 +368,19 @@ class Section:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-Decl = Reference | Input | Assume | Let | Action | Section
+@dataclass(frozen=True, slots=True)
+class Together:
+    """``never_together a, b [when COND] [cite N] [source "..."]`` (top level): no patient (for whom COND holds)
+    may get an active positive entry on two of the actions."""
+
+    actions: tuple[Name, ...]
+    cond: Cond | None
+    cite: Cite | None
+    source: String | None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Decl = Reference | Input | Assume | Let | Action | Together | Section
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,6 +310,9 @@ _TABLE: tuple[Code, ...] = (
     _error("E147", "overrides names an action the rule does not speak about",
            "`overrides RULE.ACTION` sets aside one entry of another rule, so RULE must give ACTION a strength. "
            "Correct the action's name, or write `overrides RULE` to set the whole rule aside."),
+    _error("E148", "action named twice in never_together",
+           "A `never_together` constraint names the same action twice (or names fewer than two different actions). "
+           "Name each action once: `never_together ace_inhibitor, arb`."),
     _error("E150", "cycle among lets",
            "Lets refer to each other in a circle (`a -> b -> a`), so none of them has a meaning. Rewrite one of them "
            "in terms of inputs."),
@@ -349,6 +352,10 @@ _TABLE: tuple[Code, ...] = (
     _warning("W206", "parameter clash",
              "Two rules give the same action with different parameter values (e.g. doses) for the same patients. "
              "Make the conditions exclusive, or let one rule override the other."),
+    _error("E209", "never-together constraint broken",
+           "A `never_together` constraint says two actions must not be given together, but for the patients "
+           "described both get an active positive entry (the constraint's `when` holds). The example patient shows "
+           "one such case: let one rule override the other, add a prevailing prohibition, or narrow a condition."),
     _note("N208", "precedence taken",
           "A prohibition written with `prevails` sets aside a positive entry of another rule on the same action "
           "for the patients described (harm wins, without naming the rules). Informational: it lists what the "

@@ -151,6 +151,11 @@ def decl_line(d: ast.Header | ast.Decl) -> str:
         return f"let {d.name.name}{_label(d.label)} = {cond(d.cond)}"
     if isinstance(d, ast.Action):
         return _action(d)
+    if isinstance(d, ast.Together):
+        return ("never_together " + ", ".join(a.name for a in d.actions)
+                + (f" when {cond(d.cond)}" if d.cond is not None else "")
+                + (f" {clause_line(d.cite)}" if d.cite is not None else "")
+                + (f" source {string(d.source)}" if d.source is not None else ""))
     guard = f" when {cond(d.guard)}" if d.guard else ""
     return f"section {d.name.name}{_label(d.label)}{guard}:"
 

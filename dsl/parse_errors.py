@@ -29,7 +29,7 @@ KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
     "cover", "todo", "must", "recommend", "consider", "not_recommended", "never", "prevails", "evidence", "cite",
     "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown",
-    "true", "false", "number", "integer", "bool"))
+    "true", "false", "number", "integer", "bool", "never_together"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, not_recommended or never"

@@ -249,6 +249,13 @@ class _Builder(Transformer[Token, ast.File]):
     def action(self, meta: Any, c: list[Any]) -> ast.Action:
         return ast.Action(c[0], c[1] or (), c[2], c[3], self._span(meta))
 
+    def together(self, meta: Any, c: list[Any]) -> ast.Together:
+        source: ast.Source | None = c[3]
+        return ast.Together(c[0], c[1], c[2], source.text if source is not None else None, self._span(meta))
+
+    def together_actions(self, meta: Any, c: list[ast.Name]) -> tuple[ast.Name, ...]:
+        return tuple(c)
+
     # ---- sections and rules
     def section_head(self, meta: Any, c: list[Any]) -> tuple[ast.Name, ast.String | None, ast.Cond | None]:
         return c[0][0], c[0][1], c[1]

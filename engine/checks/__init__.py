@@ -21,10 +21,11 @@ from engine.checks.overrides import overrides
 from engine.checks.param_clashes import param_clashes
 from engine.checks.precedence import precedence
 from engine.checks.todos import todos
+from engine.checks.together import together
 from engine.compile.guideline import CompiledGuideline
 
 CHECKS: tuple[Callable[[CompiledGuideline], list[Diagnostic]], ...] = (
-    conflicts, gaps, dead_rules, overrides, param_clashes, precedence, todos,
+    conflicts, gaps, dead_rules, overrides, param_clashes, precedence, together, todos,
 )
 
-__all__ = ["CHECKS", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "precedence", "todos"]
+__all__ = ["CHECKS", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "precedence", "todos", "together"]

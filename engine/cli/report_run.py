@@ -186,6 +186,10 @@ def text_case(model: Model, case: Case, result: Result, explain: bool = False) -
         for c in result.conflicts:
             yield (f"    {action_text(model, c.action)}: for ({', '.join(c.positive)}) against "
                    f"({', '.join(c.negative)})\n")
+    for t in result.never_together:
+        given = " and ".join(action_text(model, a) for a in t.actions)
+        yield (f"  NEVER TOGETHER: {given} are {'both' if len(t.actions) == 2 else 'all'} recommended "
+               f"(rules {', '.join(t.rules)})" + (f", when {t.when}" if t.when else "") + "\n")
     found = result.clashes
     if found:
         yield "  Clashes (one action, different parameters):\n"

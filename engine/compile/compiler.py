@@ -282,6 +282,9 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
                     model.covers[0].span if model.covers else None)
         gap_nodes = _gap_nodes(b, over, rule_nodes)
         cover_gaps = tuple(m.apply(_or_impossible, gap_nodes[ci], assume) for ci in range(len(model.covers)))
+        building = ("the never_together conditions", [t.condition for t in model.together],
+                    model.together[0].span if model.together else None)
+        together = tuple(m.apply(_or_impossible, b.cond(t.condition), assume) for t in model.together)
         by_section: dict[str, tuple[list[int], list[int]]] = {sec.name: ([], []) for sec in model.sections}
         for ri, rule in enumerate(model.rules):
             by_section[rule.section][0].append(ri)
@@ -333,4 +336,4 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
         rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
         section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn,
-        cover_gaps=cover_gaps)
+        cover_gaps=cover_gaps, together=together)

@@ -55,6 +55,7 @@ from engine.core.model import (
     Symbol,
     Text,
     Todo,
+    Together,
     ValueTest,
 )
 from engine.core.values import is_member, json_number
@@ -146,6 +147,9 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
         "covers": [{"action": c.action, "section": c.section, "condition": expr_to_data(c.condition),
                     "note": c.note, "span": _span(c.span)} for c in m.covers],
         "todos": [{"text": t.text, "section": t.section, "span": _span(t.span)} for t in m.todos],
+        **({"never_together": [{"actions": list(t.actions), "condition": expr_to_data(t.condition), "when": t.when,
+                                "citations": list(t.citations), "source": t.source, "span": _span(t.span)}
+                               for t in m.together]} if m.together else {}),
         "order": list(guideline.order),
         "roots": dict(guideline.roots),
         "part_roots": {s: list(rs) for s, rs in guideline.part_roots.items()},
@@ -361,9 +365,19 @@ def read_model(data: Any) -> Model:
         covers.append(c)
     todos = tuple(Todo(_get(x, "text", f"todos[{i}]", str), _get(x, "section", f"todos[{i}]", str, optional=True)
                        or "", _span_of(x, f"todos[{i}]")) for i, x in enumerate(_list(data, "todos")))
+    together = []
+    for i, x in enumerate(_list(data, "never_together")):
+        p = f"never_together[{i}]"
+        acts = tuple(_get(x, "actions", p, list))
+        if len(set(acts)) != len(acts) or len(acts) < 2 or any(a not in actions for a in acts):
+            raise _Bad(f"{p}.actions", "expected two or more different declared actions")
+        together.append(Together(acts, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),
+                                 _get(x, "when", p, str, optional=True),
+                                 tuple(int(_num(n, p)) for n in _get(x, "citations", p, list, optional=True) or ()),
+                                 _get(x, "source", p, str, optional=True), _span_of(x, p)))
     return Model(_get(meta, "title", "guideline", str), _get(meta, "version", "guideline", str, optional=True),
                  _get(meta, "file", "guideline", str, optional=True) or "<data>", refs, r.inputs, lets,
-                 assumptions, actions, sections, rules, tuple(covers), todos)
+                 assumptions, actions, sections, rules, tuple(covers), todos, tuple(together))
 
 
 def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Action]) -> Rule:

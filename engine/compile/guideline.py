@@ -167,6 +167,7 @@ class CompiledGuideline:
     drawn: dict[str, Drawn] = field(default_factory=dict)  # graph root id -> the diagram copied there
     cover_gaps: tuple[int, ...] = ()       # cover index -> MDD: True where it is a gap, False where answered or
                                            # outside it, None where the assumptions are broken
+    together: tuple[int, ...] = ()         # never_together index -> MDD of its condition (None: assumptions broken)
 
     def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:
         """A patient for a partial assignment ``{level: branch}`` (e.g. ``self.mdd.witness(...)``): each tested

@@ -27,6 +27,8 @@ def all_conditions(model: Model) -> Iterator[Expr]:
         yield r.condition
     for c in model.covers:
         yield c.condition
+    for t in model.together:
+        yield t.condition
 
 
 def representative(cell: Interval, integer: bool) -> float:

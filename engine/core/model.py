@@ -319,6 +319,20 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Together:
+    """``never_together a, b [when COND]``: no patient for whom ``condition`` is decided true may get an active
+    positive entry on two of ``actions`` (docs/language.md, "Never together"). ``when`` is COND as written (None
+    when absent)."""
+
+    actions: tuple[str, ...]
+    condition: Expr
+    when: str | None = None
+    citations: tuple[int, ...] = ()
+    source: str | None = None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     """A whole resolved guideline. Tuples keep source order; ``inputs``/``lets``/``actions`` are keyed by name
     (dicts keep declaration order; ``lets`` is additionally in dependency order: a let only refers to earlier
@@ -336,6 +350,8 @@ class Model:
     rules: tuple[Rule, ...]
     covers: tuple[Cover, ...]
     todos: tuple[Todo, ...]
+    together: tuple[Together, ...] = ()
+    """The ``never_together`` constraints, in source order."""
 
     def rule(self, name: str) -> Rule:
         for r in self.rules:

@@ -29,7 +29,7 @@ from engine.core.semantics import Kleene, kleene
 from engine.core.walk import iter_atoms
 from engine.evaluate.assemble import Outcome, assemble
 from engine.evaluate.result import Derived, FactValue, NotAddressed, Result
-from engine.evaluate.verdicts import verdicts
+from engine.evaluate.verdicts import never_together, verdicts
 
 
 def _two_valued(check: Kleene) -> Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]:
@@ -79,6 +79,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
     assumptions = [_two_valued(kleene(a.expr, model)) for a in model.assumptions]
     conditions = [_two_valued(kleene(r.condition, model)) for r in rules]
     covers = [_two_valued(kleene(c.condition, model)) for c in model.covers]
+    together = [_two_valued(kleene(t.condition, model)) for t in model.together]
+    together_seen: list[set[bool]] = [set() for _ in model.together]
     gaps: list[set[bool]] = [set() for _ in model.covers]
     lets = {n: _two_valued(kleene(let.expr, model)) for n, let in model.lets.items()}
     worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]] = []
@@ -101,6 +103,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
             gaps[ci].add(holds(values, facts) and model.covers[ci].action not in answered)
         for n, holds in lets.items():
             let_seen[n].add(holds(values, facts))
+        for ti, holds in enumerate(together):
+            together_seen[ti].add(holds(values, facts))
     per_entry: dict[int, Outcome] = {}
     if worlds:
         for k in range(len(entries)):
@@ -125,7 +129,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
                  if seen == {True})
     maybe = tuple((NotAddressed(c.action, c.section, c.note), ()) for c, seen in zip(model.covers, gaps, strict=True)
                   if len(seen) == 2)
-    object.__setattr__(result, "derived", Derived(verdicts(model, result), sure, maybe))
+    actions, broken = never_together(model, result, [seen == {True} for seen in together_seen], verdicts(model, result))
+    object.__setattr__(result, "derived", Derived(actions, sure, maybe, broken))
     return result
 
 

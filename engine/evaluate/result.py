@@ -176,6 +176,8 @@ class Verdict:
     because: tuple[Because, ...]
     clashes: tuple[str, ...] = ()
     preference: str | None = None
+    together: tuple[str, ...] | None = None
+    """Actions given with this one against a ``never_together``; None (no JSON key) if the guideline has none."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "label": self.label,
@@ -183,7 +185,20 @@ class Verdict:
                 "params": params_to_json(self.params), "rules": [b.to_dict() for b in self.rules],
                 "evidence": list(self.evidence), "citations": list(self.citations), "notes": list(self.notes),
                 "because": [b.to_dict() for b in self.because], "clashes": list(self.clashes),
-                "preference": self.preference}
+                "preference": self.preference} | ({} if self.together is None else
+                                                  {"never_together": list(self.together)})
+
+
+@dataclass(frozen=True, slots=True)
+class Together:
+    """A ``never_together`` constraint broken for this patient: its ``actions`` given (positive), by ``rules``."""
+
+    actions: tuple[str, ...]
+    rules: tuple[str, ...]
+    when: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"actions": list(self.actions), "rules": list(self.rules), "when": self.when}
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +222,7 @@ class Derived:
     not_addressed: tuple[NotAddressed, ...] = ()
     maybe_not_addressed: tuple[tuple[NotAddressed, tuple[str, ...]], ...] = ()
     """Covers that are gaps on some branches of the unknown inputs only, with the inputs that decide it."""
+    together: tuple[Together, ...] | None = None  # the never_together broken; None: the guideline has none
 
 
 class LazyDerived(tuple):  # type: ignore[type-arg]
@@ -259,6 +275,11 @@ class Result:
     def clashes(self) -> tuple[Clash, ...]:
         return find_clashes(self.recommendations)
 
+    @property
+    def never_together(self) -> tuple[Together, ...]:
+        """The ``never_together`` constraints this patient breaks (given two of their actions)."""
+        return self._derived().together or ()
+
     def to_dict(self) -> dict[str, Any]:
         return {"case": self.case,
                 "recommendations": [r.to_dict() for r in self.recommendations],
@@ -268,7 +289,11 @@ class Result:
                 "actions": [v.to_dict() for v in self.actions],
                 "not_addressed": [n.to_dict() for n in self.not_addressed],
                 "clashes": [c.to_dict() for c in self.clashes],
-                "lets": dict(self.lets)}
+                "lets": dict(self.lets)} | self._together_dict()
+
+    def _together_dict(self) -> dict[str, Any]:  # the key only with constraints: other guidelines' JSON unchanged
+        found = self._derived().together
+        return {} if found is None else {"never_together": [t.to_dict() for t in found]}
 
 
 _NOTHING = Derived()

@@ -17,6 +17,7 @@ lazily (``Result.derived``), so a cohort run that never reads verdicts does not 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ from engine.evaluate.result import (
     Pending,
     Recommendation,
     Result,
+    Together,
     Verdict,
 )
 
@@ -118,6 +120,42 @@ def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] |
                            tuple(params), tuple(backing.values()), tuple(evidence), tuple(citations),
                            tuple(notes), tuple(because.values()), tuple(clashing), preference))
     return tuple(out)
+
+
+def never_together(model: Model, result: Result, holds: Sequence[bool], actions: tuple[Verdict, ...]) -> tuple[
+        tuple[Verdict, ...], tuple[Together, ...] | None]:
+    """The verdicts with their ``together`` set, and the ``never_together`` constraints the patient breaks: those
+    whose condition is decided true (``holds``, per constraint) and two or more of whose actions have an active
+    positive recommendation. (None and the verdicts unchanged when the guideline has no constraint.)"""
+    if not model.together:
+        return actions, None
+    given: dict[str, list[str]] = {}
+    for rec in result.recommendations:
+        if rec.strength.positive:
+            given.setdefault(rec.action, []).append(rec.rule)
+    broken: list[Together] = []
+    withs: dict[str, dict[str, None]] = {}
+    for t, ok in zip(model.together, holds, strict=True):
+        hit = tuple(a for a in t.actions if a in given)
+        if not ok or len(hit) < 2:
+            continue
+        broken.append(Together(hit, tuple(dict.fromkeys(r for a in hit for r in given[a])), t.when))
+        for a in hit:
+            withs.setdefault(a, {}).update(dict.fromkeys(b for b in hit if b != a))
+    return (tuple(dataclasses.replace(v, together=tuple(withs.get(v.action, ()))) for v in actions),
+            tuple(broken))
+
+
+def together_holds(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> list[bool]:
+    """Per ``never_together`` constraint, whether its condition is decided true for the patient (true on every
+    allowed branch of the unknown inputs)."""
+    from engine.evaluate.walk import branches
+
+    if not g.together:
+        return []
+    branch = branches(g, {k: v for k, v in facts.items() if v is not None})
+    memo: dict[int, frozenset[bool]] = {}
+    return [_reach(g.mdd, branch, root, memo, set()) == {True} for root in g.together]
 
 
 def not_addressed(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> tuple[
@@ -236,7 +274,9 @@ class Deriver:
 
     def derive(self, result: Result, facts: Mapping[str, FactValue]) -> Derived:
         sure, maybe = not_addressed(self.compiled, facts)
-        return Derived(verdicts(self.compiled.model, result, self.terms, self.labels), sure, maybe)
+        actions = verdicts(self.compiled.model, result, self.terms, self.labels)
+        actions, broken = never_together(self.compiled.model, result, together_holds(self.compiled, facts), actions)
+        return Derived(actions, sure, maybe, broken)
 
     def attach(self, result: Result, facts: Mapping[str, FactValue]) -> Result:
         """``result`` with its derived members to be computed on first read (``facts`` must not change)."""
@@ -244,4 +284,5 @@ class Deriver:
         return result
 
 
-__all__ = ["Deriver", "matters", "not_addressed", "pending_groups", "verdicts", "written_terms"]
+__all__ = ["Deriver", "matters", "never_together", "not_addressed", "pending_groups", "together_holds", "verdicts",
+           "written_terms"]

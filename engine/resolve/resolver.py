@@ -34,7 +34,7 @@ from engine.resolve.conditions import Conditions
 from engine.resolve.context import Context
 from engine.resolve.cycles import cycles, dependency_order
 from engine.resolve.declarations import resolve_action, resolve_input
-from engine.resolve.rules import Resolved, SectionResolver
+from engine.resolve.rules import Resolved, SectionResolver, resolve_citations
 from engine.resolve.text import cond_text, number_text
 
 __all__ = ["resolve"]
@@ -60,12 +60,14 @@ def resolve(tree: ast.File, file: str) -> tuple[model.Model | None, list[Diagnos
             sections.section(decl)
     out = sections.out
     _overrides(out, ctx)
+    together = tuple(t for d in tree.decls if isinstance(d, ast.Together)
+                     if (t := _together(d, conds, actions, references, ctx)) is not None)
     diagnostics = sorted(ctx.diagnostics, key=sort_key)
     if ctx.broken:
         return None, diagnostics
     return model.Model(tree.header.title.value, tree.header.version.value if tree.header.version else None, file,
                        references, inputs, lets, assumptions, actions, tuple(out.sections), tuple(out.rules),
-                       tuple(out.covers), tuple(out.todos)), diagnostics
+                       tuple(out.covers), tuple(out.todos), together), diagnostics
 
 
 def _duplicate(ctx: Context, what: str, name: ast.Name, first: Span, first_what: str | None = None) -> None:
@@ -148,6 +150,30 @@ def _actions(tree: ast.File, ctx: Context) -> dict[str, model.Action]:
             first[decl.name.name] = decl.name.span
             actions[decl.name.name] = resolve_action(decl, ctx)
     return actions
+
+
+def _together(d: ast.Together, conds: Conditions, actions: dict[str, model.Action], references: dict[int, str],
+              ctx: Context) -> model.Together | None:
+    """``never_together``: declared actions (E103), each once (E148, the repeat is dropped)."""
+    names: dict[str, Span] = {}
+    for a in d.actions:
+        if a.name not in actions:
+            ctx.fatal("E103", f"unknown action '{a.name}'", a.span,
+                      help=did_you_mean(a.name, actions) or f'declare it: action {a.name} "..."')
+        elif a.name in names:
+            ctx.error("E148", f"action '{a.name}' is named twice in never_together", a.span,
+                      help="name each action once", notes=[Note("first named here", names[a.name])])
+        else:
+            names[a.name] = a.span
+    cond = conds.convert(d.cond) if d.cond is not None else model.TRUE
+    citations = tuple(resolve_citations(d.cite, references, ctx)) if d.cite is not None else ()
+    if len(names) < 2:
+        if all(a.name in actions for a in d.actions):
+            ctx.error("E148", "never_together needs two different actions", d.span,
+                      help="name at least two different actions")
+        return None
+    return model.Together(tuple(names), cond, cond_text(d.cond) if d.cond is not None else None, citations,
+                          d.source.value if d.source is not None else None, d.span)
 
 
 def _overrides(out: Resolved, ctx: Context) -> None:
