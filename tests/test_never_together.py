@@ -158,3 +158,14 @@ def test_random_constraints_agree_with_the_reference(data: Any) -> None:
         branch = [1 if v.kind == "known" else v.branch_of(facts[v.input]) for v in g.compiled.vars]
         inside = {(a, b) for (_, a, b), sp, region in regions if sp.m.evaluate(region, branch) is True}
         assert flagged == inside, (facts, flagged, inside)
+
+
+def test_the_language_server_indexes_the_constraint() -> None:
+    from engine.lsp.index import build
+
+    tree, _ = parse(RULES.read_text(), "h.rules")
+    assert tree is not None
+    index = build(tree)
+    lines = {o.span.line for o in index.occurrences if o.key == ("action", "arb") and not o.declaration}
+    assert 18 in lines  # never_together ace_inhibitor, arb ...
+    assert 19 in {o.span.line for o in index.occurrences if o.key == ("input", "ckd")}  # ... when ckd

@@ -123,6 +123,10 @@ def build(tree: ast.File) -> Index:
     for decl in tree.decls:
         if isinstance(decl, ast.Let | ast.Assume):
             cond(decl.cond)
+        elif isinstance(decl, ast.Together):
+            for a in decl.actions:
+                use(("action", a.name), a.span)
+            cond(decl.cond)
         elif isinstance(decl, ast.Section):
             cond(decl.guard)
             for item in decl.items:
