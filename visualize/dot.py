@@ -23,6 +23,7 @@ from typing import Any
 from visualize import boxes
 from visualize.labels import escape, footnote_mark, html_lines, quote_id
 from visualize.legend import foot_label
+from visualize.order import reading_view
 from visualize.plan import (
     DrawableGuideline,
     DrawEdge,
@@ -242,6 +243,7 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     if section is not None and section not in names:
         raise ValueError(f"unknown section {section!r}; sections: {', '.join(names) or '(none)'}")
     chosen = [section] if section is not None else names
+    guideline = reading_view(guideline, case_facts is not None, chosen)
     plans = [choose_plan(guideline, name, case_facts) for name in chosen]
     return draw(guideline, plans, single=section is not None, case=case_facts is not None, theme=theme, page=page)
 

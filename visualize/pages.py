@@ -14,12 +14,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from visualize.dot import choose_plan, draw
+from visualize.order import reading_view
 from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, section_names
 from visualize.scope import section_scope
-from visualize.style import Page
+from visualize.style import TINY_SIZE, Page
 
 MAX_PAGES = 24
 """No section is cut into more pages than this (a last page may then be wider than the page)."""
+
+MIN_FONT = 7.0
+"""A page a little wider than the text width is kept whole when, scaled down to fit, its smallest text (the
+footnotes' ``TINY_SIZE``) stays at least this size (pt): cutting it would cost a reader a page turn for nothing."""
 
 
 def _reach(plan: SectionPlan, start: str) -> set[str]:
@@ -69,6 +74,7 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
 def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[str, Any] | None, page: Page,
                   measure: Callable[[str], float], theme: str = "colour", first: int = 1) -> list[str]:
     """Section ``name`` as DOT pages that each fit ``page``'s width (numbered from ``first``)."""
+    guideline = reading_view(guideline, case_facts is not None, [name])
     plan = choose_plan(guideline, name, case_facts)
     model = guideline.model
     base = f"{model.title} \u2014 {plan.title}"
@@ -80,7 +86,7 @@ def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[s
         text = draw(guideline, [part], title=title, **kw)
         branching = any(sum(e.src == dn.id for e in part.edges) > 1 for dn in part.nodes)
         if (part.form == "list" or not branching or len(done) + len(queue) >= MAX_PAGES
-                or measure(text) <= page.width_pt):
+                or measure(text) * MIN_FONT <= page.width_pt * TINY_SIZE):
             done.append(text)
             continue
         head, parts = _cut(part, first + len(done) + 1 + len(queue))
@@ -92,6 +98,7 @@ def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[s
 def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | None, page: Page,
                   measure: Callable[[str], float], theme: str = "colour") -> list[str]:
     """The whole pathway: an overview page pointing at each section's first page, then the sections' pages."""
+    guideline = reading_view(guideline, case_facts is not None)
     sections: list[list[str]] = []
     overview = SectionPlan("", "Overview", form="list")
     at = 2

@@ -1,0 +1,48 @@
+"""Reading order (visualize.order, engine.compile.reorder): a figure's questions are sifted for the reader, the
+compiled order (evaluation, checks) is untouched."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from engine.compile.compiler import compile
+from engine.compile.reorder import Reordered, section_support
+from engine.evaluate.guideline import Guideline
+from engine.resolve.pipeline import load_model
+from visualize.order import reading_order, reading_view
+from visualize.plan import plan_section
+
+RULES = Path(__file__).resolve().parent.parent / "rules" / "lms.rules"
+
+
+@pytest.fixture(scope="module")
+def lms() -> Guideline:
+    model, _, _ = load_model(str(RULES))
+    assert model is not None
+    return Guideline(compile(model))
+
+
+def test_reordered_diagram_is_the_same_function(lms: Guideline) -> None:
+    c = lms.compiled
+    support = section_support(c, "uterine")
+    r = Reordered(c, "uterine", tuple(reversed(support)))
+    old_level = {v.name: i for i, v in enumerate(c.vars)}
+    sizes = [len(c.vars[old_level[n]].branches) for n in support]
+    for combo in itertools.islice(itertools.product(*[range(s) for s in sizes]), 3000):
+        full = [0] * len(c.vars)
+        for n, b in zip(support, combo, strict=True):
+            full[old_level[n]] = b
+        new = [combo[support.index(v.name)] for v in r.vars]
+        assert r.mdd.evaluate(r.root, new) == c.mdd.evaluate(c.section_nodes["uterine"], full)
+
+
+def test_uterine_figure_no_longer_splits_on_menopausal_status_first(lms: Guideline) -> None:
+    order = reading_order(lms, lms.compiled, "uterine")
+    assert order.index("menopausal_status") > order.index("nodes")
+    view = reading_view(lms, sections=["uterine"])
+    assert len(plan_section(view, "uterine").nodes) < len(plan_section(lms, "uterine").nodes)
+    assert lms.compiled.order == tuple(v.name for v in lms.compiled.vars)  # evaluation's order unchanged
+    assert reading_view(lms, case=True) is lms  # a case figure keeps evaluation's walk

@@ -1,0 +1,132 @@
+"""Reading order: each section's figure asks its questions in the order that draws the fewest boxes.
+
+The compiled order is the declared input order of the whole file; a figure drawn in it may split first on a
+question that matters little and duplicate the whole tree under it. Here each section's diagram is rebuilt
+(``engine.compile.reorder``) over orders found by sifting (Rudell): each question in turn is tried at every
+position, the others kept in their order, and the best position is kept: the fewest rows of boxes too wide for a
+page (see ``LEAF_ROW``), then the fewest drawn boxes (the plan's nodes), then the fewest diagram nodes, then the
+earlier order; rounds repeat while the figure improves. ``known:x`` and ``x`` move together, ``known:x`` first.
+Only the drawing changes: evaluation and the checks keep the compiled order.
+
+A figure with a highlighted case keeps the compiled order (the case's path is evaluation's walk of that diagram).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import networkx as nx
+
+from engine.compile.guideline import CompiledGuideline
+from engine.compile.reorder import Reordered, section_support
+from engine.core.model import Model
+from visualize.plan import DrawableGuideline, SectionPlan, plan_section
+from visualize.style import PAGES
+
+MAX_TRIES = 400
+"""Orders tried per section at most (each is a rebuilt diagram and a plan)."""
+
+LEAF_ROW = int(PAGES["a4"].width_pt / 72 / 2.3)
+"""Action boxes (about 2.3 in wide) that fit side by side on an A4 text width: a question with more answers, all
+ending in boxes, is a row no page cut can narrow, so an order drawing one counts as worse whatever its size."""
+
+
+def _wide_rows(plan: SectionPlan) -> int:
+    """Questions of ``plan`` with more than ``LEAF_ROW`` answers that all end in boxes."""
+    out: dict[str, list[str]] = {}
+    for e in plan.edges:
+        out.setdefault(e.src, []).append(e.dst)
+    return sum(1 for kids in out.values() if len(kids) > LEAF_ROW and not any(k in out for k in kids))
+
+
+class ReadingView:
+    """``guideline`` with each section's diagram replaced in ``graph`` by its reading-order rebuild (same ids)."""
+
+    def __init__(self, guideline: DrawableGuideline, graph: nx.DiGraph, roots: Mapping[str, str]) -> None:
+        self.base, self._graph, self._roots = guideline, graph, dict(roots)
+
+    @property
+    def model(self) -> Model:
+        return self.base.model
+
+    @property
+    def graph(self) -> Any:
+        return self._graph
+
+    @property
+    def roots(self) -> Mapping[str, str]:
+        return self._roots
+
+    def case_path(self, section: str, facts: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
+        return set(), set()  # never asked: a case figure is drawn from the compiled order (see reading_view)
+
+
+def _blocks(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The variables as units that move together (``known:x`` with ``x``)."""
+    out: list[tuple[str, ...]] = []
+    for n in names:
+        if out and out[-1][0] == f"known:{n}":
+            out[-1] = (*out[-1], n)
+        else:
+            out.append((n,))
+    return out
+
+
+class _One:
+    """A view drawing one section from a graph of its own (to measure a candidate order)."""
+
+    def __init__(self, base: DrawableGuideline, graph: nx.DiGraph, section: str, root: str) -> None:
+        self.model, self.graph, self.roots = base.model, graph, {section: root}
+
+    def case_path(self, section: str, facts: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
+        return set(), set()
+
+
+def reading_order(guideline: DrawableGuideline, compiled: CompiledGuideline, section: str) -> tuple[str, ...]:
+    """The sifted order of the variables section ``section`` tests (see the module docstring)."""
+    start = _blocks(section_support(compiled, section))
+    costs: dict[tuple[tuple[str, ...], ...], tuple[int, int, int]] = {}
+
+    def cost(blocks: list[tuple[str, ...]]) -> tuple[int, int, int]:
+        key = tuple(blocks)
+        c = costs.get(key)
+        if c is None:
+            r = Reordered(compiled, section, [n for b in blocks for n in b])
+            g, root = r.graph(compiled, section)
+            plan = plan_section(_One(guideline, g, section, root), section)
+            c = costs[key] = (_wide_rows(plan), len(plan.nodes), r.size())
+        return c
+
+    best = start
+    improved = len(start) > 1
+    while improved and len(costs) < MAX_TRIES:
+        improved = False
+        for block in list(best):
+            rest = [b for b in best if b != block]
+            for i in range(len(rest) + 1):
+                cand = [*rest[:i], block, *rest[i:]]
+                if cost(cand) < cost(best):
+                    best, improved = cand, True
+    return tuple(n for b in best for n in b)
+
+
+def reading_view(guideline: DrawableGuideline, case: bool = False,
+                 sections: Sequence[str] | None = None) -> DrawableGuideline:
+    """``guideline`` with ``sections`` (default: all) drawn in their reading order; itself when there is nothing to
+    reorder (no compiled diagrams, e.g. a diff figure, or already a reading view) or a case is highlighted."""
+    compiled = getattr(guideline, "compiled", None)
+    if case or not isinstance(compiled, CompiledGuideline):
+        return guideline
+    graph = nx.DiGraph(guideline.graph)
+    roots = dict(guideline.roots)
+    for section, root in guideline.roots.items():
+        if sections is not None and section not in sections:
+            continue
+        order = reading_order(guideline, compiled, section)
+        if order == section_support(compiled, section):
+            continue
+        graph.remove_nodes_from([*nx.descendants(guideline.graph, root), root])
+        g, roots[section] = Reordered(compiled, section, order).graph(compiled, section)
+        graph.update(g)
+    return ReadingView(guideline, graph, roots)
