@@ -321,7 +321,17 @@ class Overrides:
 Attr = Evidence | Preference
 """What the brackets after an entry may hold."""
 
-Clause = When | Recommend | Evidence | Cite | Source | Footnote | Preference | Overrides
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """``STRENGTH one_of(a[(args)] [attrs], b, ...)``: one recommendation with alternatives. Each alternative is a
+    :class:`Recommend` with the choice's strength (never ``prevails``)."""
+
+    strength: str
+    alternatives: tuple[Recommend, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Clause = When | Recommend | Choice | Evidence | Cite | Source | Footnote | Preference | Overrides
 
 
 @dataclass(frozen=True, slots=True)

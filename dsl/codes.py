@@ -220,6 +220,9 @@ _TABLE: tuple[Code, ...] = (
     _error("E040", "bad entry attributes",
            "The brackets after an entry hold its own evidence and preference, separated by commas, e.g. "
            "`recommend thiazide [evidence \"COR I\", preference preferred]`."),
+    _error("E041", "bad choice set",
+           "A choice set lists its alternatives in parentheses, separated by commas, each an action with its own "
+           "arguments and brackets: `recommend one_of(thiazide, ccb(dose: 5 mg) [evidence \"COR I\"], acei)`."),
     # -- E1xx/W1xx names, types, units and domains --------------------------------------------------------------------
     _error("E101", "unknown input or let",
            "A condition names something that is neither a declared input nor a let. Check the spelling (the help "
@@ -313,6 +316,10 @@ _TABLE: tuple[Code, ...] = (
     _error("E148", "action named twice in never_together",
            "A `never_together` constraint names the same action twice (or names fewer than two different actions). "
            "Name each action once: `never_together ace_inhibitor, arb`."),
+    _error("E149", "bad choice set",
+           "`one_of(...)` is one positive recommendation with at least two different alternatives: "
+           "`recommend one_of(thiazide, ccb, ace_inhibitor)`. A negative strength cannot be a choice (write one "
+           "`never` line per action), and a choice of one action is that action."),
     _error("E150", "cycle among lets",
            "Lets refer to each other in a circle (`a -> b -> a`), so none of them has a meaning. Rewrite one of them "
            "in terms of inputs."),

@@ -32,7 +32,7 @@ from dsl import ast
 from dsl.diagnostics import Diagnostic, has_errors
 from dsl.parser import parse
 
-_CLAUSE_ORDER: dict[type, int] = {ast.When: 0, ast.Recommend: 1, ast.Overrides: 2, ast.Evidence: 3,
+_CLAUSE_ORDER: dict[type, int] = {ast.When: 0, ast.Recommend: 1, ast.Choice: 1, ast.Overrides: 2, ast.Evidence: 3,
                                   ast.Preference: 4, ast.Cite: 5, ast.Source: 6, ast.Footnote: 7}
 WIDTH = 120
 """Past this many characters an action declaration continues on a second line (nothing else is wrapped)."""
@@ -168,13 +168,21 @@ def item_line(i: ast.SectionItem) -> str:
     return f"todo {string(i.text)}"
 
 
+def _entry(c: ast.Recommend) -> str:
+    return c.action.name + (f"({', '.join(f'{a.name.name}: {value(a.value)}' for a in c.args)})" if c.args else "")
+
+
+def _attrs(c: ast.Recommend) -> str:
+    return f" [{', '.join(clause_line(a) for a in c.attrs)}]" if c.attrs else ""
+
+
 def clause_line(c: ast.Clause) -> str:
     if isinstance(c, ast.When):
         return f"when {cond(c.cond)}"
     if isinstance(c, ast.Recommend):
-        args = f"({', '.join(f'{a.name.name}: {value(a.value)}' for a in c.args)})" if c.args else ""
-        attrs = f" [{', '.join(clause_line(a) for a in c.attrs)}]" if c.attrs else ""
-        return f"{c.strength} {c.action.name}{args}" + (" prevails" if c.prevails else "") + attrs
+        return f"{c.strength} {_entry(c)}" + (" prevails" if c.prevails else "") + _attrs(c)
+    if isinstance(c, ast.Choice):
+        return f"{c.strength} one_of({', '.join(_entry(a) + _attrs(a) for a in c.alternatives)})"
     if isinstance(c, ast.Overrides):
         return "overrides " + ", ".join(r.name + (f".{a.name}" if a is not None else "") for r, a in c.targets())
     if isinstance(c, ast.Cite):

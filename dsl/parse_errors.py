@@ -29,7 +29,7 @@ KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
     "cover", "todo", "must", "recommend", "consider", "not_recommended", "never", "prevails", "evidence", "cite",
     "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown",
-    "true", "false", "number", "integer", "bool", "never_together"))
+    "true", "false", "number", "integer", "bool", "never_together", "one_of"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, not_recommended or never"
@@ -188,6 +188,11 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                      H + "section s:\n  rule r:\n    recommend a []",
                      H + "section s:\n  rule r:\n    recommend a [evidence \"x\"",
                      H + "section s:\n  rule r:\n    recommend a [evidence \"x\" preference p]")),
+    SyntaxErrorKind("E041", "a choice set is one_of( followed by actions separated by commas and a ')'",
+                    "found {token}; e.g. recommend one_of(thiazide, ccb(dose: 5 mg) [evidence \"COR I\"], acei)",
+                    (H + "section s:\n  rule r:\n    recommend one_of a, b",
+                     H + "section s:\n  rule r:\n    recommend one_of(a b)",
+                     H + "section s:\n  rule r:\n    recommend one_of(a, b\n")),
 )
 """The table of known syntax errors (see the module docstring)."""
 

@@ -283,6 +283,14 @@ class _Builder(Transformer[Token, ast.File]):
     def recommend(self, meta: Any, c: list[Any]) -> ast.Recommend:
         return ast.Recommend(c[0], c[1], c[2] or (), self._span(meta), c[3] is not None, c[4] or ())
 
+    def choice(self, meta: Any, c: list[Any]) -> ast.Choice:
+        alts = tuple(ast.Recommend(c[0], name, args or (), span, False, attrs or ())
+                     for name, args, attrs, span in c[2:])
+        return ast.Choice(c[0], alts, self._span(meta))
+
+    def alternative(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
+        return (c[0], c[1], c[2], self._span(meta))
+
     def entry_attrs(self, meta: Any, c: list[ast.Attr]) -> tuple[ast.Attr, ...]:
         return tuple(c)
 

@@ -82,6 +82,32 @@ def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str])
             citations=tuple(sorted({c for r in found for c in r.citations})),
             marks=_unique([marks[f] for r in found for f in r.footnotes if f in marks]),
         ))
+    return _choices(out, model)
+
+
+def _choices(views: list[EntryView], model: Model) -> list[EntryView]:
+    """The alternatives of one choice set (``one_of``) drawn in the box as one cell, "Choose one: A | B | C"
+    (alternatives set aside for the patient are not drawn; a choice left with one alternative is that action)."""
+    rules = {r.name: r for r in model.rules}
+
+    def key(v: EntryView) -> tuple[str, tuple[str, ...]] | None:
+        if len(v.rules) != 1 or v.rules[0] not in rules:
+            return None
+        alts = [e.one_of for e in rules[v.rules[0]].entries if action_label(model, e.action) == v.action]
+        return (v.rules[0], alts[0]) if alts and alts[0] else None
+
+    keys = [key(v) for v in views]
+    out: list[EntryView] = []
+    for i, (v, k) in enumerate(zip(views, keys, strict=True)):
+        group = [w for w, kw in zip(views, keys, strict=True) if k is not None and kw == k]
+        if len(group) < 2:
+            out.append(v)
+        elif keys.index(k) == i:
+            out.append(EntryView(
+                v.rules, v.strength, "Choose one: " + " | ".join(w.action for w in group), v.modality,
+                tuple(f"{w.action}: {d}" for w in group for d in w.details),
+                _unique([e for w in group for e in w.evidence]), _unique([p for w in group for p in w.preference]),
+                v.citations, v.marks))
     return out
 
 

@@ -3,7 +3,8 @@
 Read like a conflict (docs/language.md, "Never together"): for each pair of the constraint's actions, the region is
 the allowed patients for whom the constraint's ``when`` is decided true and each of the two actions has a decided
 active positive entry (of any rules: an entry set aside, by an override or a prevailing prohibition, does not
-count). That is exactly where ``run`` flags the patient. The region is exact and described by a few cubes; the
+count; nor do two alternatives of one choice set, ``one_of``, of one rule: the patient gets one of them). That is
+exactly where ``run`` flags the patient. The region is exact and described by a few cubes; the
 witness is a patient of the region.
 """
 
@@ -33,8 +34,17 @@ def together_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, 
         given = {a: m.or_(*[sp.entry_active(ri, a) for ri, _ in rules_for(guideline, a, True)]) for a in t.actions}
         for a, b in itertools.combinations(t.actions, 2):
             region = m.and_(when, given[a], given[b])
+            if region != m.FALSE and _in_a_choice(guideline, a, b):  # two alternatives of one choice: not together
+                region = m.and_(when, m.or_(*[m.and_(sp.entry_active(ra, a), sp.entry_active(rb, b))
+                                              for ra, ea in rules_for(guideline, a, True)
+                                              for rb, _ in rules_for(guideline, b, True)
+                                              if ra != rb or b not in ea.one_of]))
             if region != m.FALSE:
                 yield (ti, a, b), sp, region
+
+
+def _in_a_choice(guideline: CompiledGuideline, a: str, b: str) -> bool:
+    return any(b in e.one_of for _, e in rules_for(guideline, a, True))
 
 
 @without_gc

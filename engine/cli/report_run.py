@@ -117,6 +117,20 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
         yield f"      note: {note}\n"
 
 
+def choice_lines(model: Model, alts: list[Verdict], result: Result) -> Iterator[str]:
+    """A choice set as one item: ``RECOMMEND one of: A, B (dose: 5 mg), C``, then why, as for one verdict."""
+    first = alts[0]
+    assert first.strength is not None
+    shown = [(model.actions[w.action].label if w.action in model.actions else None) or w.action for w in alts]
+    items = [s + (f" ({params_text(w.params)})" if w.params else "") for s, w in zip(shown, alts, strict=True)]
+    evidence = dict.fromkeys(e for w in alts for e in w.evidence)
+    cites = tuple(dict.fromkeys(c for w in alts for c in w.citations))
+    tags = _tags(evidence, next((w.preference for w in alts if w.preference), None), cites)
+    yield f"  {strength_text(first.strength)} one of: {', '.join(items)}{tags}\n"
+    lines = list(verdict_lines(model, first, result))
+    yield from lines[1:]
+
+
 def _items(model: Model, pend: Iterable[Pending]) -> str:
     return ", ".join(f"{strength_text(p.strength)} {action_text(model, p.action)}" for p in pend)
 
@@ -161,7 +175,10 @@ def text_case(model: Model, case: Case, result: Result, explain: bool = False) -
     if not actions:
         yield "  No recommendation applies.\n"
     for v in actions:
-        yield from verdict_lines(model, v, result)
+        if v.one_of is None:
+            yield from verdict_lines(model, v, result)
+        elif v.action == v.one_of[0]:  # a choice set: one item, at its first alternative given
+            yield from choice_lines(model, [w for w in actions if w.one_of == v.one_of], result)
     if result.not_addressed:
         yield "  Not addressed by the guideline:\n"
         for n in result.not_addressed:

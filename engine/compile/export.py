@@ -138,7 +138,8 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
                                 "params": {k: param_to_data(v) for k, v in e.params}, "span": _span(e.span),
                                 **({"prevails": True} if e.prevails else {}),
                                 **({"evidence": e.evidence} if e.evidence is not None else {}),
-                                **({"preference": e.preference} if e.preference is not None else {})}
+                                **({"preference": e.preference} if e.preference is not None else {}),
+                                **({"one_of": list(e.one_of)} if e.one_of else {})}
                                for e in r.entries],
                    "evidence": r.evidence, "citations": list(r.citations), "source": r.source,
                    "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
@@ -400,7 +401,10 @@ def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Act
         if prevails and Strength(strength).positive:
             raise _Bad(f"{pe}.prevails", "only a negative entry may prevail")
         own = (_get(e, "evidence", pe, str, optional=True), _get(e, "preference", pe, str, optional=True))
-        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe), prevails, *own))
+        one_of = tuple(_get(e, "one_of", pe, list, optional=True) or ())
+        if not all(isinstance(a, str) for a in one_of) or (one_of and action not in one_of):
+            raise _Bad(f"{pe}.one_of", "a list of action names, the entry's own among them")
+        entries.append(Entry(action, Strength(strength), params, _span_of(e, pe), prevails, *own, one_of))
     cites = _get(x, "citations", p, list, optional=True) or []
     return Rule(_get(x, "name", p, str), section, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),
                 r.expr(_get(x, "when", p, dict), f"{p}.when"), tuple(entries),

@@ -259,6 +259,9 @@ class Entry:
     prevails: bool = False
     evidence: str | None = None
     preference: str | None = None
+    one_of: tuple[str, ...] = ()
+    """The actions of the choice set (``one_of(...)``) this entry is an alternative of, in the order written;
+    empty for an entry outside a choice."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -94,7 +94,8 @@ def assemble(model: Model, case_id: str | None, outcomes: Mapping[int, Outcome],
             b = because_memo[ri] = (because(model, rule.condition, facts, let_map) if because_of is None
                                     else because_of[ri](facts, let_vals))
         recs.append(new_recommendation(e.action, e.strength, rule.name, rule.section, e.params, rule.evidence_of(e),
-                                       rule.citations, b, rule.preference_of(e), rule.footnotes, rule.source))
+                                       rule.citations, b, rule.preference_of(e), rule.footnotes, rule.source,
+                                       e.one_of))
     return new_result(case_id, tuple(recs), plan.overridden, plan.pending, plan.conflicts, tuple(lets))
 
 

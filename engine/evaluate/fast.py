@@ -79,7 +79,7 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
             if le.status is RuleStatus.ACTIVE:
                 picks.append((le.rule, le.index))
                 dummy.append(new_recommendation(e.action, e.strength, r.name, r.section, (), None, (), (), None, (),
-                                                None))
+                                                None, ()))
             else:
                 over.append(Overridden(e.action, e.strength, r.name, tuple(model.rules[o].name for o in le.by)))
         positive = sum({action_bit.get(d.action, 0) for d in dummy if d.strength.positive})
@@ -126,12 +126,12 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
 
     # per rule, the fields of each entry's recommendation but its ``because``, read from the model once
     fields = [tuple((e.action, e.strength, r.name, r.section, e.params, r.evidence_of(e), r.citations,
-                     r.preference_of(e), r.footnotes, r.source) for e in r.entries) for r in model.rules]
+                     r.preference_of(e), r.footnotes, r.source, e.one_of) for e in r.entries) for r in model.rules]
 
     def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
         b = new_lazy_because((because_of[ri], facts, lets))  # read later (``facts`` is run's own copy)
-        return tuple([new_recommendation(a, s, n, sec, params, ev, cites, b, pref, notes, src)
-                      for a, s, n, sec, params, ev, cites, pref, notes, src in fields[ri]])
+        return tuple([new_recommendation(a, s, n, sec, params, ev, cites, b, pref, notes, src, alts)
+                      for a, s, n, sec, params, ev, cites, pref, notes, src, alts in fields[ri]])
 
     no_lets: tuple[tuple[str, bool | None], ...] = ()
     let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
@@ -143,9 +143,10 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         if key_of is None:
             entries = fields[ri]
             if len(entries) == 1:  # build() written out for the one-entry rule
-                a, s, n, sec, params, ev, cites, pref, notes, src = entries[0]
+                a, s, n, sec, params, ev, cites, pref, notes, src, alts = entries[0]
                 return (new_recommendation(a, s, n, sec, params, ev, cites,
-                                           new_lazy_because((because_of[ri], facts, let_vals)), pref, notes, src),)
+                                           new_lazy_because((because_of[ri], facts, let_vals)), pref, notes, src,
+                                           alts),)
             return build(ri, facts, let_vals)
         k = key_of(facts, let_vals)
         o = made.get(k)

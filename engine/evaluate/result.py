@@ -23,6 +23,8 @@ from typing import Any
 from engine.core.model import FactValue as FactValue  # re-exported: results carry fact values
 from engine.core.model import ParamValue, Strength
 from engine.core.values import fact_text
+from engine.evaluate.clashes import Clash as Clash  # re-exported: results carry clashes
+from engine.evaluate.clashes import find_clashes
 
 """A validated case value: bool, number (int/float) or enum member (str or int)."""
 
@@ -62,12 +64,15 @@ class Recommendation:
     footnotes: tuple[str, ...] = ()
     source: str | None = None
     """The sentence of the guideline the rule encodes (its ``source``), as the author quoted it."""
+    one_of: tuple[str, ...] = ()
+    """The actions of the choice set this entry is an alternative of (as written), or () (no JSON key)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "strength": self.strength.value, "rule": self.rule,
                 "section": self.section, "params": params_to_json(self.params), "evidence": self.evidence,
                 "citations": list(self.citations), "because": [b.to_dict() for b in self.because],
-                "notes": list(self.footnotes), "source": self.source}
+                "notes": list(self.footnotes), "source": self.source} | ({"one_of": list(self.one_of)}
+                                                                          if self.one_of else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,40 +115,6 @@ class Conflict:
 
 
 @dataclass(frozen=True, slots=True)
-class Clash:
-    """One parameter of an action given different values by rules of the same polarity that both apply to the
-    patient (what ``check`` reports as W206, for this patient): ``given`` is ``((rule, value), ...)``."""
-
-    action: str
-    param: str
-    given: tuple[tuple[str, ParamValue], ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "param": self.param, "values": [v.to_json() for _, v in self.given],
-                "rules": [r for r, _ in self.given]}
-
-
-def find_clashes(recs: tuple[Recommendation, ...]) -> tuple[Clash, ...]:
-    """The clashes among ``recs`` (in order of first appearance)."""
-    if len(recs) < 2:
-        return ()
-    with_params: set[str] = set()
-    for rec in recs:  # most patients have no action with parameters from two rules: find out cheaply
-        if rec.params:
-            if rec.action in with_params:
-                break
-            with_params.add(rec.action)
-    else:
-        return ()
-    by_param: dict[tuple[str, bool, str], list[tuple[str, ParamValue]]] = {}
-    for rec in recs:
-        for name, value in rec.params:
-            by_param.setdefault((rec.action, rec.strength.positive, name), []).append((rec.rule, value))
-    return tuple(Clash(action, name, tuple(given)) for (action, _, name), given in by_param.items()
-                 if len(given) > 1 and any(v != given[0][1] for _, v in given[1:]))
-
-
-@dataclass(frozen=True, slots=True)
 class Backing:
     """One rule behind a verdict: its name, label, strength and section."""
 
@@ -178,6 +149,8 @@ class Verdict:
     preference: str | None = None
     together: tuple[str, ...] | None = None
     """Actions given with this one against a ``never_together``; None (no JSON key) if the guideline has none."""
+    one_of: tuple[str, ...] | None = None
+    """The choice set this action is given as an alternative of (those of its alternatives given), or None."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "label": self.label,
@@ -186,7 +159,8 @@ class Verdict:
                 "evidence": list(self.evidence), "citations": list(self.citations), "notes": list(self.notes),
                 "because": [b.to_dict() for b in self.because], "clashes": list(self.clashes),
                 "preference": self.preference} | ({} if self.together is None else
-                                                  {"never_together": list(self.together)})
+                                                  {"never_together": list(self.together)}) | (
+                    {} if self.one_of is None else {"one_of": list(self.one_of)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,12 +294,12 @@ class _BecauseTwin:
 
 class _RecommendationTwin:
     __slots__ = ("action", "strength", "rule", "section", "params", "evidence", "citations", "because",  # noqa: RUF023 (field order)
-                 "preference", "footnotes", "source")
+                 "preference", "footnotes", "source", "one_of")
 
     def __init__(self, action: str, strength: Strength, rule: str, section: str,
                  params: tuple[tuple[str, ParamValue], ...], evidence: str | None, citations: tuple[int, ...],
                  because: tuple[Because, ...], preference: str | None, footnotes: tuple[str, ...],
-                 source: str | None) -> None:
+                 source: str | None, one_of: tuple[str, ...] = ()) -> None:
         self.action = action
         self.strength = strength
         self.rule = rule
@@ -337,6 +311,7 @@ class _RecommendationTwin:
         self.preference = preference
         self.footnotes = footnotes
         self.source = source
+        self.one_of = one_of
         self.__class__ = Recommendation  # type: ignore[assignment]
 
 
@@ -360,7 +335,7 @@ new_because: Callable[[str, tuple[tuple[str, FactValue | None], ...]], Because] 
 """``Because(condition, values)``, built faster (both arguments positional)."""
 
 new_recommendation: Callable[..., Recommendation] = _RecommendationTwin  # type: ignore[assignment]
-"""``Recommendation(...)`` with all eleven fields positional, built faster."""
+"""``Recommendation(...)`` with all twelve fields positional, built faster."""
 
 new_result: Callable[..., Result] = _ResultTwin  # type: ignore[assignment]
 """``Result(...)`` with all six fields positional, built faster."""

@@ -18,6 +18,7 @@ lazily (``Result.derived``), so a cohort run that never reads verdicts does not 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -119,7 +120,27 @@ def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] |
         out.append(Verdict(action, decl.label if decl else None, None if conflict else strongest, conflict,
                            tuple(params), tuple(backing.values()), tuple(evidence), tuple(citations),
                            tuple(notes), tuple(because.values()), tuple(clashing), preference))
-    return tuple(out)
+    return _choices(out, by_action) if any(r.one_of for r in result.recommendations) else tuple(out)
+
+
+def _choices(out: list[Verdict], by_action: Mapping[str, list[Recommendation]]) -> tuple[Verdict, ...]:
+    """Set ``one_of`` on the verdicts given only as alternatives of one choice set: the alternatives of that choice
+    given for this patient (only as alternatives of it, not in conflict), when at least two are left."""
+    given = {v.action for v in out if v.strength is not None and v.strength.positive}
+
+    def choice_of(action: str) -> tuple[str, tuple[str, ...]] | None:
+        recs = by_action[action]
+        return (recs[0].rule, recs[0].one_of) if len(recs) == 1 and recs[0].one_of else None
+
+    res: list[Verdict] = []
+    for v in out:
+        c = choice_of(v.action) if v.action in given else None
+        if c is not None:
+            alts = tuple(a for a in c[1] if a in given and choice_of(a) == c)
+            if len(alts) >= 2:
+                v = dataclasses.replace(v, one_of=alts)
+        res.append(v)
+    return tuple(res)
 
 
 def never_together(model: Model, result: Result, holds: Sequence[bool], actions: tuple[Verdict, ...]) -> tuple[
@@ -129,19 +150,22 @@ def never_together(model: Model, result: Result, holds: Sequence[bool], actions:
     positive recommendation. (None and the verdicts unchanged when the guideline has no constraint.)"""
     if not model.together:
         return actions, None
-    given: dict[str, list[str]] = {}
+    given: dict[str, list[Recommendation]] = {}
     for rec in result.recommendations:
         if rec.strength.positive:
-            given.setdefault(rec.action, []).append(rec.rule)
+            given.setdefault(rec.action, []).append(rec)
     broken: list[Together] = []
     withs: dict[str, dict[str, None]] = {}
     for t, ok in zip(model.together, holds, strict=True):
-        hit = tuple(a for a in t.actions if a in given)
+        pairs = [(a, b) for a, b in itertools.combinations([a for a in t.actions if a in given], 2)
+                 if any(x.rule != y.rule or b not in x.one_of for x in given[a] for y in given[b])]  # not one choice
+        hit = tuple(a for a in t.actions if any(a in p for p in pairs))
         if not ok or len(hit) < 2:
             continue
-        broken.append(Together(hit, tuple(dict.fromkeys(r for a in hit for r in given[a])), t.when))
-        for a in hit:
-            withs.setdefault(a, {}).update(dict.fromkeys(b for b in hit if b != a))
+        broken.append(Together(hit, tuple(dict.fromkeys(r.rule for a in hit for r in given[a])), t.when))
+        for a, b in pairs:
+            withs.setdefault(a, {})[b] = None
+            withs.setdefault(b, {})[a] = None
     return (tuple(dataclasses.replace(v, together=tuple(withs.get(v.action, ()))) for v in actions),
             tuple(broken))
 

@@ -332,7 +332,7 @@ def _rule_recommendations(memo: SlowMemo, rules: tuple[int, ...], facts: Mapping
             b = new_lazy_because((because_of[ri], own, let_vals))
             objs = tuple([new_recommendation(e.action, e.strength, rule.name, rule.section, e.params,
                                              rule.evidence_of(e), rule.citations, b, rule.preference_of(e),
-                                             rule.footnotes, rule.source) for e in rule.entries])
+                                             rule.footnotes, rule.source, e.one_of) for e in rule.entries])
             if k is not None:
                 _store(made[ri], k, objs)
         out.append(objs)

@@ -143,10 +143,11 @@ def _rule(rule: ast.Rule, use: Callable[[Key, Span], None], cond: Callable[[ast.
     for clause in rule.clauses:
         if isinstance(clause, ast.When):
             cond(clause.cond)
-        elif isinstance(clause, ast.Recommend):
-            use(("action", clause.action.name), clause.action.span)
-            for arg in clause.args:
-                use(("param", f"{clause.action.name}.{arg.name.name}"), arg.name.span)
+        elif isinstance(clause, ast.Recommend | ast.Choice):
+            for rec in clause.alternatives if isinstance(clause, ast.Choice) else (clause,):
+                use(("action", rec.action.name), rec.action.span)
+                for arg in rec.args:
+                    use(("param", f"{rec.action.name}.{arg.name.name}"), arg.name.span)
         elif isinstance(clause, ast.Overrides):
             for r in clause.rules:
                 use(("rule", r.name), r.span)

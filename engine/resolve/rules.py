@@ -8,7 +8,7 @@ or more", "at most one ``when``" and "at most one ``evidence``/``source``/``pref
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from dsl import ast
 from dsl.diagnostics import Note, did_you_mean
@@ -127,6 +127,8 @@ class SectionResolver:
                 entry = self.entry(clause, name, entry_spans)
                 if entry is not None:
                     entries.append(entry)
+            elif isinstance(clause, ast.Choice):
+                entries.extend(self.choice(clause, name, entry_spans))
             elif isinstance(clause, ast.Evidence):
                 values["evidence"] = clause.text.value
             elif isinstance(clause, ast.Source):
@@ -143,7 +145,7 @@ class SectionResolver:
                         overrides.append(target)
                     else:
                         entry_targets.append((target, action))
-        if not any(isinstance(c, ast.Recommend) for c in r.clauses):
+        if not any(isinstance(c, ast.Recommend | ast.Choice) for c in r.clauses):
             ctx.fatal("E143", f"rule '{name}' has no strength; a rule needs a strength: {_STRENGTHS}", r.name.span,
                       help="add a line such as: recommend ACTION")
         self.out.overrides[name] = overrides
@@ -155,6 +157,20 @@ class SectionResolver:
             name, section, conjoin([guard, when]), when, tuple(entries), r.label.value if r.label else None,
             values.get("evidence"), tuple(citations), values.get("source"), tuple(footnotes), preference,
             tuple(unique), r.span, sets_aside))
+
+    def choice(self, c: ast.Choice, rule: str, seen: dict[str, Span]) -> list[model.Entry]:
+        """The entries of ``STRENGTH one_of(...)``: one per alternative, each tagged with the choice's actions."""
+        names = [a.action.name for a in c.alternatives]
+        if c.strength in ("not_recommended", "never"):
+            self.ctx.error("E149", f"a choice set cannot be negative ({c.strength} one_of)", c.span,
+                           help=f"write one '{c.strength} ACTION' line per action")
+            return []
+        if len(set(names)) < 2:
+            self.ctx.error("E149", "a choice set needs at least two different actions", c.span,
+                           help=f"write '{c.strength} {names[0]}', or name the other alternatives")
+            return []
+        entries = [self.entry(a, rule, seen) for a in c.alternatives]
+        return [replace(e, one_of=tuple(names)) for e in entries if e is not None]
 
     def entry(self, rec: ast.Recommend, rule: str, seen: dict[str, Span]) -> model.Entry | None:
         try:
