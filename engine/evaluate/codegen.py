@@ -140,6 +140,20 @@ class _Emitter:
             self.func_src.append("\n".join(body))
 
 
+def _finish(g: CompiledGuideline, em: _Emitter, lines: list[str]) -> tuple[str, list[Any]]:
+    """The body shared by the all-known and the partial function: every part's diagram into ``s<k>``, every
+    let's into ``t<k>``, both returned as tuples; and the leaf keys by leaf number."""
+    for k, p in enumerate(g.parts):
+        em.emit(p.node, f"s{k}", 1, lines, top=True)
+    for k, node in enumerate(g.let_nodes.values()):
+        em.emit(node, f"t{k}", 1, lines, top=True)
+    secs = "".join(f"s{k}, " for k in range(len(g.parts)))
+    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
+    lines.append(f"    return ({secs}), ({lets})")
+    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
+    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+
+
 def generate(g: CompiledGuideline) -> tuple[str, list[Any]]:
     """The source of ``fast_(facts_)`` -> (leaf numbers per section, let values), or None when an input is
     missing; and the leaf keys by leaf number."""
@@ -151,15 +165,7 @@ def generate(g: CompiledGuideline) -> tuple[str, list[Any]]:
     reads = [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(g.vars) if v.kind != "known"]
     if reads:
         lines += ["    try:", *reads, "    except KeyError:", "        return None"]
-    for k, p in enumerate(g.parts):
-        em.emit(p.node, f"s{k}", 1, lines, top=True)
-    for k, node in enumerate(g.let_nodes.values()):
-        em.emit(node, f"t{k}", 1, lines, top=True)
-    secs = "".join(f"s{k}, " for k in range(len(g.parts)))
-    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
-    lines.append(f"    return ({secs}), ({lets})")
-    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
-    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+    return _finish(g, em, lines)
 
 
 def generate_partial(g: CompiledGuideline) -> tuple[str, list[Any]]:
@@ -173,15 +179,7 @@ def generate_partial(g: CompiledGuideline) -> tuple[str, list[Any]]:
     em.plan_functions(roots)
     lines = ["def partial_(facts_):"]
     lines += [f"    {names[i]} = {em.read(v.input)}" for i, v in enumerate(g.vars)]
-    for k, p in enumerate(g.parts):
-        em.emit(p.node, f"s{k}", 1, lines, top=True)
-    for k, node in enumerate(g.let_nodes.values()):
-        em.emit(node, f"t{k}", 1, lines, top=True)
-    secs = "".join(f"s{k}, " for k in range(len(g.parts)))
-    lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
-    lines.append(f"    return ({secs}), ({lets})")
-    keys = sorted(em.leaf_ids, key=em.leaf_ids.__getitem__)
-    return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", keys
+    return _finish(g, em, lines)
 
 
 def generate_branches(g: CompiledGuideline) -> str:
