@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for guidegraph: Graphviz's `dot`, headless Chromium (with --browser, for the browser tests),
-# a virtual environment in .venv, the package with its dev, lsp and sql extras. Idempotent and quick when nothing changed (a
+# a virtual environment in .venv, the package with its dev, lsp, cohort and fhir extras. Idempotent and quick when nothing changed (a
 # stamp holds the hash of pyproject.toml).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +35,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.guidegraph-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import dsl, engine, visualize, pygls, duckdb, sqlglot" 2>/dev/null; then
-  echo "setup: installing guidegraph, its dev tools, the language server's pygls and the SQL engines into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,lsp,sql]'
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import dsl, engine, visualize, z3, pygls, duckdb, sqlglot, pyarrow, fhir.resources, starlette, uvicorn" 2>/dev/null; then
+  echo "setup: installing guidegraph, its dev tools, the language server, the cohort engines and the FHIR service into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,lsp,cohort,fhir]'
   echo "$want" > "$stamp"
 fi
