@@ -91,6 +91,8 @@ RANGES: tuple[Range, ...] = (
     Range(("E3",), "Case data", "`engine.cases`: case files (YAML, JSON, CSV) and facts given from Python"),
     Range(("E4",), "Test expectations", "`engine.cases.expect`: the `expect:` block of a case"),
     Range(("E5",), "Limits and rendering", "`engine.compile`, `visualize`: resources and Graphviz"),
+    Range(("E6", "W6"), "Clinical systems (FHIR)",
+          "`engine.fhir`: FHIR map files, FHIR bundles (`run --fhir-map`, `serve`)"),
     Range(("E9", "W9"), "Files and usage", "every command: reading and writing files, options"),
 )
 
@@ -446,6 +448,27 @@ _TABLE: tuple[Code, ...] = (
            "The figure could not be produced: Graphviz's dot is not installed, failed, or took too long, or the "
            "output cannot be written. Install Graphviz (`apt-get install graphviz`, `brew install graphviz`), render "
            "one --section, or write a .dot file.", _U),
+    # -- E6xx clinical systems (FHIR) ---------------------------------------------------------------------------------
+    _error("E601", "invalid FHIR map",
+           "The FHIR map file (docs/fhir-map.md) is not valid YAML or does not have the map's shape: an unknown "
+           "key, a missing 'code' or 'value', a code not written 'system|code', a unit factor that is not a "
+           "positive number. The message names the key; compare with rules/lms.fhir.yaml."),
+    _error("E602", "FHIR map names something unknown",
+           "The map reads an input, or orders an action, that the rules file does not declare, or names a resource "
+           "type it cannot read or order. Check the spelling against the rules file (the help line suggests the "
+           "closest name)."),
+    _error("E603", "FHIR map value of the wrong kind",
+           "What the map reads cannot become a value of the input: a value that is not one of the enum's values, "
+           "codes for a number input, a quantity without a unit table, units on an enum. The message says what "
+           "the input needs."),
+    _error("E604", "invalid FHIR bundle",
+           "A bundle is not JSON, not a FHIR resource, or one of its resources does not validate against the "
+           "FHIR R4B models (fhir.resources). The message names the entry, the resource and the element; fix the "
+           "export that produced the bundle."),
+    _warning("W601", "FHIR value left unknown",
+             "The map found a value but could not read it without guessing: a code the map does not list, a unit "
+             "it has no factor for, or most recent values that disagree. The input is left unknown (the rules "
+             "that need it are pending); add the code or unit to the map if it is right."),
     # -- E9xx files and usage -----------------------------------------------------------------------------------------
     _error("E901", "cannot read a file",
            "A rules or case file does not exist, is a directory, is not UTF-8 text, or cannot be read. Check the "

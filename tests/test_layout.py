@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = {"core", "resolve", "compile", "evaluate", "checks", "cases", "fileio", "cli", "lsp", "diff", "sql"}
+STAGES = {"core", "resolve", "compile", "evaluate", "checks", "cases", "fileio", "cli", "lsp", "diff", "sql", "fhir"}
 MAX_LINES = 420
 
 

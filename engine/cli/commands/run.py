@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from dsl.diagnostics import has_errors
 from engine.cases.validate import Case
+from engine.cli.fhir_support import load_fhir_cases
 from engine.cli.report_run import FORMATS, Progress, text_report
 from engine.cli.support import (
     Exit,
@@ -47,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="what decides the cases: the Python evaluator (default) or DuckDB (needs the sql "
                              "extra); the cases are read and validated by the same loader, the output is the same")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
+    parser.add_argument("--fhir-map", metavar="MAP",
+                        help="the cases are FHIR R4 bundles (.json files or directories of them), one patient each, "
+                             "read as MAP says (e.g. rules/lms.fhir.yaml; docs/fhir-map.md; needs the fhir extra)")
 
 
 class Findings:
@@ -110,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
             say(f"guidegraph: error: --engine duckdb needs the sql extra ({e.name} is missing): "
                 "pip install 'guidegraph[sql]'\n")
             return Exit.USAGE
-    prepared = load_with_cases(args.rules, args.cases, args.output)
+    prepared = (load_fhir_cases(args.rules, args.cases, args.fhir_map, args.output)
+                if getattr(args, "fhir_map", None) else load_with_cases(args.rules, args.cases, args.output))
     if isinstance(prepared, Exit):
         return prepared
     guideline, loaded = prepared
