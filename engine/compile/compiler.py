@@ -36,6 +36,7 @@ from engine.compile.guideline import (
     RuleStatus,
     Var,
 )
+from engine.compile.knowable import Unknowable
 from engine.compile.leaves import leaf_decoder
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
 from engine.compile.units import overriders as overriders
@@ -292,13 +293,14 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
             by_section[cov.section][1].append(ci)
         sections: dict[str, int] = {}
         parts: list[Part] = []
+        unknowable = Unknowable(m, vs, assume)  # no branch on a value the assumptions say nobody can give
         for sec in model.sections:
             building = (f"section '{sec.name}'", [sec.guard, *(model.rules[ri].condition for ri in
                                                                 by_section[sec.name][0])], sec.span)
             node, sec_parts = _parts(b, sec, *by_section[sec.name], over, rule_nodes, assume, gap_nodes)
             if node is not None:
-                sections[sec.name] = node
-            parts.extend(sec_parts)
+                sections[sec.name] = unknowable(node)
+            parts.extend(p._replace(node=unknowable(p.node)) for p in sec_parts)
         lets = {}
         for name in model.lets:
             building = (f"let '{name}'", [LetRef(name)], model.lets[name].span)

@@ -105,6 +105,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
             let_seen[n].add(holds(values, facts))
         for ti, holds in enumerate(together):
             together_seen[ti].add(holds(values, facts))
+    for p, name in enumerate(unknown):
+        worlds = _merge_unknowable(p, name, worlds, facts, domains[p], unknown, assumptions)
     per_entry: dict[int, Outcome] = {}
     if worlds:
         for k in range(len(entries)):
@@ -132,6 +134,42 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
     actions, broken = never_together(model, result, [seen == {True} for seen in together_seen], verdicts(model, result))
     object.__setattr__(result, "derived", Derived(actions, sure, maybe, broken))
     return result
+
+
+World = tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]
+
+
+def _merge_unknowable(p: int, name: str, worlds: list[World], facts: Mapping[str, FactValue],
+                      domain: list[FactValue | EnumValue], unknown: list[str],
+                      assumptions: list[Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]]
+                      ) -> list[World]:
+    """``worlds`` where the unknown input ``name`` (position ``p``) could not be given (no value of it satisfies
+    the assumptions once it is given, the other values as they are) read as engine/compile/knowable.py reads them:
+    an entry's status is the one it has for every value of ``name`` (every possible world that differs only
+    there), or none."""
+    def unknowable(combo: tuple[FactValue | EnumValue, ...]) -> bool:
+        values: dict[str, FactValue] = dict(facts)
+        values.update(zip(unknown, combo, strict=True))
+        for v in domain:
+            values[name] = v
+            given = {**facts, name: values[name]}
+            if all(holds(values, given) for holds in assumptions):
+                return False
+        return True
+
+    classes: dict[tuple[FactValue | EnumValue, ...], list[int]] = {}
+    for i, (combo, _) in enumerate(worlds):
+        classes.setdefault(combo[:p] + combo[p + 1:], []).append(i)
+    out = list(worlds)
+    for members in classes.values():
+        if not unknowable(worlds[members[0]][0]):
+            continue
+        common = dict(worlds[members[0]][1])
+        for i in members[1:]:
+            common = {k: st for k, st in common.items() if worlds[i][1].get(k) == st}
+        for i in members:
+            out[i] = (worlds[i][0], dict(common))
+    return out
 
 
 def _entry_overriders(model: Model, over: Mapping[int, tuple[int, ...]], ri: int, ei: int) -> tuple[int, ...]:
