@@ -33,6 +33,7 @@ COMMANDS = {
     "diff": "Which patients' recommendations change between two versions of a rules file, exactly.",
     "sql": "Print the decision graph as one SQL query over a table of cases (needs the sql extra).",
     "lsp": "The language server for editors (Language Server Protocol over stdio; needs the lsp extra).",
+    "serve": "A CDS Hooks service over HTTP: FHIR patients in, cards out (needs the fhir extra).",
 }
 
 class _Parser(argparse.ArgumentParser):
