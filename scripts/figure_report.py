@@ -1,6 +1,8 @@
 """Per figure: its printed size, the smallest text once fitted to a page's text width, and repeated action boxes.
 
-``python scripts/figure_report.py [--width-cm 17] FIG.svg ...`` prints one line per SVG. The numbers are measured
+``python scripts/figure_report.py [--width-cm 17] [--min-font 7] FIG.svg ...`` prints one line per SVG and says
+whether its smallest text is at least ``--min-font`` (``render --min-font``'s default, 7 pt); the exit status is 1
+when some figure is below it. The numbers are measured
 from the SVG that Graphviz wrote (its ``width`` in points, the ``scale()`` of the drawing and each text's
 ``font-size``), not from the renderer's settings: a figure wider than the page is shrunk to the page width, one
 narrower is printed at its own size. Multi-page output (``fig-p2.svg`` ...) is measured page by page.
@@ -50,13 +52,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("svgs", nargs="+", metavar="FIG.svg")
     parser.add_argument("--width-cm", type=float, default=17.0, help="the page's text width (default 17: A4)")
+    parser.add_argument("--min-font", type=float, default=7.0,
+                        help="the smallest text size (pt) a page may print at (default 7, as render --min-font)")
     args = parser.parse_args(argv)
-    print(f"{'figure':40} {'size (cm)':>13} {'min text (pt)':>14} {'repeated boxes':>15}")
+    print(f"{'figure':40} {'size (cm)':>13} {'min text (pt)':>14} {'repeated boxes':>15}  "
+          f"{'>= ' + format(args.min_font, 'g') + ' pt':>9}")
+    below = 0
     for path in args.svgs:
         with open(path, encoding="utf-8") as f:
             m = measure(f.read(), args.width_cm)
-        print(f"{path:40} {m.width_cm:5.1f} x {m.height_cm:5.1f} {m.min_font:14.1f} {m.repeated:15d}")
-    return 0
+        ok = round(m.min_font, 2) >= args.min_font  # as printed: 6.999 from the SVG's rounded widths is 7
+        below += not ok
+        print(f"{path:40} {m.width_cm:5.1f} x {m.height_cm:5.1f} {m.min_font:14.1f} {m.repeated:15d}  "
+              f"{'ok' if ok else 'BELOW':>9}")
+    if below:
+        print(f"{below} of {len(args.svgs)} figures print below {args.min_font:g} pt at {args.width_cm:g} cm")
+    return 1 if below else 0
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ drawn once, above it) and page-aware (text measured from the SVG once fitted to 
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,6 +15,9 @@ from engine.compile.compiler import compile
 from engine.evaluate.guideline import Guideline
 from engine.resolve.pipeline import load_model
 from visualize.dot import to_dot
+
+if TYPE_CHECKING:
+    from conftest import Cli
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules" / "lms.rules"
@@ -75,3 +79,38 @@ def test_rendered_uterine_pages_fit_a4(lms: Guideline) -> None:
     measure: Any = _measure()
     for dot in section_pages(lms, "uterine", None, page("a4"), layout_width):
         assert measure(render_svg(dot)).min_font >= 6
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# render --min-font: every page at or above it, split further, or an error naming the figure
+
+SMALL = ROOT / "tests" / "fixtures" / "visualize" / "small.rules"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+
+
+@needs_dot
+def test_min_font_splits_pages_until_each_prints_at_it(lms: Guideline) -> None:
+    from visualize.pages import section_pages
+    from visualize.run_dot import layout_width, render_svg
+    from visualize.style import page
+
+    measure: Any = _measure()
+    at_7 = section_pages(lms, "uterine", None, page("a4"), layout_width, min_font=7.0)
+    at_8 = section_pages(lms, "uterine", None, page("a4"), layout_width, min_font=8.0)
+    assert len(at_8) > len(at_7)  # 18.9 cm wide at 7.2 pt is fine at 7, not at 8: it is cut
+    assert all(round(measure(render_svg(dot)).min_font, 2) >= 8 for dot in at_8)
+
+
+@needs_dot
+def test_a_page_that_cannot_be_split_is_an_error_naming_it(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "f.svg"
+    res = cli("render", str(SMALL), "-o", str(out), "--page", "5cm")
+    assert res.code == 2
+    assert "figure 'Demo <pathway> & \"friends\" — Early <disease>' cannot be split further" in res.err
+    assert "cm wide" in res.err and "below --min-font 7" in res.err
+    assert not out.exists()
+
+
+def test_min_font_above_the_smallest_text_set_is_refused(cli: Cli, tmp_path: Path) -> None:
+    res = cli("render", str(SMALL), "-o", str(tmp_path / "f.dot"), "--min-font", "9")
+    assert res.code == 2 and "--min-font 9 is out of range" in res.err

@@ -23,8 +23,37 @@ MAX_PAGES = 24
 """No section is cut into more pages than this (a last page may then be wider than the page)."""
 
 MIN_FONT = 7.0
-"""A page a little wider than the text width is kept whole when, scaled down to fit, its smallest text (the
-footnotes' ``TINY_SIZE``) stays at least this size (pt): cutting it would cost a reader a page turn for nothing."""
+"""The default smallest text size (pt) of a printed page (``render --min-font``; journals want 6-7 pt). A page
+wider than the text width is scaled down to fit it; it is kept whole when its smallest text (the footnotes'
+``TINY_SIZE``) then stays at least this size (cutting it would cost a reader a page turn for nothing), else cut."""
+
+
+class FigureTooSmall(ValueError):
+    """A page whose smallest text, once fitted to the page's text width, is below the minimum and that cannot be
+    cut further (a list of rules, a question with one answer, or the page limit reached): an error rather than a
+    figure nobody can read."""
+
+
+def smallest_text(width_pt: float, page: Page) -> float:
+    """The smallest text (pt) of a page ``width_pt`` wide once fitted to ``page``'s text width (never enlarged).
+
+    >>> round(smallest_text(600, Page("a4", 17.0, 24.7)), 2)
+    6.43
+    """
+    return TINY_SIZE * min(1.0, page.width_pt / width_pt) if width_pt > 0 else float(TINY_SIZE)
+
+
+def _check_min_font(min_font: float) -> None:
+    if not 0 < min_font <= TINY_SIZE:
+        raise ValueError(f"--min-font {min_font:g} is out of range: the figures' smallest text is set at "
+                         f"{TINY_SIZE} pt, so the minimum must be above 0 and at most {TINY_SIZE}")
+
+
+def _too_small(title: str, width_pt: float, page: Page, min_font: float, why: str) -> FigureTooSmall:
+    return FigureTooSmall(
+        f"figure '{title}' cannot be split further ({why}): it is {width_pt * 2.54 / 72:.1f} cm wide, so at the "
+        f"page's {page.width_cm:g} cm text width its smallest text prints at {smallest_text(width_pt, page):.1f} pt, "
+        f"below --min-font {min_font:g}; use a wider page (--page 25cm), a lower --min-font, or --page none")
 
 
 def _reach(plan: SectionPlan, start: str) -> set[str]:
@@ -72,8 +101,11 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
 
 
 def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[str, Any] | None, page: Page,
-                  measure: Callable[[str], float], theme: str = "colour", first: int = 1) -> list[str]:
-    """Section ``name`` as DOT pages that each fit ``page``'s width (numbered from ``first``)."""
+                  measure: Callable[[str], float], theme: str = "colour", first: int = 1,
+                  min_font: float = MIN_FONT) -> list[str]:
+    """Section ``name`` as DOT pages (numbered from ``first``) whose smallest text, fitted to ``page``'s width,
+    is at least ``min_font``; :class:`FigureTooSmall` when a page is below it and cannot be cut."""
+    _check_min_font(min_font)
     guideline = reading_view(guideline, case_facts is not None, [name])
     plan = choose_plan(guideline, name, case_facts)
     model = guideline.model
@@ -84,26 +116,38 @@ def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[s
         part, title = queue.pop(0)
         kw: dict[str, Any] = {"single": True, "case": case_facts is not None, "theme": theme, "page": page}
         text = draw(guideline, [part], title=title, **kw)
-        branching = any(sum(e.src == dn.id for e in part.edges) > 1 for dn in part.nodes)
-        if (part.form == "list" or not branching or len(done) + len(queue) >= MAX_PAGES
-                or measure(text) * MIN_FONT <= page.width_pt * TINY_SIZE):
+        width = measure(text)
+        if smallest_text(width, page) >= min_font:
             done.append(text)
             continue
+        branching = any(sum(e.src == dn.id for e in part.edges) > 1 for dn in part.nodes)
+        why = ("it is a list of rules" if part.form == "list" else "no question on it has two answers"
+               if not branching else f"it would need over {MAX_PAGES} pages" if len(done) + len(queue) >= MAX_PAGES
+               else "")
+        if why:
+            raise _too_small(title, width, page, min_font, why)
         head, parts = _cut(part, first + len(done) + 1 + len(queue))
-        done.append(draw(guideline, [head], title=title, **kw))
+        text = draw(guideline, [head], title=title, **kw)
+        width = measure(text)
+        if smallest_text(width, page) < min_font:  # the answers of one question side by side: nothing to cut
+            raise _too_small(title, width, page, min_font, "the answers of its first question do not fit side "
+                             "by side")
+        done.append(text)
         queue.extend((sub, f"{base} (from p. {first + len(done) - 1}): {answer}") for sub, answer in parts)
     return done
 
 
 def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | None, page: Page,
-                  measure: Callable[[str], float], theme: str = "colour") -> list[str]:
-    """The whole pathway: an overview page pointing at each section's first page, then the sections' pages."""
+                  measure: Callable[[str], float], theme: str = "colour", min_font: float = MIN_FONT) -> list[str]:
+    """The whole pathway: an overview page pointing at each section's first page, then the sections' pages
+    (each at least ``min_font`` at ``page``'s width, as :func:`section_pages`)."""
+    _check_min_font(min_font)
     guideline = reading_view(guideline, case_facts is not None)
     sections: list[list[str]] = []
     overview = SectionPlan("", "Overview", form="list")
     at = 2
     for name in section_names(guideline):
-        pages = section_pages(guideline, name, case_facts, page, measure, theme, first=at)
+        pages = section_pages(guideline, name, case_facts, page, measure, theme, first=at, min_font=min_font)
         plan = choose_plan(guideline, name, None)
         scope = section_scope(guideline.model, name)
         text = plan.title + (f" \u2014 {scope}" if scope else "")
@@ -115,4 +159,7 @@ def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | 
     model = guideline.model
     title = model.title + (f" (version {model.version})" if model.version else "") + ": overview"
     first = draw(guideline, [overview], single=True, case=False, theme=theme, page=page, title=title)
+    width = measure(first)
+    if smallest_text(width, page) < min_font:
+        raise _too_small(title, width, page, min_font, "it is the overview")
     return [first] + [p for pages in sections for p in pages]

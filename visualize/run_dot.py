@@ -17,6 +17,7 @@ these few lines; the DOT text itself is written by :mod:`visualize.dot`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -109,18 +110,13 @@ def render_svg(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
 
 
 def layout_width(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> float:
-    """The width in points of ``dot_text`` once laid out by ``dot`` (its ``-Tplain`` graph line), for deciding
-    whether a figure fits a page. Raises :class:`RenderError` as :func:`render_file` does."""
-    dot = find_dot()
-    try:
-        proc = subprocess.run([dot, "-Tplain"], input=dot_text.encode("utf-8"), capture_output=True,
-                              timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise RenderError(f"Graphviz 'dot' took longer than {timeout:g} s and was stopped") from None
-    except OSError as e:
-        raise RenderError(f"cannot run Graphviz 'dot' ({dot}): {e.strerror or e}; {INSTALL_HINT}") from None
-    first = proc.stdout.decode("utf-8", "replace").split("\n", 1)[0].split()
-    if proc.returncode != 0 or len(first) < 4:
-        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
-        raise RenderError(f"Graphviz 'dot' failed: {detail}")
-    return float(first[2]) * 72
+    """The width in points of ``dot_text`` as printed: the SVG's ``width`` once laid out by ``dot`` divided by
+    the drawing's ``scale()`` (the margins included, as scripts/figure_report.py measures it: ``-Tplain``'s
+    graph width leaves the pad out and passed pages 1 cm too wide), for deciding whether a figure fits a page.
+    Raises :class:`RenderError` as :func:`render_file` does."""
+    svg = render_svg(dot_text, timeout=timeout)
+    size = re.search(r'<svg width="([\d.]+)pt"', svg)
+    if size is None:
+        raise RenderError("Graphviz 'dot' wrote an SVG without a width in points")
+    scale = re.search(r'class="graph" transform="scale\(([\d.]+)', svg)
+    return float(size.group(1)) / (float(scale.group(1)) if scale and float(scale.group(1)) > 0 else 1.0)

@@ -40,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "default), letter (16.5 cm), a width such as 12cm, or 'none' to scale the drawing "
                              "to one page instead; a figure too wide is split into pages OUT, OUT-p2, ... joined "
                              "by 'see p. N' connectors")
+    parser.add_argument("--min-font", metavar="PT", type=float, default=7.0,
+                        help="the smallest text size (pt) any page may print at once fitted to the page's text "
+                             "width (default 7); a page below it is split further, or the command fails naming "
+                             "the figure that cannot be split and its measured size")
 
 
 def _usage(message: str, help: str | None = None) -> Exit:
@@ -84,9 +88,9 @@ def _pages(args: argparse.Namespace, guideline: Guideline, facts: dict[str, Any]
         return [(args.output, to_dot(guideline, section=args.section, case_facts=facts, theme=args.theme))]
     pg = page(args.page)
     if args.section is not None:
-        dots = section_pages(guideline, args.section, facts, pg, layout_width, args.theme)
+        dots = section_pages(guideline, args.section, facts, pg, layout_width, args.theme, min_font=args.min_font)
     else:
-        dots = pathway_pages(guideline, facts, pg, layout_width, args.theme)
+        dots = pathway_pages(guideline, facts, pg, layout_width, args.theme, min_font=args.min_font)
     stem, ext = os.path.splitext(args.output)
     if ext.lower() in (".dot", ".gv"):
         return [(args.output, "".join(dots))]
