@@ -114,3 +114,17 @@ def test_a_page_that_cannot_be_split_is_an_error_naming_it(cli: Cli, tmp_path: P
 def test_min_font_above_the_smallest_text_set_is_refused(cli: Cli, tmp_path: Path) -> None:
     res = cli("render", str(SMALL), "-o", str(tmp_path / "f.dot"), "--min-font", "9")
     assert res.code == 2 and "--min-font 9 is out of range" in res.err
+
+
+@needs_dot
+def test_a_pdf_holds_every_page_of_the_figure(cli: Cli, tmp_path: Path) -> None:
+    """``-o x.pdf`` writes one PDF with a page per figure page (the SVG output of the same figure is 6 files)."""
+    from pypdf import PdfReader
+
+    svg = cli("render", str(SMALL), "-o", str(tmp_path / "f.svg"), "--page", "8cm", "--min-font", "5")
+    pdf = cli("render", str(SMALL), "-o", str(tmp_path / "f.pdf"), "--page", "8cm", "--min-font", "5")
+    assert svg.code == 0 and pdf.code == 0, (svg.err, pdf.err)
+    n = len(list(tmp_path.glob("f*.svg")))
+    assert n > 1
+    assert sorted(p.name for p in tmp_path.glob("f*.pdf")) == ["f.pdf"]
+    assert len(PdfReader(tmp_path / "f.pdf").pages) == n

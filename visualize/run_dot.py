@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 
 from engine.fileio.atomic import replacing
 
@@ -51,9 +52,14 @@ def find_dot() -> str:
     return path
 
 
-def render_file(dot_text: str, out_path: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Write ``dot_text`` to ``out_path`` as DOT, SVG, PDF or PNG (chosen by the extension)."""
+def render_file(dot_text: str | Sequence[str], out_path: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Write ``dot_text`` to ``out_path`` as DOT, SVG, PDF or PNG (chosen by the extension). A sequence of DOT
+    texts is a figure's pages: one PDF with a page each (:func:`_join_pdf`), or the texts one after another in a
+    .dot file; other formats draw one page per file, so they take a single text."""
     fmt = output_format(out_path)
+    pages = [dot_text] if isinstance(dot_text, str) else list(dot_text)
+    if len(pages) != 1 and fmt not in ("pdf", "dot"):
+        raise RenderError(f"cannot write {len(pages)} pages to one .{fmt} file: use .pdf, or one file per page")
     dot = None if fmt == "dot" else find_dot()
     if os.path.isdir(out_path):
         raise RenderError(f"cannot write '{out_path}': it is a directory")
@@ -61,9 +67,11 @@ def render_file(dot_text: str, out_path: str, *, timeout: float = DEFAULT_TIMEOU
         with replacing(out_path) as tmp:
             if dot is None:
                 with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-                    f.write(dot_text)
+                    f.write("".join(pages))
+            elif len(pages) == 1:
+                _run_dot(dot, fmt, pages[0], tmp, timeout)
             else:
-                _run_dot(dot, fmt, dot_text, tmp, timeout)
+                _join_pdf([_dot_output(dot, "pdf", page, timeout) for page in pages], tmp)
     except FileNotFoundError as e:
         directory = os.path.dirname(os.path.abspath(out_path))
         if not os.path.isdir(directory):
@@ -73,6 +81,38 @@ def render_file(dot_text: str, out_path: str, *, timeout: float = DEFAULT_TIMEOU
         raise RenderError(f"cannot write '{out_path}': {e.strerror or 'permission denied'}") from None
     except OSError as e:
         raise RenderError(f"cannot write '{out_path}': {e.strerror or e}") from None
+
+
+def _join_pdf(pdfs: Sequence[bytes], out: str) -> None:
+    """One PDF of the pages of ``pdfs`` in order, written to ``out``. Graphviz's PDF (cairo) draws one page per
+    graph and writes only the first graph of a multi-graph input, so each page is drawn alone and the documents
+    are joined with pypdf (pure Python, maintained; joining PDF object graphs by hand means renumbering objects,
+    fonts and resources of every page: not worth owning)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(PdfReader(io.BytesIO(data)))
+    writer.add_metadata({"/Producer": "guidegraph (Graphviz pages joined with pypdf)"})
+    with open(out, "wb") as f:
+        writer.write(f)
+
+
+def _dot_output(dot: str, fmt: str, dot_text: str, timeout: float) -> bytes:
+    """``dot -T<fmt>``'s output for ``dot_text`` (a PDF page of a multi-page figure)."""
+    try:
+        proc = subprocess.run([dot, f"-T{fmt}"], input=dot_text.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz 'dot' took longer than {timeout:g} s and was stopped") from None
+    except OSError as e:
+        raise RenderError(f"cannot run Graphviz 'dot' ({dot}): {e.strerror or e}; {INSTALL_HINT}") from None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+        raise RenderError(f"Graphviz 'dot' failed: {detail}")
+    return proc.stdout
 
 
 def _run_dot(dot: str, fmt: str, dot_text: str, tmp: str, timeout: float) -> None:
@@ -95,18 +135,7 @@ def _run_dot(dot: str, fmt: str, dot_text: str, tmp: str, timeout: float) -> Non
 def render_svg(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
     """``dot_text`` laid out by ``dot`` as an SVG document (text), for pages that inline it (``guidegraph report``).
     Raises :class:`RenderError` as :func:`render_file` does."""
-    dot = find_dot()
-    try:
-        proc = subprocess.run([dot, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, timeout=timeout,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        raise RenderError(f"Graphviz 'dot' took longer than {timeout:g} s and was stopped") from None
-    except OSError as e:
-        raise RenderError(f"cannot run Graphviz 'dot' ({dot}): {e.strerror or e}; {INSTALL_HINT}") from None
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
-        raise RenderError(f"Graphviz 'dot' failed: {detail}")
-    return proc.stdout.decode("utf-8", "replace")
+    return _dot_output(find_dot(), "svg", dot_text, timeout).decode("utf-8", "replace")
 
 
 def layout_width(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> float:

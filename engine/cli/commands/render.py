@@ -1,10 +1,12 @@
 """`guidegraph render RULES -o OUT [--section NAME] [--case CASE] [--theme colour|grayscale]`: draw the flowchart.
 
-The output format follows OUT's extension (.dot, .svg, .pdf, .png). The whole pathway is drawn unless
-``--section`` names one section; ``--case`` highlights the path that patient takes (inputs the case leaves out
-follow every branch). Exit codes: 0 written; 1 the rules or the case have errors; 2 usage (unknown section, bad
-extension, more than one case in the case file) or the output cannot be produced (unreadable input, ``dot``
-missing or failing, unwritable OUT). Nothing is written unless everything succeeded.
+The output format follows OUT's extension (.dot, .svg, .pdf, .png); a figure of several pages is one PDF with a
+page each (one .dot file with a graph each), or for SVG and PNG the files OUT, OUT-p2, ... The whole pathway is
+drawn unless ``--section`` names one section; ``--case`` highlights the path that patient takes (inputs the case
+leaves out follow every branch). Exit codes: 0 written; 1 the rules or the case have errors; 2 usage (unknown
+section, bad extension, more than one case in the case file, a page below ``--min-font`` that cannot be split) or
+the output cannot be produced (unreadable input, ``dot`` missing or failing, unwritable OUT). Nothing is written
+unless everything succeeded.
 
 A case that never enters the ``--section`` drawn (the section's condition is false for it) has no path there:
 the figure is drawn without a highlight and a warning (``W904``) says why, naming the case's values that exclude it.
@@ -75,8 +77,10 @@ def _outside(section: str, case: str, facts: dict[str, Any], model: Any) -> Diag
                       help="render the whole pathway (no --section) to see where this case goes")
 
 
-def _pages(args: argparse.Namespace, guideline: Guideline, facts: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """(output path, DOT text) per page: OUT, then OUT-p2.ext, ... (a .dot output holds every page)."""
+def _pages(args: argparse.Namespace, guideline: Guideline, facts: dict[str, Any] | None
+           ) -> list[tuple[str, str | list[str]]]:
+    """(output path, DOT text) per page: OUT, then OUT-p2.ext, ...; a .dot or .pdf output holds every page (the
+    PDF a page each)."""
     import os
 
     from visualize.dot import to_dot
@@ -92,8 +96,8 @@ def _pages(args: argparse.Namespace, guideline: Guideline, facts: dict[str, Any]
     else:
         dots = pathway_pages(guideline, facts, pg, layout_width, args.theme, min_font=args.min_font)
     stem, ext = os.path.splitext(args.output)
-    if ext.lower() in (".dot", ".gv"):
-        return [(args.output, "".join(dots))]
+    if ext.lower() in (".dot", ".gv", ".pdf"):
+        return [(args.output, dots)]
     return [(args.output if i == 0 else f"{stem}-p{i + 1}{ext}", d) for i, d in enumerate(dots)]
 
 
