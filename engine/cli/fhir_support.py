@@ -63,3 +63,22 @@ def load_fhir_cases(rules: str, bundles: Sequence[str], map_path: str,
         return loaded
     guideline, fmap = loaded
     return guideline, load_bundles(bundles, guideline, fmap)
+
+
+def plan_definition_text(guideline: Guideline, rules: str, map_path: str | None) -> str | Exit:
+    """``export --format fhir``: the PlanDefinition Bundle as JSON text, or the exit code after reporting why."""
+    import json
+    import os
+
+    from engine.fhir.mapfile import MapError, load_map
+    from engine.fhir.plandefinition import plan_definition_bundle
+
+    fmap = None
+    if map_path is not None:
+        try:
+            fmap = load_map(map_path, guideline.model)
+        except MapError as e:
+            report(e.diagnostics)
+            return exit_for(e.diagnostics)
+    name = os.path.splitext(os.path.basename(rules))[0]
+    return json.dumps(plan_definition_bundle(guideline.model, fmap, name), indent=2, ensure_ascii=False) + "\n"
