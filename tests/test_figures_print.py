@@ -128,3 +128,28 @@ def test_a_pdf_holds_every_page_of_the_figure(cli: Cli, tmp_path: Path) -> None:
     assert n > 1
     assert sorted(p.name for p in tmp_path.glob("f*.pdf")) == ["f.pdf"]
     assert len(PdfReader(tmp_path / "f.pdf").pages) == n
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The overview page: the entry questions, read from the sections' guards, leading to each section's page
+
+
+def test_overview_asks_the_guards_questions(lms: Guideline) -> None:
+    from visualize.overview import entry_tree, overview_plan
+
+    always, tree = entry_tree(lms.model)
+    assert always == ("management", "pitfalls")  # no guard: for every patient
+    assert tree is not None and tree[1].name == "phase"
+    names = [s.name for s in lms.model.sections]
+    plan = overview_plan(lms.model, {n: n for n in names}, {n: i + 2 for i, n in enumerate(names)})
+    questions = [dn.question for dn in plan.nodes if dn.kind == "question"]
+    assert questions == ["Phase of care?", "Disease extent?", "Primary site?"]
+    links = "\n".join(dn.question for dn in plan.nodes if dn.kind == "link")
+    for i, n in enumerate(names):  # every section is named once, with its page
+        assert links.count(f"{n}: see p. {i + 2}") == 1, n
+    edges = {(e.src, e.label) for e in plan.edges}
+    by_id = {dn.id: dn for dn in plan.nodes}
+    site = next(dn.id for dn in plan.nodes if dn.question == "Primary site?")
+    # the sites without a section of their own share one answer
+    assert (site, "extremity, trunk wall, other") in edges
+    assert by_id[plan.nodes[0].id].question.startswith("For every patient:")

@@ -108,10 +108,11 @@ class _Emitter:
                      "color": t.path if st == "on" else (t.dim_border if st == "off" else t.muted),
                      "penwidth": "2" if st == "on" else "0.8", "height": "0.3", "margin": "0.08,0.03",
                      "id": dn.id, "tooltip": "no active entry" if dn.kind == "empty" else "no entry beyond those above"}
-        elif dn.kind == "link":  # a connector to the page that continues this branch
+        elif dn.kind == "link":  # a connector to the page(s) that continue this branch, one per line
+            text = "<BR/>".join(html_lines(part, 28) for part in dn.question.split("\n"))
             attrs = {"shape": "box", "style": "rounded,dashed,bold", "id": dn.id, "color": t.question_border,
-                     "label": Html(f"<I>{html_lines(dn.question, 24)}</I>"), "margin": "0.1,0.05",
-                     "tooltip": dn.question}
+                     "label": Html(f"<I>{text}</I>"), "margin": "0.1,0.05",
+                     "tooltip": dn.question.replace("\n", "; ")}
         elif dn.kind == "question":
             tooltip = dn.tooltip or str(self.guideline.graph.nodes[dn.node].get("var", ""))
             attrs = {"shape": "box", "style": "rounded,filled", "id": dn.id,

@@ -3,9 +3,10 @@
 A section's tree that is too wide is cut below its first question with two or more answers: that page keeps the
 stem down to the question, and each answer that leads on to more than an end becomes a connector box ("see p. 3")
 and a page of its own, titled with the answer ("Menopausal status: premenopausal"); pages still too wide are cut
-again. The whole pathway becomes an overview page (each section, whom it is for, and the page it starts on)
-followed by the sections' pages. Widths are measured by laying the page out with ``dot`` (``measure``), not
-estimated. List-form sections are narrow and are never cut.
+again. The whole pathway becomes an overview page (the entry questions read from the sections' guards, leading to the
+page each section starts on: ``visualize.overview``) followed by the sections' pages. Widths are measured by
+laying the page out with ``dot`` (``measure``), not estimated. A page whose smallest text would print below the
+minimum (``render --min-font``) and that cannot be cut is an error (:class:`FigureTooSmall`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from visualize.dot import choose_plan, draw
 from visualize.order import reading_view
+from visualize.overview import overview_plan
 from visualize.plan import DrawableGuideline, DrawEdge, DrawNode, SectionPlan, section_names
-from visualize.scope import section_scope
 from visualize.style import TINY_SIZE, Page
 
 MAX_PAGES = 24
@@ -144,18 +145,16 @@ def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | 
     _check_min_font(min_font)
     guideline = reading_view(guideline, case_facts is not None)
     sections: list[list[str]] = []
-    overview = SectionPlan("", "Overview", form="list")
+    titles: dict[str, str] = {}
+    starts: dict[str, int] = {}
     at = 2
     for name in section_names(guideline):
         pages = section_pages(guideline, name, case_facts, page, measure, theme, first=at, min_font=min_font)
-        plan = choose_plan(guideline, name, None)
-        scope = section_scope(guideline.model, name)
-        text = plan.title + (f" \u2014 {scope}" if scope else "")
-        overview.nodes += [DrawNode(f"overview:{name}", name, "question", question=text, tooltip=name),
-                           DrawNode(f"overview:{name}>", name, "link", question=f"see p. {at}")]
-        overview.edges.append(DrawEdge(f"overview:{name}", f"overview:{name}>", ""))
+        titles[name] = choose_plan(guideline, name, None).title
+        starts[name] = at
         sections.append(pages)
         at += len(pages)
+    overview = overview_plan(guideline.model, titles, starts)
     model = guideline.model
     title = model.title + (f" (version {model.version})" if model.version else "") + ": overview"
     first = draw(guideline, [overview], single=True, case=False, theme=theme, page=page, title=title)
