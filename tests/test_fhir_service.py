@@ -198,3 +198,14 @@ def test_the_log_names_no_patient(server: Server, cases: dict[str, Any]) -> None
     for case_id in cases:
         assert fhir_id(case_id) not in text
     assert "uterus" not in text and "35039007" not in text
+
+
+def test_the_readme_example_gives_the_readme_cards(server: Server) -> None:
+    request = json.loads((ROOT / "docs" / "examples" / "patient-view.json").read_text())
+    status, body = server.hook(request)
+    assert status == 200
+    got = [(c["indicator"], c["summary"]) for c in body["cards"]]
+    assert len(got) == 8
+    assert ("warning", "Not recommended: Bilateral salpingo-oophorectomy") in got
+    assert ("critical", "Never: Assume < 1% metastatic risk for a small or low-grade tumour") in got
+    assert got[-1][1].startswith("Enter FNCLCC grade, Regional lymph nodes and Discussed at a multidisciplinary")
