@@ -5,8 +5,8 @@ counts, a refuted condition is false, an unreadable value is left unknown with a
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("fhir.resources")
 
 from engine import load
+from engine.cli.main import main
 from engine.fhir.cases import PatientReader
 from engine.fhir.mapfile import MapError, load_map
 
@@ -130,9 +131,20 @@ def test_age_from_the_birth_date_in_completed_years(guideline: Any) -> None:
     assert facts == {"age": 65}
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine", "run", RULES, *args], capture_output=True, text=True,
-                          cwd=ROOT)
+@dataclass
+class Done:
+    returncode: int
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Done]:
+    """``guidegraph run RULES ...`` in this process (the CLI's main, as the console script calls it): a
+    subprocess per case would cost a second each; tests/test_fhir_cases.py runs the real process."""
+    def run(*args: str) -> Done:
+        code = main(["run", RULES, *args])
+        return Done(code, capsys.readouterr().err)
+    return run
 
 
 def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -154,24 +166,25 @@ def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
      ["W601", "size_cm", "'ft' has no factor"]),
 ])
 def test_bad_bundles_exit_with_a_message_naming_file_resource_and_field(tmp_path: Path, content: str, code: int,
-                                                                        words: list[str]) -> None:
+                                                                        words: list[str],
+                                                                        run_cli: Callable[..., Done]) -> None:
     (tmp_path / "b.json").write_text(content)
-    done = _run(str(tmp_path / "b.json"), "--fhir-map", MAP)
+    done = run_cli(str(tmp_path / "b.json"), "--fhir-map", MAP)
     assert done.returncode == code, done.stderr
     assert all(w in done.stderr for w in words), done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_missing_files_exit_2(tmp_path: Path) -> None:
-    assert _run(str(tmp_path / "none.json"), "--fhir-map", MAP).returncode == 2
+def test_missing_files_exit_2(tmp_path: Path, run_cli: Callable[..., Done]) -> None:
+    assert run_cli(str(tmp_path / "none.json"), "--fhir-map", MAP).returncode == 2
     (tmp_path / "b.json").write_text(json.dumps(_bundle({"resourceType": "Patient", "id": "p"})))
-    done = _run(str(tmp_path / "b.json"), "--fhir-map", str(tmp_path / "none.yaml"))
+    done = run_cli(str(tmp_path / "b.json"), "--fhir-map", str(tmp_path / "none.yaml"))
     assert done.returncode == 2 and "cannot read FHIR map" in done.stderr
 
 
-def test_a_bad_map_exits_1_with_file_and_line(tmp_path: Path) -> None:
+def test_a_bad_map_exits_1_with_file_and_line(tmp_path: Path, run_cli: Callable[..., Done]) -> None:
     (tmp_path / "m.yaml").write_text(HEAD + "  grde:\n    resource: Patient\n    value: gender\n")
     (tmp_path / "b.json").write_text(json.dumps(_bundle({"resourceType": "Patient", "id": "p"})))
-    done = _run(str(tmp_path / "b.json"), "--fhir-map", str(tmp_path / "m.yaml"))
+    done = run_cli(str(tmp_path / "b.json"), "--fhir-map", str(tmp_path / "m.yaml"))
     assert done.returncode == 1 and "m.yaml:4:" in done.stderr and "E602" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
