@@ -136,8 +136,115 @@ class Paren:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-# A bare Name in a condition is a ``let`` or a bool input; a Bool is ``true``/``false``.
-Cond = Compare | InSet | InRange | IsKnown | And | Or | Not | Implies | Paren | Name | Bool
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """``left OP right`` where a side is more than a name or a number (``sbp - dbp > 20 mmHg``,
+    ``count of {a, b} >= 2``); ``sbp > dbp`` (two names) is a :class:`Compare` that the resolver reads as a
+    relation."""
+
+    left: NumExpr
+    op: str
+    right: NumExpr
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """``expr in low..high`` where ``expr`` is more than a name."""
+
+    subject: NumExpr
+    range: Range
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """``value in set_input`` (``imatinib in prior_therapy``)."""
+
+    value: Name | Number | Bool
+    subject: Name
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """``at least N of {c1, c2, ...}``: at least N of the conditions hold."""
+
+    n: Number
+    items: tuple[Cond, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+# ---- numbers from numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    """``left OP right`` with OP one of ``+ - * /``."""
+
+    left: NumExpr
+    op: str
+    right: NumExpr
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    """``-x``."""
+
+    item: NumExpr
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``min(a, b, ...)``, ``max(...)``, ``abs(x)`` (the resolver checks the name and the arguments)."""
+
+    func: Name
+    args: tuple[Cond, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """``count of {c1, c2, ...}``: how many of the conditions hold."""
+
+    items: tuple[Cond, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CountSet:
+    """``count of set_input``: how many members the set holds."""
+
+    subject: Name
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """``COND: N`` inside ``points {...}``."""
+
+    cond: Cond
+    points: Number
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Points:
+    """``points {c1: n1, c2: n2, ...}``: the sum of the points of the conditions that hold (a score)."""
+
+    items: tuple[Point, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+NumExpr = Arith | Neg | Call | Count | CountSet | Points | Name | Number | Paren | Bool
+"""What the parser accepts where a number is meant (the resolver checks that it is one)."""
+
+# A bare Name in a condition is a ``let`` or a bool input; a Bool is ``true``/``false``. Numbers from numbers may
+# stand where a condition is expected as far as the grammar goes (one hierarchy): the resolver says where not.
+Cond = (Compare | InSet | InRange | IsKnown | And | Or | Not | Implies | Paren | Name | Bool | Relation | Between
+        | Member | AtLeast | Arith | Neg | Call | Count | CountSet | Points | Number)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Declarations
@@ -166,7 +273,15 @@ class EnumType:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-InputType = NumberType | BoolType | EnumType
+@dataclass(frozen=True, slots=True)
+class SetType:
+    """``set of {a, b, c}``: any subset of the values (treatment history)."""
+
+    values: EnumType
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+InputType = NumberType | BoolType | EnumType | SetType
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +322,14 @@ class Assume:
 
 @dataclass(frozen=True, slots=True)
 class Let:
-    """``let NAME ["label"] = COND``: a named, reportable condition."""
+    """``let NAME ["label"] [: number UNIT in LOW..HIGH] = COND``: a named, reportable condition, or a number
+    computed from numbers (``type`` declares its unit and range; without it they are inferred)."""
 
     name: Name
     label: String | None
     cond: Cond
     span: Span = field(default=NO_SPAN, compare=False)
+    type: NumberType | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,7 +507,30 @@ class Together:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-Decl = Reference | Input | Assume | Let | Action | Together | Section
+@dataclass(frozen=True, slots=True)
+class ClassBranch:
+    """``when COND then VALUE`` of a classification."""
+
+    cond: Cond
+    value: Name
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Classify:
+    """``classify NAME ["label"] [first_match]:`` then ``when COND then VALUE`` branches and an optional
+    ``otherwise VALUE``: a derived category. Without ``first_match`` the branches must not overlap (``check``
+    proves it); with it, the first branch that holds decides."""
+
+    name: Name
+    label: String | None
+    first_match: bool
+    branches: tuple[ClassBranch, ...]
+    otherwise: Name | None
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Decl = Reference | Input | Assume | Let | Action | Together | Section | Classify
 
 
 @dataclass(frozen=True, slots=True)

@@ -322,6 +322,26 @@ _TABLE: tuple[Code, ...] = (
            "`one_of(...)` is one positive recommendation with at least two different alternatives: "
            "`recommend one_of(thiazide, ccb, ace_inhibitor)`. A negative strength cannot be a choice (write one "
            "`never` line per action), and a choice of one action is that action."),
+    _error("E180", "a number where a condition is expected, or the reverse",
+           "Arithmetic works on number inputs and number lets, and a condition is true or false: compare a number "
+           "(`sbp - dbp > 20 mmHg`), count conditions with `count_of {a, b}`, or give them points with "
+           "`points_of {a: 1, b: 2}`."),
+    _error("E181", "units that do not combine",
+           "Both sides of `+`, `-`, `min`, `max` and of a comparison need the same unit (`mmHg - mmHg` is mmHg; "
+           "`years + cm` is an error). A number written without a unit takes the other side's unit."),
+    _error("E182", "unknown function or wrong arguments",
+           "The functions are `min(a, b, ...)`, `max(a, b, ...)` and `abs(x)`."),
+    _error("E183", "a score that is not a sum of whole points",
+           "`count_of`, `points_of` and `at_least` add whole points of conditions; compare such a score with a "
+           "plain number, and make it a let of its own before adding other numbers to it."),
+    _error("E184", "a classification without branches",
+           "A classification is written `classify NAME [\"label\"] [first_match]:` followed by `when CONDITION then "
+           "VALUE` branches and an optional `otherwise VALUE`."),
+    _error("E185", "a set input misused, or a member it cannot hold",
+           "A set input (`input prior: set of {a, b}`) is tested one member at a time (`a in prior`) or counted "
+           "(`count_of prior`); the member must be one of its declared values."),
+    _error("E186", "division by zero",
+           "A formula divides by the number 0."),
     _error("E150", "cycle among lets",
            "Lets refer to each other in a circle (`a -> b -> a`), so none of them has a meaning. Rewrite one of them "
            "in terms of inputs."),

@@ -36,7 +36,10 @@ _CLAUSE_ORDER: dict[type, int] = {ast.When: 0, ast.Recommend: 1, ast.Choice: 1, 
                                   ast.Preference: 4, ast.Cite: 5, ast.Source: 6, ast.Footnote: 7}
 WIDTH = 120
 """Past this many characters an action declaration continues on a second line (nothing else is wrapped)."""
-_PRECEDENCE: dict[type, int] = {ast.Implies: 1, ast.Or: 2, ast.And: 3, ast.Not: 4}
+_PRECEDENCE: dict[type, int] = {ast.Implies: 1, ast.Or: 2, ast.And: 3, ast.Not: 4, ast.Compare: 5, ast.Relation: 5,
+                                 ast.InSet: 5, ast.InRange: 5, ast.Between: 5, ast.Member: 5, ast.IsKnown: 5,
+                                 ast.AtLeast: 5, ast.Neg: 8}
+_SUM, _PRODUCT, _UNARY = 6, 7, 8
 
 # ---------------------------------------------------------------------------------------------------------------
 # Text of one node
@@ -71,8 +74,14 @@ def value(v: ast.Value) -> str:
     return string(v)
 
 
+def _level(c: ast.Cond) -> int:
+    if isinstance(c, ast.Arith):
+        return _SUM if c.op in "+-" else _PRODUCT
+    return _PRECEDENCE.get(type(c), 9)
+
+
 def _operand(c: ast.Cond, parent: int, allow_equal: bool) -> str:
-    own = _PRECEDENCE.get(type(c), 5)
+    own = _level(c)
     text = cond(c)
     return text if own > parent or (allow_equal and own == parent) else f"({text})"
 
@@ -97,6 +106,27 @@ def cond(c: ast.Cond) -> str:
         return f"{_operand(c.left, 1, False)} implies {_operand(c.right, 1, False)}"
     if isinstance(c, ast.Paren):
         return f"({cond(c.item)})"
+    if isinstance(c, ast.Relation):
+        return f"{_operand(c.left, 5, False)} {c.op} {_operand(c.right, 5, False)}"
+    if isinstance(c, ast.Between):
+        return f"{_operand(c.subject, 5, False)} in {range_text(c.range)}"
+    if isinstance(c, ast.Member):
+        return f"{value(c.value)} in {c.subject.name}"
+    if isinstance(c, ast.AtLeast):
+        return f"at_least {number(c.n)} of {{{', '.join(cond(i) for i in c.items)}}}"
+    if isinstance(c, ast.Arith):
+        own = _level(c)
+        return f"{_operand(c.left, own, True)} {c.op} {_operand(c.right, own, False)}"
+    if isinstance(c, ast.Neg):
+        return f"-{_operand(c.item, _UNARY, False)}"
+    if isinstance(c, ast.Call):
+        return f"{c.func.name}({', '.join(cond(a) for a in c.args)})"
+    if isinstance(c, ast.Count):
+        return f"count_of {{{', '.join(cond(i) for i in c.items)}}}"
+    if isinstance(c, ast.CountSet):
+        return f"count_of {c.subject.name}"
+    if isinstance(c, ast.Points):
+        return "points_of {" + ", ".join(f"{cond(p.cond)}: {number(p.points)}" for p in c.items) + "}"
     return value(c)
 
 
@@ -113,6 +143,8 @@ def input_type(t: ast.InputType) -> str:
         return "bool"
     if isinstance(t, ast.EnumType):
         return _enum(t)
+    if isinstance(t, ast.SetType):
+        return "set of " + _enum(t.values)
     text = ("integer" if t.integer else "number") + _unit(t.unit)
     return text + (f" in {range_text(t.range)}" if t.range else "")
 
@@ -148,7 +180,10 @@ def decl_line(d: ast.Header | ast.Decl) -> str:
     if isinstance(d, ast.Assume):
         return f"assume {cond(d.cond)}"
     if isinstance(d, ast.Let):
-        return f"let {d.name.name}{_label(d.label)} = {cond(d.cond)}"
+        typed = f": {input_type(d.type)}" if d.type is not None else ""
+        return f"let {d.name.name}{_label(d.label)}{typed} = {cond(d.cond)}"
+    if isinstance(d, ast.Classify):
+        return f"classify {d.name.name}{_label(d.label)}{' first_match' if d.first_match else ''}:"
     if isinstance(d, ast.Action):
         return _action(d)
     if isinstance(d, ast.Together):
@@ -229,6 +264,10 @@ def _anchors(f: ast.File) -> list[Any]:
     out: list[Any] = [f.header]
     for d in f.decls:
         out.append(d)
+        if isinstance(d, ast.Classify):
+            out.extend(d.branches)
+            if d.otherwise is not None:
+                out.append(d.otherwise)
         if isinstance(d, ast.Section):
             for i in d.items:
                 out.append(i)
@@ -329,11 +368,17 @@ def format_file(f: ast.File) -> str:
     w.line(0, decl_line(f.header), f.header)
     previous: ast.Decl | None = None
     for d in f.decls:
-        if previous is None or isinstance(d, ast.Section) or type(d) is not type(previous) \
-                or isinstance(previous, ast.Section):
+        if previous is None or isinstance(d, ast.Section | ast.Classify) or type(d) is not type(previous) \
+                or isinstance(previous, ast.Section | ast.Classify):
             w.blank()
         if isinstance(d, ast.Section):
             _section(w, d)
+        elif isinstance(d, ast.Classify):
+            w.line(0, decl_line(d), d)
+            for b in d.branches:
+                w.line(2, f"when {cond(b.cond)} then {b.value.name}", b)
+            if d.otherwise is not None:
+                w.line(2, f"otherwise {d.otherwise.name}", d.otherwise)
         else:
             w.line(0, decl_line(d), d)
         previous = d

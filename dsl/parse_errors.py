@@ -29,7 +29,8 @@ KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
     "cover", "todo", "must", "recommend", "consider", "not_recommended", "never", "prevails", "evidence", "cite",
     "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown",
-    "true", "false", "number", "integer", "bool", "never_together", "one_of"))
+    "true", "false", "number", "integer", "bool", "never_together", "one_of", "classify", "then", "otherwise",
+    "first_match", "set", "of", "count_of", "points_of", "at_least"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, not_recommended or never"
@@ -85,7 +86,7 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
     SyntaxErrorKind("E017", "a comparison needs a value on the right",
                     "compare with a name, a number (with its unit) or true/false, e.g. size_cm > 5 cm",
                     (H + "assume x == recommend", H + "assume x >\n", H + "assume x == \"a\"",
-                     H + "assume x != ("), after_previous=True),
+                     H + "assume x != )"), after_previous=True),
     SyntaxErrorKind("E018", "expected ':' after the section header",
                     "a section is written: section NAME [\"title\"] [when CONDITION]:",
                     (H + "section s\n  rule r:", H + "section s \"T\"\n  rule r:", H + "section s when a\n  rule r:",
@@ -204,7 +205,8 @@ _PUNCT_NAMES = {"LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", 
                 "COLON": "':'", "COMMA": "','",
                 "EQUAL": "'='", "COMPARE": "a comparison (==, !=, <, <=, >, >=)", "NAME": "a name",
                 "NUM": "a number", "STRING": "a quoted text", "$END": "the end of the file",
-                "NUMBER_KW": "'number'", "INTEGER_KW": "'integer'", "__ANON_0": "'..'"}
+                "NUMBER_KW": "'number'", "INTEGER_KW": "'integer'", "__ANON_0": "'..'",
+                "PLUS": "'+'", "MINUS": "'-'", "MUL_OP": "'*' or '/'"}
 
 
 def describe(token: Token) -> str:

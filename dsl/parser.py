@@ -168,14 +168,56 @@ class _Builder(Transformer[Token, ast.File]):
         return ast.Bool(c[0] == "true", self._span(meta))
 
     # ---- conditions
-    def compare(self, meta: Any, c: list[Any]) -> ast.Compare:
-        return ast.Compare(c[0], str(c[1]), c[2], self._span(meta))
+    def compare(self, meta: Any, c: list[Any]) -> ast.Compare | ast.Relation:
+        if isinstance(c[0], ast.Name) and isinstance(c[2], ast.Name | ast.Number | ast.Bool):
+            return ast.Compare(c[0], str(c[1]), c[2], self._span(meta))
+        return ast.Relation(c[0], str(c[1]), c[2], self._span(meta))
 
     def in_set(self, meta: Any, c: list[Any]) -> ast.InSet:
+        if not isinstance(c[0], ast.Name):
+            self.diagnostics.append(Diagnostic(
+                "E001", "error", "'in {...}' tests a name (an input, a let or a classification)", c[0].span,
+                help="compare a number from numbers with '<', '>=', ... or 'in LOW..HIGH'"))
+            return ast.InSet(ast.Name("_", c[0].span), tuple(c[1:]), self._span(meta))
         return ast.InSet(c[0], tuple(c[1:]), self._span(meta))
 
-    def in_range(self, meta: Any, c: list[Any]) -> ast.InRange:
-        return ast.InRange(c[0], c[1], self._span(meta))
+    def in_range(self, meta: Any, c: list[Any]) -> ast.InRange | ast.Between:
+        if isinstance(c[0], ast.Name):
+            return ast.InRange(c[0], c[1], self._span(meta))
+        return ast.Between(c[0], c[1], self._span(meta))
+
+    def member(self, meta: Any, c: list[Any]) -> ast.Member:
+        value = c[0]
+        if not isinstance(value, ast.Name | ast.Number | ast.Bool):
+            self.diagnostics.append(Diagnostic(
+                "E001", "error", "'VALUE in SET' tests one value of a set input", value.span,
+                help="write e.g. 'imatinib in prior_therapy'"))
+            value = ast.Name("_", value.span)
+        return ast.Member(value, c[1], self._span(meta))
+
+    def at_least(self, meta: Any, c: list[Any]) -> ast.AtLeast:
+        return ast.AtLeast(c[0], tuple(c[1:]), self._span(meta))
+
+    def arith(self, meta: Any, c: list[Any]) -> ast.Arith:
+        return ast.Arith(c[0], str(c[1]), c[2], self._span(meta))
+
+    def neg(self, meta: Any, c: list[Any]) -> ast.Neg:
+        return ast.Neg(c[1], self._span(meta))
+
+    def call(self, meta: Any, c: list[Any]) -> ast.Call:
+        return ast.Call(c[0], tuple(c[1:]), self._span(meta))
+
+    def count(self, meta: Any, c: list[Any]) -> ast.Count:
+        return ast.Count(tuple(c), self._span(meta))
+
+    def count_set(self, meta: Any, c: list[Any]) -> ast.CountSet:
+        return ast.CountSet(c[0], self._span(meta))
+
+    def points(self, meta: Any, c: list[ast.Point]) -> ast.Points:
+        return ast.Points(tuple(c), self._span(meta))
+
+    def point(self, meta: Any, c: list[Any]) -> ast.Point:
+        return ast.Point(c[0], c[1], self._span(meta))
 
     def is_known(self, meta: Any, c: list[Any]) -> ast.IsKnown:
         return ast.IsKnown(c[0], c[1] == "known", self._span(meta))
@@ -198,6 +240,9 @@ class _Builder(Transformer[Token, ast.File]):
     # ---- types and declarations
     def number_type(self, meta: Any, c: list[Any]) -> ast.NumberType:
         return ast.NumberType(c[0] == "integer", c[1].name if c[1] else None, c[2], self._span(meta))
+
+    def set_type(self, meta: Any, c: list[Any]) -> ast.SetType:
+        return ast.SetType(c[0], self._span(meta))
 
     def bool_type(self, meta: Any, c: list[Any]) -> ast.BoolType:
         return ast.BoolType(self._span(meta))
@@ -244,7 +289,19 @@ class _Builder(Transformer[Token, ast.File]):
 
     def let(self, meta: Any, c: list[Any]) -> ast.Let:
         name, label = c[0]
-        return ast.Let(name, label, c[1], self._span(meta))
+        return ast.Let(name, label, c[2], self._span(meta), c[1])
+
+    def classify(self, meta: Any, c: list[Any]) -> ast.Classify:
+        name, label = c[0]
+        branches = tuple(x for x in c[2:] if isinstance(x, ast.ClassBranch))
+        other = c[-1] if not isinstance(c[-1], ast.ClassBranch) else None
+        return ast.Classify(name, label, c[1] is not None, branches, other, self._span(meta))
+
+    def class_branch(self, meta: Any, c: list[Any]) -> ast.ClassBranch:
+        return ast.ClassBranch(c[0], c[1], self._span(meta))
+
+    def otherwise(self, meta: Any, c: list[Any]) -> ast.Name:
+        return c[0]  # type: ignore[no-any-return]
 
     def action(self, meta: Any, c: list[Any]) -> ast.Action:
         return ast.Action(c[0], c[1] or (), c[2], c[3], self._span(meta))

@@ -113,7 +113,7 @@ def question_of(guideline: DrawableGuideline, node: str) -> Question:
     """The question a decision node asks, with its answers in drawing order."""
     g = guideline.graph
     data = g.nodes[node]
-    inp = guideline.model.inputs.get(str(data.get("input", "")))
+    inp = guideline.model.input_or_derived(str(data.get("input", "")))
     kind = inp.kind if inp is not None else ("number" if data.get("unit") else "enum")
     edges = [(child, d) for _, child, d in g.out_edges(node, data=True)]
     if inp is None:

@@ -35,7 +35,7 @@ from visualize.plan import DrawEdge, DrawNode, SectionPlan
 
 
 def _input_label(model: Model, name: str) -> str:
-    inp = model.inputs.get(name)
+    inp = model.input_or_derived(name)
     return inp.label if inp is not None and inp.label else sentence(name)
 
 
@@ -50,12 +50,12 @@ def condition_text(expr: Expr, model: Model, nested: bool = False) -> str:
         case Const(value):
             return "all patients" if value else "no patient"
         case ValueTest():
-            inp = model.inputs.get(expr.input)
+            inp = model.input_or_derived(expr.input)
             order = {v: i for i, v in enumerate(inp.domain)} if inp is not None else {}
             values = sorted(expr.values, key=lambda v: (order.get(v, len(order)), str(v)))
             return f"{_input_label(model, expr.input)}: {' or '.join(value_text(v) for v in values)}"
         case NumTest():
-            inp = model.inputs.get(expr.input)
+            inp = model.input_or_derived(expr.input)
             domain = (inp.low, inp.high) if inp is not None else NO_DOMAIN
             unit = inp.unit if inp is not None else None
             return f"{_input_label(model, expr.input)} {expr.interval.text('typographic', unit=unit, domain=domain)}"

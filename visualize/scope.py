@@ -19,17 +19,17 @@ def describe(model: Model, e: Expr) -> str:
         case Const(value):
             return "all patients" if value else "no patient"
         case ValueTest():
-            inp = model.inputs[e.input]
+            inp = model.input_of(e.input)
             label = inp.label or humanize(e.input)
             if inp.kind == "bool" and len(e.values) == 1:
                 return label if True in e.values else f"no {label[:1].lower()}{label[1:]}"
             shown = [v for v in inp.domain if is_member(v, e.values)]
             return f"{label} {' or '.join(humanize(str(value_text(v))) for v in shown)}"
         case KnownTest():
-            inp = model.inputs[e.input]
+            inp = model.input_of(e.input)
             return f"{inp.label or humanize(e.input)} known"
         case NumTest():
-            label = model.inputs[e.input].label or humanize(e.input)
+            label = model.input_of(e.input).label or humanize(e.input)
             return e.text.replace(e.input, label, 1) if e.text.startswith(e.input) else e.text or label
         case LetRef(name):
             let = model.lets.get(name)

@@ -121,7 +121,7 @@ def _facts_of(guideline: Guideline, path: list[tuple[str, str, dict[str, Any]]])
     known: dict[str, bool] = {}
     for node, _, data in path:
         attrs = guideline.graph.nodes[node]
-        inp = model.inputs[attrs["input"]]
+        inp = model.input_of(attrs["input"])
         if attrs["var"].startswith("known:"):
             known[inp.name] = bool(data["values"][0])
         elif "values" in data:

@@ -277,7 +277,7 @@ def cube_text(g: CompiledGuideline, cube: Cube) -> str:
         var = g.vars[lv]
         if var.kind == "known" and s == frozenset({1}) and lv + 1 < len(cube) and cube[lv + 1] is not None:
             continue  # "x > 5" already says x is known
-        parts.append(literal(var, g.model.inputs[var.input], s))
+        parts.append(literal(var, g.model.input_of(var.input), s))
     return " and ".join(parts) if parts else "true"
 
 

@@ -66,7 +66,7 @@ def value_text(model: Model, name: str, value: FactValue | None) -> str:
     """A case value as a reader says it: ``deep``, ``grade 3``, ``8 cm``, ``mdt_reviewed yes``."""
     if value is None:
         return f"{name} unknown"
-    inp = model.inputs.get(name)
+    inp = model.input_or_derived(name)
     if isinstance(value, str) and not isinstance(value, bool):
         return value
     if inp is not None and inp.kind in ("number", "integer") and inp.unit:

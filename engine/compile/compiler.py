@@ -24,6 +24,7 @@ import networkx as nx
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
+from engine.compile.derived import definitions
 from engine.compile.graph import add_section_graph
 from engine.compile.guideline import (
     IMPOSSIBLE,
@@ -39,6 +40,7 @@ from engine.compile.guideline import (
 from engine.compile.knowable import Unknowable
 from engine.compile.leaves import leaf_decoder
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
+from engine.compile.theory import theory_for
 from engine.compile.units import overriders as overriders
 from engine.compile.units import status_units
 from engine.compile.variables import representative, variables
@@ -263,6 +265,7 @@ def compile(model: Model, max_nodes: int = MAX_NODES) -> CompiledGuideline:
 
 def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
     vs = variables(model)
+    theory = None
     # The diagram operations recurse once per level (two frames: the call and its comprehension), and a path may
     # test every variable; since Python 3.11 such pure-Python recursion does not grow the C stack, so the limit
     # can follow the number of variables (1,000 independent inputs need about 2,000 frames).
@@ -274,6 +277,11 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         "the assumptions", [a.expr for a in model.assumptions], first_assumption)
     try:
         assume = m.and_(*[b.cond(a.expr) for a in model.assumptions])
+        if model.derived:  # what ties each derived input to its inputs (engine.compile.derived)
+            building = ("the derived values", [c for d in model.derived.values() for c, _ in d.branches], None)
+            theory = theory_for(model, vs)
+            assume = m.and_(assume, *definitions(model, vs, m, b.cond),
+                            theory.diagram(m) if theory is not None else m.TRUE)
         rule_nodes = []
         for r in model.rules:
             building = (f"the condition of rule '{r.name}'", [r.condition], r.span)
@@ -338,4 +346,4 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
         rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
         section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn,
-        cover_gaps=cover_gaps, together=together)
+        cover_gaps=cover_gaps, together=together, solve=theory.solve if theory is not None else None)

@@ -79,7 +79,7 @@ def add_section_graph(graph: nx.DiGraph, model: Model, vars: tuple[Var, ...], md
         if out is None:
             var = vars[lv]
             if var.numeric:
-                inp = model.inputs[var.input]
+                inp = model.input_of(var.input)
                 runs = _runs(var, list(branches))
                 out = (" or ".join(interval_label(r, (inp.low, inp.high), var.unit) for r in runs),
                        [r.to_json() for r in runs])

@@ -10,7 +10,7 @@ evaluator's, and what checks facts from Python is ``engine.cases.facts``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, NamedTuple
@@ -168,6 +168,8 @@ class CompiledGuideline:
     cover_gaps: tuple[int, ...] = ()       # cover index -> MDD: True where it is a gap, False where answered or
                                            # outside it, None where the assumptions are broken
     together: tuple[int, ...] = ()         # never_together index -> MDD of its condition (None: assumptions broken)
+    solve: Callable[[Mapping[int, int]], dict[str, float | int] | None] | None = None
+    """Values of the numbers that relations read, for a path (engine.compile.theory); None without relations."""
 
     def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:
         """A patient for a partial assignment ``{level: branch}`` (e.g. ``self.mdd.witness(...)``): each tested
@@ -176,8 +178,15 @@ class CompiledGuideline:
         so the patient is fully known apart from the inputs that must be unknown."""
         out: dict[str, FactValue] = {}
         unknown = {self.vars[lv].input for lv, b in path.items() if self.vars[lv].kind == "known" and b == 0}
+        derived = self.model.derived
+        members: dict[str, list[object]] = {}
         for lv, var in enumerate(self.vars):
-            if var.kind == "known" or var.input in unknown or (lv not in path and not complete):
+            d = derived.get(var.input)
+            if d is not None and d.how == "member" and d.reads[0] not in unknown and (lv in path or complete):
+                members.setdefault(d.reads[0], [])
+                if var.branches[path.get(lv, 0)] is True:
+                    members[d.reads[0]].append(d.values[0])
+            if var.kind == "known" or var.input in unknown or (lv not in path and not complete) or d is not None:
                 continue
             cell = var.branches[path.get(lv, 0)]
             if isinstance(cell, Interval):
@@ -185,4 +194,11 @@ class CompiledGuideline:
                 out[var.input] = int(x) if var.kind == "integer" else json_number(x)
             else:
                 out[var.input] = cell
+        for name, values in members.items():
+            out[name] = values  # type: ignore[assignment]
+        if self.solve is not None:
+            solved = self.solve(path)
+            for name, x in (solved or {}).items():
+                if name in self.model.inputs and name not in unknown and (name in out or complete):
+                    out[name] = x
         return out

@@ -85,7 +85,7 @@ def side_diagrams(model: Model, vars: tuple[Var, ...], m: MDD) -> SideDiagrams:
     b = _Builder(model, vars, m)
     declared = []
     for lv, var in enumerate(vars):
-        inp = model.inputs.get(var.input)
+        inp = model.input_or_derived(var.input)
         if inp is None or var.kind == "known":
             continue
         if inp.numeric:

@@ -12,7 +12,20 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 
 from engine.compile.guideline import Var
-from engine.core.model import EnumValue, Expr, Input, Interval, KnownTest, Model, NumTest
+from engine.core.model import (
+    EnumValue,
+    Expr,
+    Indicator,
+    Input,
+    Interval,
+    KnownTest,
+    Model,
+    NumExpr,
+    NumFunc,
+    NumOp,
+    NumRef,
+    NumTest,
+)
 from engine.core.walk import iter_atoms
 
 
@@ -29,6 +42,36 @@ def all_conditions(model: Model) -> Iterator[Expr]:
         yield c.condition
     for t in model.together:
         yield t.condition
+    for d in model.derived.values():
+        for branch, _ in d.branches:
+            yield branch
+        yield from indicator_conditions(d.expr)
+
+
+def indicator_conditions(e: NumExpr | None) -> Iterator[Expr]:
+    """The conditions a score counts."""
+    stack = [e] if e is not None else []
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Indicator):
+            yield x.cond
+        elif isinstance(x, NumOp):
+            stack += [x.left, x.right]
+        elif isinstance(x, NumFunc):
+            stack += list(x.args)
+
+
+def number_refs(e: NumExpr | None) -> Iterator[str]:
+    """The numbers a formula or relation reads directly."""
+    stack = [e] if e is not None else []
+    while stack:
+        x = stack.pop()
+        if isinstance(x, NumRef):
+            yield x.name
+        elif isinstance(x, NumOp):
+            stack += [x.left, x.right]
+        elif isinstance(x, NumFunc):
+            stack += list(x.args)
 
 
 def representative(cell: Interval, integer: bool) -> float:
@@ -98,6 +141,15 @@ def reads(models: Sequence[Model]) -> tuple[set[str], set[str], dict[str, set[In
                     used.add(a.input)
                     if isinstance(a, NumTest):
                         num_tests.setdefault(a.input, set()).add(a.interval)
+        for d in model.derived.values():  # what a used relation or formula reads is a variable too
+            if d.name in used and d.how in ("relation", "formula"):
+                stack = list(number_refs(d.expr))
+                while stack:
+                    n = stack.pop()
+                    if n not in used:
+                        used.add(n)
+                        if n in model.derived:
+                            stack += list(number_refs(model.derived[n].expr))
     return used, known, num_tests
 
 
@@ -110,15 +162,38 @@ def build_variables(inputs: Mapping[str, Input], used: set[str], known: set[str]
         q = inp.label or name
         if name in known:
             out.append(Var(f"known:{name}", name, "known", (False, True), f"{q} known?", None))
-        if name in used or name in known:
+        if (name in used or name in known) and inp.kind != "set":  # a set is read through its members
             branches: tuple[EnumValue | bool | Interval, ...]
             branches = partition(inp, num_tests.get(name, set())) if inp.numeric else inp.domain
             out.append(Var(name, name, inp.kind, branches, q, inp.unit))
     return tuple(out)
 
 
+def ordered_inputs(model: Model) -> dict[str, Input]:
+    """The declared inputs and the derived ones, in the order the diagrams test them: a member of a set input
+    right after the set, any other derived value just before the first input it reads (so that a figure asks
+    "Risk category?" before, and instead of, what the category is computed from)."""
+    before: dict[str, list[Input]] = {}
+    after: dict[str, list[Input]] = {}
+    last: list[Input] = []
+    for d in model.derived.values():
+        if not d.reads:
+            last.append(d.as_input())
+        elif d.how == "member":
+            after.setdefault(d.reads[0], []).append(d.as_input())
+        else:
+            before.setdefault(d.reads[0], []).append(d.as_input())
+    out: dict[str, Input] = {}
+    for name, inp in model.inputs.items():
+        out.update((d.name, d) for d in before.get(name, ()))
+        out[name] = inp
+        out.update((d.name, d) for d in after.get(name, ()))
+    out.update((d.name, d) for d in last)
+    return out
+
+
 def variables(model: Model) -> tuple[Var, ...]:
     """The variable order, declared: inputs in declaration order, ``known:x`` right before ``x``. The order is
     the order in which a section's flowchart asks its questions, so authors declare the inputs that scope the
     guideline (extent, site, ...) first."""
-    return build_variables(model.inputs, *reads([model]))
+    return build_variables(ordered_inputs(model), *reads([model]))

@@ -22,11 +22,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from fractions import Fraction
 from typing import Literal
 
 from dsl.span import NO_SPAN, Span
+from engine.core.params import ParamValue as ParamValue  # re-exported: entries hold parameter values
+from engine.core.params import Quantity as Quantity
+from engine.core.params import QuantityRange as QuantityRange
+from engine.core.params import Symbol as Symbol
+from engine.core.params import Text as Text
 from engine.core.values import Interval as Interval  # re-exported: conditions hold intervals
-from engine.core.values import json_number
 
 FactValue = bool | int | float | str
 """A known value of an input in a case (an unknown input is absent, or None where a row needs a slot)."""
@@ -67,11 +72,13 @@ class Input:
 
     - ``number``/``integer``: ``unit`` (or None), ``low``/``high`` (inclusive; ``-inf``/``inf`` when undeclared);
     - ``bool``: nothing else (its values are ``(False, True)``);
-    - ``enum``: ``values`` in declared order (all names or all integers).
+    - ``enum``: ``values`` in declared order (all names or all integers);
+    - ``set``: ``values`` are the possible members (a case gives a list of them); conditions read it through
+      its members, which are derived bool inputs named ``input[member]`` (see :class:`Derived`).
     """
 
     name: str
-    kind: Literal["number", "integer", "bool", "enum"]
+    kind: Literal["number", "integer", "bool", "enum", "set"]
     label: str | None = None
     unit: str | None = None
     low: float = -math.inf
@@ -155,6 +162,46 @@ TRUE = Const(True)
 FALSE = Const(False)
 
 # ---------------------------------------------------------------------------------------------------------------
+# Numbers from numbers (what derived values compute; conditions never hold them: a comparison on a number from
+# numbers becomes a test of a derived input, see :class:`Derived`)
+
+
+@dataclass(frozen=True, slots=True)
+class NumRef:
+    """The value of a number input or of a derived number (a score, a formula)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NumConst:
+    value: Fraction
+
+
+@dataclass(frozen=True, slots=True)
+class NumOp:
+    op: Literal["+", "-", "*", "/"]
+    left: NumExpr
+    right: NumExpr
+
+
+@dataclass(frozen=True, slots=True)
+class NumFunc:
+    func: Literal["min", "max", "abs"]
+    args: tuple[NumExpr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """``weight`` where ``cond`` holds, else 0 (the terms of ``points_of``, ``count_of`` and ``at_least``)."""
+
+    cond: Expr
+    weight: Fraction = Fraction(1)
+
+
+NumExpr = NumRef | NumConst | NumOp | NumFunc | Indicator
+
+# ---------------------------------------------------------------------------------------------------------------
 # Declarations
 
 
@@ -193,56 +240,6 @@ class Action:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
-class Quantity:
-    value: float
-    unit: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {"value": json_number(self.value), "unit": self.unit}
-
-    def __str__(self) -> str:
-        return f"{json_number(self.value)}" + (f" {self.unit}" if self.unit else "")
-
-
-@dataclass(frozen=True, slots=True)
-class QuantityRange:
-    min: float
-    max: float
-    unit: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        return {"min": json_number(self.min), "max": json_number(self.max), "unit": self.unit}
-
-    def __str__(self) -> str:
-        return f"{json_number(self.min)}..{json_number(self.max)}" + (f" {self.unit}" if self.unit else "")
-
-
-@dataclass(frozen=True, slots=True)
-class Symbol:
-    """An enum parameter value (``timing: postoperative``)."""
-
-    name: str
-
-    def to_json(self) -> str:
-        return self.name
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    value: str
-
-    def to_json(self) -> str:
-        return self.value
-
-    def __str__(self) -> str:
-        return self.value
-
-
-ParamValue = Quantity | QuantityRange | Symbol | Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,6 +332,45 @@ class Together:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
+DerivedHow = Literal["classification", "score", "formula", "relation", "member"]
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A value computed from the inputs that conditions test as an input (so every pass that reads conditions
+    handles it): a ``classification`` (enum: ``branches`` in order, ``first_match`` or exclusive, ``otherwise``),
+    a ``score`` (integer: ``expr`` sums :class:`Indicator` points), a ``formula`` (``expr`` over numbers;
+    ``exact`` when linear, else the checks treat it as any value in ``low..high``), a ``relation`` between
+    numbers (bool: ``expr`` lies in ``interval``) or the ``member`` ``values[0]`` of the set input ``reads[0]``.
+    Computed at run time by ``engine.core.derive``; tied to its inputs in the checks by ``engine.compile.derived``.
+    """
+
+    name: str
+    how: DerivedHow
+    kind: Literal["bool", "enum", "integer", "number"]
+    reads: tuple[str, ...]
+    """The inputs it is computed from (derived values expanded), in declaration order."""
+    label: str | None = None
+    unit: str | None = None
+    low: float = -math.inf
+    high: float = math.inf
+    values: tuple[EnumValue, ...] = ()
+    expr: NumExpr | None = None
+    interval: Interval | None = None
+    branches: tuple[tuple[Expr, EnumValue], ...] = ()
+    first_match: bool = False
+    otherwise: EnumValue | None = None
+    exact: bool = True
+    text: str = ""
+    span: Span = field(default=NO_SPAN, compare=False)
+
+    def as_input(self) -> Input:
+        """The input the conditions test."""
+        kind: Literal["number", "integer", "bool", "enum"] = self.kind
+        values = self.values if self.kind == "enum" else ()
+        return Input(self.name, kind, self.label, self.unit, self.low, self.high, values, self.span)
+
+
 @dataclass(frozen=True, slots=True)
 class Model:
     """A whole resolved guideline. Tuples keep source order; ``inputs``/``lets``/``actions`` are keyed by name
@@ -355,6 +391,22 @@ class Model:
     todos: tuple[Todo, ...]
     together: tuple[Together, ...] = ()
     """The ``never_together`` constraints, in source order."""
+    derived: dict[str, Derived] = field(default_factory=dict)
+    """The derived inputs (see :class:`Derived`), each after those it reads."""
+
+    def input_of(self, name: str) -> Input:
+        """The input an atom tests: a declared input or a derived one (KeyError for neither)."""
+        inp = self.input_or_derived(name)
+        if inp is None:
+            raise KeyError(name)
+        return inp
+
+    def input_or_derived(self, name: str) -> Input | None:
+        """The declared input ``name``, or the input a derived value stands for."""
+        inp = self.inputs.get(name)
+        if inp is None and name in self.derived:
+            return self.derived[name].as_input()
+        return inp
 
     def rule(self, name: str) -> Rule:
         for r in self.rules:

@@ -161,13 +161,13 @@ def rule_getters(model: Model) -> tuple[tuple[str, ...], list[Callable[[tuple[An
     followed by the let values, make a case's value row; and per rule a C-level getter of the part of that row
     its ``because`` depends on (the inputs its condition reads, the lets it names), or None for a rule that reads
     a number input (numbers rarely repeat: no memo)."""
-    names = tuple(model.inputs)
+    names = (*model.inputs, *model.derived)
     pos = {n: i for i, n in enumerate(names)}
     let_pos = {n: len(names) + i for i, n in enumerate(model.lets)}
     out: list[Callable[[tuple[Any, ...]], Any] | None] = []
     for r in model.rules:
         reads = inputs_read(r.condition, model)
-        if any(model.inputs[n].numeric for n in reads):
+        if any(model.input_of(n).numeric for n in reads):
             out.append(None)
             continue
         positions = [pos[n] for n in reads] + [let_pos[n] for n in lets_named(r.condition, model)]
@@ -192,12 +192,12 @@ def rule_keys(model: Model, partial: bool = False,
     plain: list[bool] = []
     for ri, r in enumerate(model.rules):
         reads = inputs_read(r.condition, model)
-        plain.append(numbers or not any(model.inputs[name].numeric for name in reads))
+        plain.append(numbers or not any(model.input_of(name).numeric for name in reads))
         parts = [repr(ri)]
         for name in reads:
             value = f"f.get({name!r})" if partial else f"f[{name!r}]"
             parts.append(value)
-            if model.inputs[name].numeric:
+            if model.input_of(name).numeric:
                 parts.append(f"{value}.__class__")
         if partial:
             parts += [f"lets[{let_pos[name]}]" for name in lets_named(r.condition, model)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from engine.compile.guideline import CompiledGuideline, LeafKey
+from engine.core.derive import deriver
 from engine.core.model import FactValue
 from engine.core.walk import inputs_read
 from engine.evaluate.assemble import BecauseFn
@@ -39,6 +40,8 @@ class Evaluator:
         self._assumed = tuple(dict.fromkeys(n for a in model.assumptions for n in inputs_read(a.expr, model)))
         self._possible: dict[tuple[FactValue | None, ...], bool] = {}
         self._deriver: Deriver | None = None
+        self.with_derived = deriver(model)
+        """Facts -> the facts with the derived values they decide (engine.core.derive): what every path reads."""
 
     @property
     def deriver(self) -> Deriver:
@@ -85,6 +88,7 @@ class Evaluator:
     def evaluate(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
         """The result of one case whose facts are checked (missing inputs are unknown; see
         engine/evaluate/walk.py)."""
+        facts = self.with_derived(facts)  # type: ignore[assignment]
         res = self.fast(facts, case_id)
         if res is None:
             res = evaluate_slow(self.slow, facts, case_id)
@@ -93,6 +97,7 @@ class Evaluator:
 
     def walk(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
         """The result by the memoised walk alone (the fast path's twin, which the tests compare it with)."""
+        facts = self.with_derived(facts)  # type: ignore[assignment]
         res = evaluate_slow(self.slow, facts, case_id)
         object.__setattr__(res, "derived", LazyDerived(self.deriver.derive, facts))
         return res
@@ -102,6 +107,7 @@ class Evaluator:
         by one when facts are loaded, and this is the exact check of all of them together (a case may satisfy
         each alone and no completion of its unknown inputs satisfies them all; such a case would silently get
         an empty result)."""
+        facts = self.with_derived(facts)  # type: ignore[assignment]
         key = tuple(map(facts.get, self._assumed))
         found = self._possible.get(key)
         if found is None:  # memoised on the inputs the assumptions read: cohort rows repeat them
@@ -125,6 +131,7 @@ class Evaluator:
         graph's ids. Leaves the assumptions rule out are included (they are in the graph); callers that count
         leaves skip them."""
         g = self.compiled
+        facts = self.with_derived(facts)  # type: ignore[assignment]
         drawn = g.drawn[root]
         ids, m = drawn.ids, g.mdd
         branch = branches(g, {k: v for k, v in facts.items() if v is not None})
@@ -153,6 +160,9 @@ class Evaluator:
         setattr_ = object.__setattr__
         out: list[Result] = []
         append = out.append
+        add = self.with_derived
+        if self.compiled.model.derived:
+            cases = map(add, cases)  # type: ignore[arg-type]
         for facts in cases:
             res = fast(facts, None)
             if res is None:  # the memoised walk (and its generated partial path) is built only when a case needs it

@@ -231,8 +231,8 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
         if lid >= 0:
             hit = leaf_outcomes[k].get(lid)
             if hit is None:
-                key = memo.partial_keys[lid]
-                o = outcomes_from(model, memo.sections[k][1], frozenset() if key[0] else frozenset((key,)),
+                leaf_key = memo.partial_keys[lid]
+                o = outcomes_from(model, memo.sections[k][1], frozenset() if leaf_key[0] else frozenset((leaf_key,)),
                                   _no_needs)
                 hit = leaf_outcomes[k][lid] = (memo.intern(o), o)
             sec_ids.append(hit[0])
@@ -246,14 +246,17 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
         below = supports.get(stuck)
         if below is None:
             below = memo.support(stuck)
-        key = (stuck, tuple([branch[lv] for lv in below]))
+        key: Any = (stuck, tuple([branch[lv] for lv in below]))
+        if g.model.derived:  # which inputs behind a derived value are missing names what a pending rule needs
+            key += (tuple([facts.get(n) is None for lv in below for n in needed_inputs(g, lv)]),)
         table = memo.sections_memo[k]
         hit = table.get(key)
         if hit is None:
             keys, needs = walk_diagram(g, stuck, branch, memo.active)
 
             def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
-                return tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs.get(ri, ()))))
+                return tuple(dict.fromkeys(n for lv in sorted(needs.get(ri, ())) for n in needed_inputs(g, lv)
+                                           if facts.get(n) is None))
 
             o = outcomes_from(model, memo.sections[k][1], keys, need_names)
             hit = (memo.intern(o), o)
@@ -303,6 +306,13 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
         objs = _rule_recommendations(memo, planned[1], facts, let_key)
         recs = tuple([objs[pos][ei] for pos, ei in planned[2]])
     return new_result(case_id, recs, plan.overridden, plan.pending, plan.conflicts, lets)
+
+
+def needed_inputs(g: CompiledGuideline, lv: int) -> tuple[str, ...]:
+    """The inputs a variable stands for: itself, or the inputs a derived value is computed from."""
+    name = g.vars[lv].input
+    d = g.model.derived.get(name)
+    return (name,) if d is None else d.reads
 
 
 def _no_needs(ri: int) -> tuple[str, ...]:

@@ -129,6 +129,8 @@ def _type(t: ast.InputType) -> str:
         return "bool (true or false)"
     if isinstance(t, ast.EnumType):
         return f"one of {len(t.values)} values"
+    if isinstance(t, ast.SetType):
+        return f"a set of some of {len(t.values.values)} values"
     kind = "integer" if t.integer else "number"
     unit = f" in {t.unit}" if t.unit else ""
     rng = f", from {t.range.low.text or t.range.low.value} to {t.range.high.text or t.range.high.value}" if t.range \

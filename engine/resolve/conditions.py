@@ -16,12 +16,14 @@ becomes ``FALSE`` and the context is marked broken, so no caller ever evaluates 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Protocol
 
 from dsl import ast
 from dsl.diagnostics import did_you_mean
 from engine.core import model
 from engine.core.values import number_text as number_as_written
+from engine.core.walk import inputs_read
 from engine.resolve.context import Context
 from engine.resolve.declarations import check_unit, range_units
 from engine.resolve.text import cond_text, number_text, value_text
@@ -57,11 +59,24 @@ def domain_text(inp: model.Input) -> str:
     return f"{inp.kind}{unit}{bounds}"
 
 
+class Atoms(Protocol):
+    """What converts the comparisons of numbers from numbers (``engine.resolve.derived.DerivedAtoms``)."""
+
+    def convert(self, c: ast.Cond) -> model.Expr: ...
+
+    def compare(self, c: ast.Compare) -> model.Expr: ...
+
+
+_DERIVED_FORMS = (ast.Relation, ast.Between, ast.Member, ast.AtLeast, ast.Arith, ast.Neg, ast.Call, ast.Count,
+                  ast.CountSet, ast.Points, ast.Number)
+
+
 class Conditions:
-    """Converts conditions against the declared inputs and the names of the ``let``s.
+    """Converts conditions against the declared inputs, the derived values and the names of the ``let``s.
 
     ``lets_used`` collects the lets a conversion referred to, so the caller can order lets by dependency and
-    find cycles among them.
+    find cycles among them. ``derived`` grows as number lets, classifications and comparisons that need a derived
+    input are converted; ``atoms`` converts the latter (set by ``engine.resolve.derived``).
     """
 
     def __init__(self, inputs: dict[str, model.Input], lets: Collection[str], ctx: Context) -> None:
@@ -69,8 +84,49 @@ class Conditions:
         self.lets = lets
         self.ctx = ctx
         self.lets_used: set[str] = set()
+        self.derived: dict[str, model.Derived] = {}
+        self.let_defs: dict[str, model.Let] = {}
+        self.atoms: Atoms | None = None
+
+    def lookup(self, name: str) -> model.Input | None:
+        """The input ``name``, or the input a derived value stands for."""
+        inp = self.inputs.get(name)
+        if inp is None and name in self.derived:
+            return self.derived[name].as_input()
+        return inp
+
+    def lets_table(self) -> Mapping[str, model.Let]:
+        return self.let_defs
+
+    def expand(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The inputs ``names`` stand for (a derived value by the inputs it reads), in declaration order."""
+        out: set[str] = set()
+        for n in names:
+            out.update(self.derived[n].reads if n in self.derived else (n,))
+        return tuple(n for n in self.inputs if n in out)
+
+    def expand_expr(self, e: model.NumExpr) -> tuple[str, ...]:
+        """The inputs a number from numbers reads, through its counted conditions too."""
+        names: list[str] = []
+        stack: list[model.NumExpr] = [e]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, model.NumRef):
+                names.append(x.name)
+            elif isinstance(x, model.NumOp):
+                stack += [x.left, x.right]
+            elif isinstance(x, model.NumFunc):
+                stack += list(x.args)
+            elif isinstance(x, model.Indicator):
+                names += inputs_read(x.cond, self.let_defs)
+        return self.expand(names)
 
     def convert(self, c: ast.Cond) -> model.Expr:
+        if isinstance(c, _DERIVED_FORMS):
+            if self.atoms is None:
+                self.ctx.fatal("E180", f"'{cond_text(c)}' cannot be used here", c.span)
+                return model.FALSE
+            return self.atoms.convert(c)
         if isinstance(c, ast.Paren):
             return self.convert(c.item)
         if isinstance(c, ast.Bool):
@@ -103,7 +159,7 @@ class Conditions:
         if n.name in self.lets:
             self.lets_used.add(n.name)
             return model.LetRef(n.name, n.span)
-        inp = self.inputs.get(n.name)
+        inp = self.lookup(n.name)
         if inp is not None:
             if inp.kind == "bool":
                 return model.ValueTest(inp.name, frozenset({True}), n.name, n.span)
@@ -117,7 +173,7 @@ class Conditions:
         return model.FALSE
 
     def _input(self, subject: ast.Name, use: str) -> model.Input | None:
-        inp = self.inputs.get(subject.name)
+        inp = self.lookup(subject.name)
         if inp is not None:
             return inp
         if subject.name in self.lets:
@@ -187,6 +243,10 @@ class Conditions:
         inp = self._input(c.subject, "'in'")
         if inp is None:
             return model.FALSE
+        if inp.kind == "set":
+            self.ctx.fatal("E185", f"'{inp.name}' is a set: test one member at a time", c.span,
+                           help=f"write: {inp.values[0]} in {inp.name}, or count_of {inp.name} >= 1")
+            return model.FALSE
         if inp.numeric:
             self.ctx.fatal("E112", f"'{inp.name}' is a number: 'in {{...}}' needs an enum or bool input", c.span,
                            help=f"use a range or a comparison: {inp.name} in 1..5, {inp.name} >= 1")
@@ -231,6 +291,10 @@ class Conditions:
                                help=_compare_hint(inp))
                 return model.FALSE
             return self._value_test(c, inp, (c.value,), negate=c.op == "!=")
+        if isinstance(c.value, ast.Name) and self.atoms is not None:
+            other = self.lookup(c.value.name)
+            if other is not None and other.numeric:  # sbp > dbp: a relation between two numbers
+                return self.atoms.compare(c)
         if not isinstance(c.value, ast.Number):
             self.ctx.fatal("E110", f"'{inp.name}' is a number; '{value_text(c.value)}' is not a number", c.value.span,
                            help=f"compare it with a number: {inp.name} > 5")
@@ -287,7 +351,8 @@ def _strip_unit(n: ast.Number) -> ast.Number:
 
 
 def _a(inp: model.Input) -> str:
-    return {"number": "a number", "integer": "an integer", "bool": "a bool", "enum": "an enum"}[inp.kind]
+    return {"number": "a number", "integer": "an integer", "bool": "a bool", "enum": "an enum",
+            "set": "a set"}[inp.kind]
 
 
 def _compare_hint(inp: model.Input) -> str:
@@ -296,4 +361,6 @@ def _compare_hint(inp: model.Input) -> str:
         return f"compare it with its values: {inp.name} == {inp.values[0]}, {inp.name} in {{{shown}}}"
     if inp.kind == "bool":
         return f"use it on its own (when {inp.name}) or compare it: {inp.name} == false"
+    if inp.kind == "set" and inp.values:
+        return f"test its members: {inp.values[0]} in {inp.name}, count_of {inp.name} >= 1"
     return f"compare it with a number: {inp.name} > 5, {inp.name} in 1..10"

@@ -88,6 +88,9 @@ def resolve_input(decl: ast.Input, ctx: Context) -> model.Input:
     if isinstance(t, ast.EnumType):
         values = _enum_members(t, f"input '{name}'", ctx, names_only=False)
         return model.Input(name, "enum", label, values=values, span=decl.span)
+    if isinstance(t, ast.SetType):
+        values = _enum_members(t.values, f"input '{name}'", ctx, names_only=False)
+        return model.Input(name, "set", label, values=values, span=decl.span)
     low, high = -math.inf, math.inf
     if t.range is not None:
         for unit, node in range_units(t.range):

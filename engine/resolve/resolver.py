@@ -32,8 +32,9 @@ from dsl.span import Span
 from engine.core import model
 from engine.resolve.conditions import Conditions
 from engine.resolve.context import Context
-from engine.resolve.cycles import cycles, dependency_order
+from engine.resolve.cycles import cycles
 from engine.resolve.declarations import resolve_action, resolve_input
+from engine.resolve.derived import DerivedAtoms, is_number_let, resolve_definitions
 from engine.resolve.rules import Resolved, SectionResolver, resolve_citations
 from engine.resolve.text import cond_text, number_text
 
@@ -49,8 +50,10 @@ def resolve(tree: ast.File, file: str) -> tuple[model.Model | None, list[Diagnos
                   help='write one: guideline "Title of the guideline" version "1"')
     references = _references(tree, ctx)
     inputs, let_decls = _names(tree, ctx)
-    conds = Conditions(inputs, let_decls, ctx)
-    lets = _lets(let_decls, conds, ctx)
+    bool_lets = [n for n, d in let_decls.items() if isinstance(d, ast.Let) and not is_number_let(d)]
+    conds = Conditions(inputs, bool_lets, ctx)
+    conds.atoms = DerivedAtoms(conds)
+    lets = resolve_definitions(list(let_decls.values()), conds, ctx)
     assumptions = tuple(model.Assumption(conds.convert(a.cond), cond_text(a.cond), a.span)
                         for a in tree.decls if isinstance(a, ast.Assume))
     actions = _actions(tree, ctx)
@@ -67,7 +70,7 @@ def resolve(tree: ast.File, file: str) -> tuple[model.Model | None, list[Diagnos
         return None, diagnostics
     return model.Model(tree.header.title.value, tree.header.version.value if tree.header.version else None, file,
                        references, inputs, lets, assumptions, actions, tuple(out.sections), tuple(out.rules),
-                       tuple(out.covers), tuple(out.todos), together), diagnostics
+                       tuple(out.covers), tuple(out.todos), together, conds.derived), diagnostics
 
 
 def _duplicate(ctx: Context, what: str, name: ast.Name, first: Span, first_what: str | None = None) -> None:
@@ -96,15 +99,16 @@ def _references(tree: ast.File, ctx: Context) -> dict[int, str]:
     return refs
 
 
-def _names(tree: ast.File, ctx: Context) -> tuple[dict[str, model.Input], dict[str, ast.Let]]:
-    """Inputs and lets share one namespace (both can be named in a condition): collect both, first one wins."""
+def _names(tree: ast.File, ctx: Context) -> tuple[dict[str, model.Input], dict[str, ast.Let | ast.Classify]]:
+    """Inputs, lets and classifications share one namespace (all can be named in a condition): collect them,
+    first one wins."""
     inputs: dict[str, model.Input] = {}
-    lets: dict[str, ast.Let] = {}
+    lets: dict[str, ast.Let | ast.Classify] = {}
     first: dict[str, tuple[str, Span]] = {}
     for decl in tree.decls:
-        if not isinstance(decl, ast.Input | ast.Let):
+        if not isinstance(decl, ast.Input | ast.Let | ast.Classify):
             continue
-        what = "input" if isinstance(decl, ast.Input) else "let"
+        what = {ast.Input: "input", ast.Let: "let", ast.Classify: "classification"}[type(decl)]
         if decl.name.name in first:
             first_what, span = first[decl.name.name]
             _duplicate(ctx, what, decl.name, span, first_what)
@@ -115,28 +119,6 @@ def _names(tree: ast.File, ctx: Context) -> tuple[dict[str, model.Input], dict[s
         else:
             lets[decl.name.name] = decl
     return inputs, lets
-
-
-def _lets(decls: dict[str, ast.Let], conds: Conditions, ctx: Context) -> dict[str, model.Let]:
-    """Convert every let and order them so that each comes after the lets it uses; cycles are fatal."""
-    order = {name: i for i, name in enumerate(decls)}
-    graph = nx.DiGraph()
-    graph.add_nodes_from(decls)
-    converted: dict[str, model.Let] = {}
-    for name, decl in decls.items():
-        conds.lets_used = set()
-        expr = conds.convert(decl.cond)
-        graph.add_edges_from((used, name) for used in sorted(conds.lets_used))
-        converted[name] = model.Let(name, expr, decl.label.value if decl.label else None, decl.span)
-    # Edges point from a used let to its user; report cycles in the direction of use (a uses b uses a).
-    found = cycles(graph.reverse(copy=True), order)
-    for path in found:
-        ctx.fatal("E150", f"the lets refer to each other in a cycle: {' -> '.join(path)}", decls[path[0]].name.span,
-                  help="a let may only use lets that do not use it back",
-                  notes=[Note(f"'{a}' uses '{b}'", decls[a].span) for a, b in itertools.pairwise(path)])
-    if found:
-        return converted
-    return {name: converted[name] for name in dependency_order(graph, order)}
 
 
 def _actions(tree: ast.File, ctx: Context) -> dict[str, model.Action]:

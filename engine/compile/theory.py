@@ -1,0 +1,196 @@
+"""Relations between numbers, decided exactly: which combinations of number cells and relation truths exist.
+
+Why a solver: a test ``sbp - dbp > 20 mmHg`` cuts the plane of (sbp, dbp) diagonally, so the cells of each number
+alone cannot say whether "sbp in 140..159, dbp in 90..99, the relation true" is a real patient. The diagrams
+keep the relation as a bool variable, and this module builds the diagram of the *possible* combinations over the
+variables involved (the cells of the numbers the relations and linear formulas read, the relations' truths and
+the formulas' cells), by a depth-first walk in the diagram order that asks z3 (linear arithmetic over exact
+rationals and integers; min, max and abs as if-then-else) whether each partial combination is satisfiable, and
+prunes the walk where it is not. z3 also completes witness patients: :meth:`Theory.solve` gives values for a
+path that satisfy its cells and relations. A non-linear formula is a free variable of its declared range here.
+
+Cost: one satisfiability check per node of the walk (measured in bench/bench_derived.py); the walk is limited
+to the variables the relations connect.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+import z3
+
+from engine.compile.guideline import Var
+from engine.compile.mdd import MDD
+from engine.core.model import Derived, Interval, Model, NumConst, NumExpr, NumFunc, NumOp, NumRef
+
+MAX_CHECKS = 200_000
+"""Satisfiability checks one walk may make before it gives up (the diagram is then left unconstrained: sound for
+evaluation, and the checks say that their findings may be spurious)."""
+
+
+class TooManyChecks(Exception):
+    pass
+
+
+def _q(x: float | Fraction) -> z3.ArithRef:
+    f = Fraction(repr(x)) if isinstance(x, float) else x
+    return z3.RealVal(f"{f.numerator}/{f.denominator}")
+
+
+class Theory:
+    """The solver's view of the derived relations and formulas of a compiled guideline."""
+
+    def __init__(self, model: Model, vars: tuple[Var, ...]) -> None:
+        self.vars = vars
+        self.level = {v.name: i for i, v in enumerate(vars)}
+        self.derived = [d for d in model.derived.values()
+                        if d.how in ("relation", "formula") and d.name in self.level and d.exact]
+        names: list[str] = []
+        for d in self.derived:
+            if d.how == "formula":
+                names.append(d.name)
+            assert d.expr is not None
+            names.extend(_refs(d.expr))
+        self.numbers = [n for n in dict.fromkeys(names) if n in self.level]
+        self.z: dict[str, z3.ArithRef] = {}
+        base: list[Any] = []
+        for n in self.numbers:
+            v = vars[self.level[n]]
+            inp = model.input_or_derived(n)
+            x = z3.Int(n) if v.kind == "integer" else z3.Real(n)
+            self.z[n] = x
+            if inp is not None and not math.isinf(inp.low):
+                base.append(x >= _q(inp.low))
+            if inp is not None and not math.isinf(inp.high):
+                base.append(x <= _q(inp.high))
+        for d in self.derived:
+            if d.how == "formula":
+                assert d.expr is not None
+                base.append(self.z[d.name] == self._enc(d.expr))
+        self.base = base
+        self.levels = sorted({self.level[d.name] for d in self.derived} | {self.level[n] for n in self.numbers})
+        self.checks = 0
+
+    @property
+    def empty(self) -> bool:
+        return not any(d.how == "relation" for d in self.derived) and not any(
+            d.how == "formula" for d in self.derived)
+
+    def _enc(self, e: NumExpr) -> z3.ArithRef:
+        match e:
+            case NumConst(v):
+                return _q(v)
+            case NumRef(name):
+                return self.z[name] if name in self.z else z3.Real(name)
+            case NumOp(op, a, b):
+                x, y = self._enc(a), self._enc(b)
+                return {"+": x + y, "-": x - y, "*": x * y, "/": x / y}[op]
+            case NumFunc("min", args):
+                return _fold(z3.If, [self._enc(a) for a in args], lambda p, q: p <= q)
+            case NumFunc("max", args):
+                return _fold(z3.If, [self._enc(a) for a in args], lambda p, q: p >= q)
+            case NumFunc(_, args):
+                x = self._enc(args[0])
+                return z3.If(x >= 0, x, -x)
+        raise ValueError(f"no solver form for {e!r}")
+
+    def constraint(self, lv: int, branch: int) -> Any:
+        """What "variable ``lv`` takes ``branch``" says to the solver."""
+        v = self.vars[lv]
+        cell = v.branches[branch]
+        if v.name in self.z and isinstance(cell, Interval):
+            return _in(self.z[v.name], cell)
+        d = next(d for d in self.derived if d.name == v.name)
+        assert d.expr is not None and d.interval is not None
+        inside = _in(self._enc(d.expr), d.interval)
+        return inside if cell is True else z3.Not(inside)
+
+    def diagram(self, m: MDD) -> int:
+        """The boolean diagram of the possible combinations over :attr:`levels` (TRUE when nothing is
+        involved)."""
+        if not self.derived:
+            return m.TRUE
+        solver = z3.Solver()
+        solver.add(*self.base)
+        levels = self.levels
+
+        def rec(k: int) -> int:
+            if k == len(levels):
+                return m.TRUE
+            lv = levels[k]
+            kids = []
+            for b in range(len(self.vars[lv].branches)):
+                solver.push()
+                solver.add(self.constraint(lv, b))
+                self.checks += 1
+                if self.checks > MAX_CHECKS:
+                    raise TooManyChecks
+                kids.append(rec(k + 1) if solver.check() == z3.sat else m.FALSE)
+                solver.pop()
+            return m.node(lv, kids)
+
+        try:
+            return rec(0)
+        except TooManyChecks:
+            return m.TRUE
+
+    def solve(self, path: Mapping[int, int]) -> dict[str, float | int] | None:
+        """Values of the numbers involved that satisfy the path's cells and relations (None: no such values)."""
+        solver = z3.Solver()
+        solver.add(*self.base)
+        for lv in self.levels:
+            if lv in path:
+                solver.add(self.constraint(lv, path[lv]))
+        if solver.check() != z3.sat:
+            return None
+        model = solver.model()
+        out: dict[str, float | int] = {}
+        for n, x in self.z.items():
+            val = model.eval(x, model_completion=True)
+            if z3.is_int_value(val):
+                out[n] = val.as_long()
+            else:
+                f = Fraction(val.numerator_as_long(), val.denominator_as_long())
+                out[n] = int(f) if f.denominator == 1 else float(f)
+        return out
+
+
+def _fold(ite: Any, xs: list[z3.ArithRef], better: Any) -> z3.ArithRef:
+    acc = xs[0]
+    for x in xs[1:]:
+        acc = ite(better(acc, x), acc, x)
+    return acc
+
+
+def _in(x: z3.ArithRef, iv: Interval) -> Any:
+    parts = []
+    if iv.low is not None:
+        parts.append(x >= _q(iv.low) if iv.low_closed else x > _q(iv.low))
+    if iv.high is not None:
+        parts.append(x <= _q(iv.high) if iv.high_closed else x < _q(iv.high))
+    return z3.And(*parts) if parts else z3.BoolVal(True)
+
+
+def _refs(e: NumExpr) -> list[str]:
+    match e:
+        case NumRef(name):
+            return [name]
+        case NumOp(_, a, b):
+            return _refs(a) + _refs(b)
+        case NumFunc(_, args):
+            return [n for a in args for n in _refs(a)]
+        case _:
+            return []
+
+
+def theory_for(model: Model, vars: tuple[Var, ...]) -> Theory | None:
+    """The guideline's theory, or None when no relation or linear formula is a variable."""
+    th = Theory(model, vars)
+    return None if not th.derived else th
+
+
+def derived_of(model: Model, name: str) -> Derived | None:
+    return model.derived.get(name)

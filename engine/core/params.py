@@ -1,0 +1,59 @@
+"""The values of action parameters as a rule gives them (``dose: 50..60 Gy``, ``timing: postoperative``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.core.values import json_number
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    value: float
+    unit: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"value": json_number(self.value), "unit": self.unit}
+
+    def __str__(self) -> str:
+        return f"{json_number(self.value)}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True, slots=True)
+class QuantityRange:
+    min: float
+    max: float
+    unit: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"min": json_number(self.min), "max": json_number(self.max), "unit": self.unit}
+
+    def __str__(self) -> str:
+        return f"{json_number(self.min)}..{json_number(self.max)}" + (f" {self.unit}" if self.unit else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """An enum parameter value (``timing: postoperative``)."""
+
+    name: str
+
+    def to_json(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    value: str
+
+    def to_json(self) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
+
+
+ParamValue = Quantity | QuantityRange | Symbol | Text
