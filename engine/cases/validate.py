@@ -15,6 +15,7 @@ from dsl.diagnostics import Diagnostic, Note, did_you_mean
 from dsl.span import Span
 from engine.cases.files import Locator, Path_
 from engine.cases.values import BadValue, Converter, converter, describe
+from engine.core.derive import deriver
 from engine.core.model import Assumption, Model
 from engine.core.semantics import kleene
 from engine.core.walk import inputs_read
@@ -64,7 +65,9 @@ class CaseChecker:
         self.model = model
         self.converters: dict[str, Converter] = {n: converter(i) for n, i in model.inputs.items()}
         self.text_converters: dict[str, Converter] = {n: converter(i, True) for n, i in model.inputs.items()}
-        self.assumptions = [(a, kleene(a.expr, model), inputs_read(a.expr, model)) for a in model.assumptions]
+        self.derive = deriver(model)
+        self.assumptions = [(a, kleene(a.expr, model), model.reads_of(inputs_read(a.expr, model)))
+                            for a in model.assumptions]
         self.ids: dict[str, tuple[str, int, int]] = {}
 
     def claim_id(self, case_id: str, file: str, line: int, column: int = 1) -> Diagnostic | None:
@@ -81,6 +84,12 @@ class CaseChecker:
     # -- facts ----------------------------------------------------------------------------------------------------
 
     def unknown_input(self, label: str, name: str, span: Span) -> Diagnostic:
+        d = self.model.derived.get(name)
+        if d is not None and d.how != "relation":
+            what = {"classification": "a classification", "score": "a score", "formula": "a formula",
+                    "member": "a member of a set input"}[d.how]
+            return _err("E307", f"{label}: '{name}' is {what} the guideline computes, not an input", span,
+                        "give the inputs it is computed from instead: " + ", ".join(d.reads))
         return _err("E307", f"{label}: unknown input '{name}'", span,
                     did_you_mean(name, self.model.inputs) or "the inputs are declared in the rules file")
 
@@ -91,17 +100,19 @@ class CaseChecker:
 
     def check_assumptions(self, label: str, facts: Mapping[str, FactValue], span: Span) -> list[Diagnostic]:
         out = []
+        full = self.derive(facts)
         for assumption, holds, names in self.assumptions:
-            if holds(facts) is False:
+            if holds(full) is False:
                 out.append(self._broken(label, assumption, names, facts, span))
         return out
 
     def jointly_broken(self, label: str, facts: Mapping[str, FactValue], span: Span) -> Diagnostic:
         """E311 for facts that break no assumption alone but the assumptions taken together: no value of the
         inputs the case leaves out satisfies all of them (found on the compiled diagrams, which are exact)."""
-        undecided = [a for a, holds, _ in self.assumptions if holds(facts) is None]
+        full = self.derive(facts)
+        undecided = [a for a, holds, _ in self.assumptions if holds(full) is None]
         texts = "; ".join(f"'{a.text or f'assume at {a.span}'}'" for a in undecided)
-        missing = sorted({n for _, holds, names in self.assumptions if holds(facts) is None for n in names
+        missing = sorted({n for _, holds, names in self.assumptions if holds(full) is None for n in names
                           if n not in facts})
         notes = tuple(Note(f"an assumption is declared at {a.span}", a.span) for a in undecided if a.span.line)
         return _err("E311", f"{label} breaks the assumptions taken together: {texts} (no value of "

@@ -53,6 +53,8 @@ def allowed(inp: Input) -> str:
     """What an input accepts, in words (used in every complaint about a value)."""
     if inp.kind == "bool":
         return "true or false"
+    if inp.kind == "set":
+        return "a list of some of: " + ", ".join(str(v) for v in inp.values) + " (in a CSV cell: a|b)"
     if inp.kind == "enum":
         return "one of: " + ", ".join(str(v) for v in inp.values)
     what = "an integer" if inp.kind == "integer" else "a number"
@@ -133,6 +135,8 @@ def accepter(inp: Input) -> Callable[[Any], bool]:
     common case. False means "ask the converter", not "invalid"."""
     if inp.kind == "bool":
         return lambda raw: type(raw) is bool
+    if inp.kind == "set":
+        return lambda raw: False  # always converted: lists become the canonical tuple
     if inp.kind == "enum":
         kind = int if inp.values and all(isinstance(v, int) for v in inp.values) else str
         members = frozenset(inp.values)
@@ -175,8 +179,34 @@ def _text_fast_path(inp: Input, slow: Converter) -> Converter:
     return lookup
 
 
+def _set_converter(inp: Input) -> Converter:
+    """A set input: a list of members (YAML, JSON), or members joined by ``|`` (a CSV cell; empty: no member).
+    The value is a tuple of the members in declared order, each once."""
+    member = _enum_converter(inp)
+
+    def convert(raw: Any) -> FactValue:
+        if isinstance(raw, str):
+            items: list[Any] = [p for p in raw.split("|") if p.strip()]
+        elif isinstance(raw, list | tuple | set | frozenset):
+            items = list(raw)
+        else:
+            raise BadValue(f"expected {allowed(inp)}, got {describe(raw)}")
+        got = set()
+        for item in items:
+            try:
+                got.add(member(item))
+            except BadValue as bad:
+                raise BadValue(f"{bad.message.replace(' is not an allowed value', ' is not a possible member')}",
+                               bad.help) from None
+        return tuple(v for v in inp.values if v in got)  # type: ignore[return-value]
+
+    return convert
+
+
 def converter(inp: Input, from_text: bool = False) -> Converter:
     """The converter for one input; ``from_text`` for CSV cells (every value arrives as a string)."""
+    if inp.kind == "set":
+        return _set_converter(inp)
     if inp.numeric:
         slow = _number_converter(inp, from_text)
     elif inp.kind == "bool":

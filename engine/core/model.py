@@ -394,6 +394,13 @@ class Model:
     derived: dict[str, Derived] = field(default_factory=dict)
     """The derived inputs (see :class:`Derived`), each after those it reads."""
 
+    def reads_of(self, names: list[str]) -> list[str]:
+        """The declared inputs ``names`` stand for (a derived value by the inputs it is computed from)."""
+        out: dict[str, None] = {}
+        for n in names:
+            out.update(dict.fromkeys(self.derived[n].reads if n in self.derived else (n,)))
+        return list(out)
+
     def input_of(self, name: str) -> Input:
         """The input an atom tests: a declared input or a derived one (KeyError for neither)."""
         inp = self.input_or_derived(name)
