@@ -288,6 +288,8 @@ def draw(guideline: DrawableGuideline, plans: list[SectionPlan], *, single: bool
         "nodesep": "0.25", "ranksep": "0.4", "rankdir": "TB", "newrank": "true", "pad": "0.2",
         "margin": "0", "outputorder": "edgesfirst",
     }
+    if not foot:
+        del graph_attrs["label"]
     if page is None:
         graph_attrs["size"] = page_size(plans[0]) if single else PATHWAY_WIDTH
     figure_attrs = {"labelloc": "t", "labeljust": "l", "color": "white", "margin": "4"}

@@ -76,7 +76,7 @@ def foot_label(theme: Theme, *, modalities: Iterable[str], strengths: Iterable[s
                references: Sequence[tuple[int, str]], footnotes: Sequence[tuple[str, str]],
                case: bool, empty: bool = True, questions: bool = True, wrap: int | None = None) -> str:
     """The HTML label placed at the foot of the figure (the root graph's label); ``wrap``: characters per line
-    of the notes (a page's width), and legend rows of at most three items."""
+    of the notes (a page's width), and legend rows of at most three items. Empty when there is nothing to say."""
     grid: list[tuple[str, Sequence[str]]] = []
     mod_cells = _modality_cells(modalities, theme)
     if mod_cells:
@@ -101,4 +101,6 @@ def foot_label(theme: Theme, *, modalities: Iterable[str], strengths: Iterable[s
         rows.append(_notes_row("References", [(str(n), t) for n, t in references], theme, wrap or FOOT_WRAP))
     if footnotes:
         rows.append(_notes_row("Notes", footnotes, theme, wrap or FOOT_WRAP))
+    if not rows:  # nothing to explain (an overview of connectors only): Graphviz refuses a table with no row
+        return ""
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>'
