@@ -33,8 +33,8 @@ INDICATOR = {Strength.MUST: "info", Strength.RECOMMEND: "info", Strength.CONSIDE
 def short(text: str, limit: int = SUMMARY_MAX) -> str:
     """``text`` cut to ``limit`` characters at a word, with an ellipsis when cut.
 
-    >>> short("Recommended: Radiation therapy", 20)
-    'Recommended: Radia…'
+    >>> short("Recommended: Radiation therapy", 24)
+    'Recommended: Radiation…'
     """
     if len(text) <= limit:
         return text
