@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
@@ -220,6 +220,32 @@ def _read_csv(file: str, text: str, checker: CaseChecker, diags: list[Diagnostic
         return [], header_diags, 0
     width = len(header)
     source.width, source.desc_col = width, desc_col
+    cases, skipped = check_rows(file, Header(columns, id_col, desc_col, width), records, checker, diags)
+    return cases, diags, skipped + source.skipped
+
+
+class Header(NamedTuple):
+    """A checked header: per input column its index, input name and converter; where ``id`` and ``description``
+    are; how many columns a row must have."""
+
+    columns: list[tuple[int, str, Converter]]
+    id_col: int | None
+    desc_col: int | None
+    width: int
+
+
+def header_columns(file: str, header: list[str], checker: CaseChecker) -> tuple[Header, list[Diagnostic]]:
+    """The header of a cohort checked (unknown, unnamed or repeated columns are errors that reject the file)."""
+    columns, id_col, desc_col, diags = _header_columns(file, header, checker)
+    return Header(columns, id_col, desc_col, len(header)), diags
+
+
+def check_rows(file: str, header: Header, records: Iterable[tuple[int, list[str]]], checker: CaseChecker,
+               diags: list[Diagnostic]) -> tuple[list[Case], int]:
+    """The valid cases among ``records`` (``(line, cells)``, in file order), with a diagnostic appended to
+    ``diags`` for every bad row, and how many rows were skipped. The one place a row's cells become a case: the
+    SQL engines send the rows they cannot settle themselves here, so their messages are these."""
+    columns, id_col, desc_col, width = header
     cases: list[Case] = []
     skipped = 0
     assumptions = checker.assumptions
@@ -271,4 +297,4 @@ def _read_csv(file: str, text: str, checker: CaseChecker, diags: list[Diagnostic
             continue
         description = row[desc_col].strip() or None if desc_col is not None else None
         cases.append(Case(row_id or f"{file}:{line}", description, facts, None, file, line))
-    return cases, diags, skipped + source.skipped
+    return cases, skipped

@@ -38,15 +38,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="the rules file")
     parser.add_argument("cases", metavar="CASE", nargs="+",
                         help="case files (.yaml, .yml, .json: one case or a list; .csv: a cohort) or directories")
-    parser.add_argument("--format", choices=tuple(FORMATS), default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=(*FORMATS, "parquet"), default=None,
+                        help="output format (default: text; parquet when -o ends in .parquet; parquet needs "
+                             "--engine duckdb and a CSV or Parquet cohort, and writes the CSV report's rows)")
     parser.add_argument("--explain", action="store_true",
                         help="text format: also print the full trace, rule by rule: the conditions that held (lets "
                              "expanded), each rule's notes and the source sentence it encodes")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad cases on stderr and evaluate the others (still exits 1)")
     parser.add_argument("--engine", choices=("python", "duckdb"), default="python",
-                        help="what decides the cases: the Python evaluator (default) or DuckDB (needs the sql "
-                             "extra); the cases are read and validated by the same loader, the output is the same")
+                        help="what decides the cases: the Python evaluator (default) or DuckDB (needs the cohort "
+                             "extra); DuckDB reads, validates and writes one CSV or Parquet cohort itself (same "
+                             "messages, same output), other case files are read by the Python loader")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
     parser.add_argument("--fhir-map", metavar="MAP",
                         help="the cases are FHIR R4 bundles (.json files or directories of them), one patient each, "
@@ -111,9 +114,24 @@ def run(args: argparse.Namespace) -> int:
             import duckdb  # noqa: F401
             import sqlglot  # noqa: F401
         except ImportError as e:
-            say(f"guidegraph: error: --engine duckdb needs the sql extra ({e.name} is missing): "
-                "pip install 'guidegraph[sql]'\n")
+            say(f"guidegraph: error: --engine duckdb needs the cohort extra ({e.name} is missing): "
+                "pip install 'guidegraph[cohort]'\n")
             return Exit.USAGE
+    if args.format is None:
+        args.format = "parquet" if (args.output or "").lower().endswith(".parquet") else "text"
+    if getattr(args, "engine", "python") == "duckdb" and not getattr(args, "fhir_map", None):
+        from engine.sql.native import applies, run_native
+
+        if applies(args):
+            findings = Findings()
+            code = run_native(args, findings)
+            found = findings.text()
+            if found:
+                say(found)
+            return code
+    if args.format == "parquet":
+        say("guidegraph: error: --format parquet needs --engine duckdb and one CSV or Parquet cohort file\n")
+        return Exit.USAGE
     prepared = (load_fhir_cases(args.rules, args.cases, args.fhir_map, args.output)
                 if getattr(args, "fhir_map", None) else load_with_cases(args.rules, args.cases, args.output))
     if isinstance(prepared, Exit):

@@ -1,0 +1,275 @@
+"""Reading and validating a cohort inside DuckDB (CSV or Parquet), so that the Python case loader is not in the hot
+path, with the loader's messages all the same.
+
+Why this split: validating 10 million rows one cell at a time in Python costs more than deciding them in DuckDB.
+So DuckDB types every cell by rules that are *stricter* than the loader's (a cell is settled in SQL only when its
+text is exactly an enum member, ``true``/``false`` in one of the loader's spellings, or a plain decimal number in
+range), checks all the assumptions together on the compiled diagram (the query's ``assume`` node: a case no
+completion of which the assumptions allow), and finds repeated ids. Every row it cannot settle, and every row
+whose id is repeated, goes to :func:`engine.cases.cohort.check_rows`, the loader's own row checker, in file
+order: the diagnostics (codes, messages, rows, lines) are the loader's by construction, and a row the loader
+accepts after all (``  deep``, ``TRUE``, ``1e1``) comes back with the loader's typed facts. Stricter never means
+different: a row DuckDB settles is one the loader accepts with the same values (the differential tests check it
+on hostile rows).
+
+A CSV file is read this way only when each record is one physical line (no quote, no carriage return, no blank
+line, no byte-order mark: then row N is line N + 1); otherwise, or when DuckDB refuses the file, the whole file
+goes through the loader (:class:`Fallback`), which knows how to report broken quotes line by line.
+
+In a Parquet file, row N is the N-th record (there are no lines); typed columns are used as they are when their
+type fits the input (a number column for a number, BOOLEAN for a bool), and read as text otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import mmap
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from dsl.diagnostics import Diagnostic, sort_key
+from engine.cases.cohort import CELL_LIMIT, COLUMN_LIMIT, check_rows, header_columns
+from engine.cases.validate import Case, CaseChecker
+from engine.core.model import Input, Model
+from engine.evaluate.guideline import Guideline
+
+RAW = "__gg_raw"
+TYPED = "__gg_typed"
+CASES = "__gg_valid"
+"""The view of the valid cases: ``__gg_ord`` (file order), ``__gg_case`` (the case id the report shows),
+``__gg_desc``, then one typed column per input (enum members as text, numbers DOUBLE, bools BOOLEAN)."""
+
+WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+"""What Python's ``str.strip()`` removes: the loader strips every cell with it, so DuckDB's ``trim`` does too."""
+NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""A number as DuckDB and Python both read it, to the same double (DuckDB also takes ``1_000``, Python ``١``)."""
+TRUE_FORMS = ("true", "TRUE", "True")
+FALSE_FORMS = ("false", "FALSE", "False")
+
+
+class Fallback(Exception):
+    """The file is one the Python loader must read (the message says why, for ``--verbose`` users)."""
+
+
+def lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def ident(name: str) -> str:
+    """A SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class Source:
+    """A cohort open in DuckDB: :data:`CASES` holds its valid rows; ``diagnostics`` and ``skipped`` are the
+    loader's for the bad ones."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    skipped: int = 0
+    rescued: int = 0
+    flagged: int = 0
+    fallback: str | None = None
+
+
+def _sql_type(inp: Input) -> str:
+    return "BOOLEAN" if inp.kind == "bool" else "DOUBLE" if inp.numeric else "VARCHAR"
+
+
+def _typed(inp: Input, col: str, col_type: str) -> tuple[str, str]:
+    """The typed value of input ``inp`` from column ``col`` (of DuckDB type ``col_type``), and the condition that
+    the cell is settled (empty, or exactly a value the loader reads the same way)."""
+    numeric = col_type in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT",
+                           "UINTEGER", "USMALLINT", "UTINYINT") or col_type.startswith("DECIMAL")
+    if inp.numeric and numeric:
+        value = f"CAST({col} AS DOUBLE)"
+        return value, f"({col} IS NULL OR {_in_range(inp, value)})"
+    if inp.kind == "bool" and col_type == "BOOLEAN":
+        return col, "TRUE"
+    return _text(inp, col if col_type == "VARCHAR" else f"CAST({col} AS VARCHAR)")
+
+
+def _in_range(inp: Input, v: str) -> str:
+    parts = [f"isfinite({v})"]
+    if not math.isinf(inp.low):
+        parts.append(f"{v} >= {float(inp.low)!r}")
+    if not math.isinf(inp.high):
+        parts.append(f"{v} <= {float(inp.high)!r}")
+    if inp.kind == "integer":
+        parts.append(f"{v} = trunc({v})")
+    return " AND ".join(parts)
+
+
+def _strip(col: str) -> str:
+    """``col.strip()`` or NULL when empty; ``trim`` with a set of characters is slow in DuckDB (40x plain
+    ``trim``), so it runs only on the rare cells that start or end with whitespace."""
+    ws = "".join("\\" + c if c in "\\]^-" else c for c in WHITESPACE)
+    return (f"NULLIF(CASE WHEN regexp_matches({col}, {lit(f'^[{ws}]|[{ws}]$')}) THEN trim({col}, {lit(WHITESPACE)}) "
+            f"ELSE {col} END, '')")
+
+
+def _text(inp: Input, col: str) -> tuple[str, str]:
+    # the cell as it is: a cell with surrounding whitespace is not settled here (the loader strips it)
+    t = col
+    if inp.kind == "enum":
+        members = ", ".join(lit(str(v)) for v in inp.values)
+        return f"CASE WHEN {t} IN ({members}) THEN {t} END", f"({t} IS NULL OR {t} IN ({members}))"
+    if inp.kind == "bool":
+        forms = ", ".join(lit(f) for f in (*TRUE_FORMS, *FALSE_FORMS))
+        trues = ", ".join(lit(f) for f in TRUE_FORMS)
+        return f"CASE WHEN {t} IN ({forms}) THEN {t} IN ({trues}) END", f"({t} IS NULL OR {t} IN ({forms}))"
+    v = f"TRY_CAST({t} AS DOUBLE)"
+    ok = f"({t} IS NULL OR (regexp_full_match({t}, {lit(NUMBER)}) AND {_in_range(inp, v)}))"
+    return f"CASE WHEN {ok} THEN {v} END", ok
+
+
+def _csv_header(path: str) -> list[str]:
+    """The header of a CSV file DuckDB may read by itself, or :class:`Fallback`."""
+    try:
+        size = os.path.getsize(path)
+        if size == 0:
+            raise Fallback("the file is empty")
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            for bad, why in ((b'"', "a quoted cell"), (b"\r", "a carriage return"), (b"\n\n", "a blank line")):
+                if m.find(bad) >= 0:
+                    raise Fallback(f"the file has {why}")
+            if m[:1] == b"\n" or m[:3] == b"\xef\xbb\xbf":
+                raise Fallback("the file starts with a blank line or a byte-order mark")
+            end = m.find(b"\n")
+            first = m[:end if end >= 0 else size]
+    except OSError as e:
+        raise Fallback(f"cannot map the file: {e}") from None
+    try:
+        header = next(csv.reader([first.decode("utf-8")]))
+    except (UnicodeDecodeError, csv.Error, StopIteration) as e:
+        raise Fallback(f"the header cannot be read here: {e}") from None
+    if len(header) > COLUMN_LIMIT:
+        raise Fallback("the header has too many columns")
+    return header
+
+
+def _columns(con: duckdb.DuckDBPyConnection, path: str, parquet: bool) -> tuple[list[str], list[str], str]:
+    """The header names, the column types DuckDB reads and the ``FROM`` clause of the raw rows (with
+    ``__gg_ord``, the 1-based record number)."""
+    if parquet:
+        scan = f"read_parquet({lit(path)}, file_row_number = true)"
+        try:
+            desc = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+        except duckdb.Error as e:
+            raise Fallback(f"DuckDB cannot read the Parquet file: {e}") from None
+        names = [d[0] for d in desc if d[0] != "file_row_number"]
+        types = [str(d[1]) for d in desc if d[0] != "file_row_number"]
+        cols = ", ".join(f"{ident(n)} AS c{i}" for i, n in enumerate(names))
+        return names, types, f"(SELECT file_row_number + 1 AS __gg_ord, {cols} FROM {scan})"
+    names = _csv_header(path)
+    spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
+    scan = (f"read_csv({lit(path)}, header = true, auto_detect = false, columns = {{{spec}}}, delim = ',', "
+            "quote = '\"', escape = '\"', nullstr = '', strict_mode = true, null_padding = false)")
+    cols = ", ".join(f"c{i}" for i in range(len(names)))
+    return names, ["VARCHAR"] * len(names), f"(SELECT row_number() OVER () AS __gg_ord, {cols} FROM {scan})"
+
+
+def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline, assume_sql: str) -> Source:
+    """Create :data:`CASES` for the cohort at ``path`` (``.csv`` or ``.parquet``), or raise :class:`Fallback`.
+    ``assume_sql`` selects ``__gg_ord``, ``__gg_ok``, ``__gg_id`` and ``__gg_possible`` from the view
+    ``__gg_src`` (the compiled assumptions: :func:`engine.sql.plan.queries`)."""
+    model = guideline.model
+    parquet = path.lower().endswith(".parquet")
+    names, types, raw = _columns(con, path, parquet)
+    checker = CaseChecker(model)
+    header, diags = header_columns(path, names, checker)
+    if diags:  # no row is read: an empty cohort, as the loader gives
+        cases_from_loader(con, model, [])
+        return Source(diags, 0)
+    line = "__gg_ord" if parquet else "__gg_ord + 1"
+    by_name = {name: i for i, name, _ in header.columns}
+    select = ["__gg_ord", f"{line} AS __gg_line"]
+    oks: list[str] = []
+    idc = _strip(f"CAST(c{header.id_col} AS VARCHAR)") if header.id_col is not None else "CAST(NULL AS VARCHAR)"
+    select.append(f"{idc} AS __gg_id")
+    select.append(f"COALESCE({idc}, {lit(path + ':')} || CAST({line} AS VARCHAR)) AS __gg_case")
+    select.append(f"{_strip(f'CAST(c{header.desc_col} AS VARCHAR)')} AS __gg_desc"
+                  if header.desc_col is not None else "CAST(NULL AS VARCHAR) AS __gg_desc")
+    for name, inp in model.inputs.items():
+        i = by_name.get(name)
+        if i is None:
+            select.append(f"CAST(NULL AS {_sql_type(inp)}) AS {ident(name)}")
+            continue
+        value, ok = _typed(inp, f"c{i}", types[i])
+        select.append(f"{value} AS {ident(name)}")
+        oks.append(ok)
+    if not parquet:
+        oks.append(" AND ".join(f"(c{i} IS NULL OR strlen(c{i}) <= {CELL_LIMIT})" for i in range(len(names))) or "TRUE")
+    select.append(f"({' AND '.join(oks) or 'TRUE'}) AS __gg_ok")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT * FROM {raw}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(select)} FROM {RAW}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW __gg_src AS SELECT * FROM {TYPED}")
+        dups = ("SELECT __gg_id FROM (SELECT __gg_id FROM __gg_typed WHERE __gg_id IS NOT NULL GROUP BY __gg_id "
+                "HAVING count(*) > 1)") if header.id_col is not None else "SELECT NULL WHERE FALSE"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_flagged AS SELECT __gg_ord FROM ({assume_sql}) "
+                    f"WHERE NOT __gg_ok OR NOT __gg_possible OR __gg_id IN ({dups})")
+        flagged = con.execute("SELECT count(*) FROM __gg_flagged").fetchall()[0][0]
+        rows: list[tuple[Any, ...]] = []
+        if flagged:
+            cols = ", ".join(f"CAST(c{i} AS VARCHAR)" for i in range(len(names)))
+            rows = con.execute(f"SELECT __gg_ord, {line}, {cols} FROM {RAW} WHERE __gg_ord IN "
+                               f"(SELECT __gg_ord FROM __gg_flagged) ORDER BY __gg_ord").fetchall()
+    except duckdb.Error as e:
+        raise Fallback(f"DuckDB cannot read the file: {e}") from None
+    if not parquet and any(c is not None and len(c) > CELL_LIMIT for r in rows for c in r[2:]):
+        raise Fallback("a cell is longer than the loader reads")
+    source = Source(flagged=flagged)
+    ords = {int(r[1]): int(r[0]) for r in rows}
+    cases, skipped = check_rows(path, header, ((int(r[1]), ["" if c is None else c for c in r[2:]]) for r in rows),
+                                checker, source.diagnostics)
+    kept: list[Case] = []
+    for case in cases:
+        why = guideline.impossible(case.facts)
+        if why is None:
+            kept.append(case)
+        else:
+            source.diagnostics.append(why(f"case '{case.id}'", case.span()))
+            skipped += 1
+    source.diagnostics.sort(key=sort_key)
+    source.skipped, source.rescued = skipped, len(kept)
+    _rescue(con, model, [(ords[c.line], c) for c in kept])
+    inputs = ", ".join(ident(n) for n in model.inputs)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CASES} AS SELECT __gg_ord, __gg_case, __gg_desc, {inputs} FROM "
+                f"{TYPED} WHERE __gg_ord NOT IN (SELECT __gg_ord FROM __gg_flagged) UNION ALL "
+                f"SELECT __gg_ord, __gg_case, __gg_desc, {inputs} FROM __gg_rescued")
+    return source
+
+
+def _rescue(con: duckdb.DuckDBPyConnection, model: Model, cases: Sequence[tuple[int, Case]]) -> None:
+    """The table of flagged rows the loader accepted, with the loader's values."""
+    cols = ", ".join(f"{ident(n)} {_sql_type(i)}" for n, i in model.inputs.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_rescued (__gg_ord BIGINT, __gg_case VARCHAR, "
+                f"__gg_desc VARCHAR, {cols})")
+    if cases:
+        marks = ", ".join("?" for _ in range(3 + len(model.inputs)))
+        con.executemany(f"INSERT INTO __gg_rescued VALUES ({marks})", [
+            [o, c.id, c.description, *(_value(i, c.facts.get(n)) for n, i in model.inputs.items())]
+            for o, c in cases])
+
+
+def _value(inp: Input, v: object) -> object:
+    """A fact as :data:`CASES` holds it (enum members as text, like the SQL query compares them)."""
+    if v is None or inp.kind == "bool":
+        return v
+    if inp.numeric:
+        assert isinstance(v, int | float)
+        return float(v)
+    return str(v)
+
+
+def cases_from_loader(con: duckdb.DuckDBPyConnection, model: Model, cases: Sequence[Case]) -> None:
+    """:data:`CASES` from cases the Python loader read (the fallback)."""
+    _rescue(con, model, list(enumerate(cases, 1)))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {CASES} AS SELECT * FROM __gg_rescued")

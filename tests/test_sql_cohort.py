@@ -1,0 +1,157 @@
+"""DuckDB reading, validating and writing a cohort itself (engine/sql/source.py, plan.py, native.py): the bytes,
+messages and exit codes of the Python path, on hostile rows, on files DuckDB must leave to the loader, on Parquet,
+and on random guidelines with missing values."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from modelgen import facts_for, models
+
+from bench.cohort import cell, write_cohort
+from engine.cases.validate import Case
+from engine.cli.report_run import csv_report
+from engine.compile.compiler import compile
+from engine.evaluate.guideline import Guideline
+
+duckdb = pytest.importorskip("duckdb", reason="the cohort extra is not installed (scripts/setup.sh installs it)")
+pytest.importorskip("sqlglot", reason="the cohort extra is not installed (scripts/setup.sh installs it)")
+
+from engine.sql.plan import queries, write_report  # noqa: E402
+from engine.sql.source import CASES, open_cohort  # noqa: E402
+
+if TYPE_CHECKING:
+    from conftest import Cli
+
+ROOT = Path(__file__).resolve().parent.parent
+LMS = str(ROOT / "rules/lms.rules")
+
+HOSTILE = """id,phase,extent,site,sex,size_cm,grade,mdt_reviewed,age,description
+p1,treatment,localized,extremity,male,8,3,true,50,plain
+p2, treatment ,localized,extremity,male, 8.0 ,3,TRUE,50,spaces around values
+p3,treatment,localized,extremity,male,1e1,3,True,5e1,exponents
+p4,treatment,localized,extremity,male,1_0,3,true,50,underscore
+p5,treatment,localized,extremity,male,inf,3,true,50,infinite
+p6,treatment,localized,extremity,male,500,3,true,50,out of range
+p7,treatment,localized,extremity,male,8,4,true,50,not a grade
+p8,treatment,localized,extremity,male,8 cm,3,true,50,unit written
+p9,treatment,localized,uterus,male,8,3,true,50,breaks an assumption
+p1,treatment,localized,extremity,male,8,3,true,50,duplicate id
+ p10,treatment,localized,extremity,male,8,3,yes,50,bool as yes
+p10,diagnosis,,,,,,,,duplicate after strip
+,treatment,localized,extremity,female,8,3,false,50,no id
+p11,treatment,localized,extremity,male,8,3,tRuE,50.5,odd case bool
+p12,  ,localized,extremity,male,8,3,true,,whitespace-only cell
+p13,treatment,localized,extremity,male,-0,3,true,0,negative zero
+p14,follow_up,metastatic,extremity,male,8,3,true,50,follow-up breaks an assumption
+p15,treatment,localized,extremity,male,.5,3,true,+50,leading dot and plus
+p16,Treatment,localized,extremity,male,8,3,true,50,capitalised enum
+p17,treatment,localized,extremity,male,8,3,1,50,bool as 1
+"""
+
+
+def _both(cli: Cli, path: Path, *extra: str) -> None:
+    py = cli("run", LMS, str(path), "--format", "csv", *extra)
+    dk = cli("run", LMS, str(path), "--format", "csv", "--engine", "duckdb", *extra)
+    assert (dk.code, dk.err) == (py.code, py.err)
+    assert dk.out == py.out
+
+
+@pytest.mark.parametrize("keep", [True, pytest.param(False, marks=pytest.mark.slow)])
+def test_hostile_rows_give_the_loaders_messages_and_bytes(cli: Cli, tmp_path: Path, keep: bool) -> None:
+    path = tmp_path / "hostile.csv"
+    path.write_text(HOSTILE, encoding="utf-8")
+    py = cli("run", LMS, str(path), "--format", "csv", "--keep-going")
+    assert py.code == 1 and "E309" in py.err and "E310" in py.err and "E311" in py.err and "E312" in py.err
+    _both(cli, path, *(["--keep-going"] if keep else []))
+
+
+@pytest.mark.parametrize("text", [
+    'id,phase,size_cm\np1,treatment,"8"\np2,"treat\nment",3\n',  # quotes: the loader reads the file
+    pytest.param("id,phase\r\np1,treatment\r\n", marks=pytest.mark.slow),  # CRLF
+    pytest.param("id,phase\n\np1,treatment\n", marks=pytest.mark.slow),  # a blank line
+    "id,phase\np1,treatment,extra\np2,diagnosis\n",  # a row with too many cells
+    "id,phase,gradee\np1,treatment,3\n",  # an unknown column
+    pytest.param("id,phase,phase\np1,treatment,treatment\n", marks=pytest.mark.slow),  # a repeated column
+    pytest.param("\ufeffid,phase\np1,treatment\n", marks=pytest.mark.slow),  # a byte-order mark
+    pytest.param("id,phase\n", marks=pytest.mark.slow),  # no rows
+])
+def test_files_duckdb_leaves_to_the_loader_give_the_same_answers(cli: Cli, tmp_path: Path, text: str) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    _both(cli, path, "--keep-going")
+
+
+def test_parquet_in_and_out(cli: Cli, tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort.csv"
+    write_cohort(str(cohort), 300, 0.2, 11)
+    pq = tmp_path / "cohort.parquet"
+    con = duckdb.connect()
+    # typed columns where the input's type fits: DOUBLE numbers, BOOLEAN flags, text enums, an integer grade
+    con.execute(f"COPY (SELECT * FROM read_csv('{cohort}', header = true, types = {{'grade': 'INTEGER', "
+                f"'imaging_done': 'BOOLEAN'}})) TO '{pq}'")
+    py = cli("run", LMS, str(cohort), "--format", "csv")
+    out = tmp_path / "out.parquet"
+    dk = cli("run", LMS, str(pq), "--engine", "duckdb", "-o", str(out))
+    assert (dk.code, dk.err) == (py.code, py.err)
+    back = tmp_path / "back.csv"
+    con.execute(f"COPY (SELECT * FROM '{out}') TO '{back}' (HEADER)")
+    assert back.read_text(encoding="utf-8") == py.out
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_parquet_needs_an_output_file_and_the_duckdb_engine(cli: Cli, tmp_path: Path) -> None:
+    cohort = tmp_path / "cohort.csv"
+    write_cohort(str(cohort), 5, 0.2, 11)
+    assert cli("run", LMS, str(cohort), "--engine", "duckdb", "--format", "parquet").code == 2
+    assert cli("run", LMS, str(cohort), "-o", str(tmp_path / "x.parquet")).code == 2
+
+
+def _differential(data: Any, tmp: Path) -> None:
+    model = data.draw(models())
+    g = Guideline(compile(model))
+    facts = [data.draw(facts_for(model)) for _ in range(6)]
+    path = tmp / "random.csv"
+    names = list(model.inputs)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("id," + ",".join(names) + "\n")
+        for i, c in enumerate(facts):
+            f.write(f"r{i}," + ",".join(cell(c.get(k)) for k in names) + "\n")
+    con = duckdb.connect()
+    qs = queries(g)
+    source = open_cohort(con, str(path), g, qs.possible)
+    out = tmp / "out.csv"
+    write_report(con, g, qs, CASES, str(out), "csv")
+    kept = [(i, c) for i, c in enumerate(facts) if g.evaluator.possible(c)]
+    assert source.skipped == len(facts) - len(kept)
+    pairs = [(Case(f"r{i}", None, c, None, "", 0), g.evaluate(c, f"r{i}", validate=False)) for i, c in kept]
+    assert out.read_text(encoding="utf-8") == "".join(csv_report(model, pairs))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_native_report_matches_python_on_random_guidelines(tmp_path: Path, data: Any) -> None:
+    _differential(data, tmp_path)
+
+
+def test_rows_of_the_report_are_in_case_order(tmp_path: Path) -> None:
+    """Rows a loader rescues (whitespace around a value) come back in their place in the file."""
+    text = HOSTILE.splitlines()
+    path = tmp_path / "order.csv"
+    path.write_text("\n".join([text[0], text[1], text[2], text[1].replace("p1", "p99")]) + "\n", encoding="utf-8")
+    from engine import load
+
+    g = load(LMS)
+    con = duckdb.connect()
+    qs = queries(g)
+    open_cohort(con, str(path), g, qs.possible)
+    out = tmp_path / "out.csv"
+    write_report(con, g, qs, CASES, str(out), "csv")
+    cases = [r[0] for r in csv.reader(out.open(encoding="utf-8"))][1:]
+    assert list(dict.fromkeys(cases)) == ["p1", "p2", "p99"]
