@@ -146,10 +146,10 @@ class Theory:
                 solver.add(self.constraint(lv, path[lv]))
         if solver.check() != z3.sat:
             return None
-        model = solver.model()
+        found = solver.model()
         out: dict[str, float | int] = {}
         for n, x in self.z.items():
-            val = model.eval(x, model_completion=True)
+            val = found.evaluate(x, model_completion=True)
             if z3.is_int_value(val):
                 out[n] = val.as_long()
             else:

@@ -69,7 +69,8 @@ def build(tree: ast.File) -> Index:
     """The index of a parsed file."""
     index = Index()
     enums: dict[str, set[str]] = {}
-    lets = {d.name.name for d in tree.decls if isinstance(d, ast.Let)}
+    lets = {d.name.name for d in tree.decls if isinstance(d, ast.Let | ast.Classify)}
+    inputs = {d.name.name for d in tree.decls if isinstance(d, ast.Input)}
 
     def declare(kind: str, name: ast.Name, node: object, parent: object | None = None) -> None:
         key = (kind, name.name)
@@ -92,6 +93,14 @@ def build(tree: ast.File) -> Index:
                     index.occurrences.append(Occurrence(key, v.span, True))
         elif isinstance(decl, ast.Let):
             declare("let", decl.name, decl)
+        elif isinstance(decl, ast.Classify):  # a derived category: a let whose values are its branches'
+            declare("let", decl.name, decl)
+            enums[decl.name.name] = set()
+            for v in [b.value for b in decl.branches] + ([decl.otherwise] if decl.otherwise else []):
+                key = ("value", f"{decl.name.name}.{v.name}")
+                enums[decl.name.name].add(v.name)
+                index.symbols.setdefault(key, Symbol(key, v.span, decl, decl))
+                index.occurrences.append(Occurrence(key, v.span, True))
         elif isinstance(decl, ast.Action):
             declare("action", decl.name, decl)
             for p in decl.params:
@@ -119,10 +128,15 @@ def build(tree: ast.File) -> Index:
                 subject_name, value = name.split("\x00")
                 if value in enums.get(subject_name, ()):
                     use(("value", f"{subject_name}.{value}"), span)
+                elif value in inputs or value in lets:  # sbp > dbp: a relation between two numbers
+                    use(subject(ast.Name(value, span)), span)
 
     for decl in tree.decls:
         if isinstance(decl, ast.Let | ast.Assume):
             cond(decl.cond)
+        elif isinstance(decl, ast.Classify):
+            for b in decl.branches:
+                cond(b.cond)
         elif isinstance(decl, ast.Together):
             for a in decl.actions:
                 use(("action", a.name), a.span)
@@ -178,6 +192,18 @@ def _names_in(c: ast.Cond | None) -> Iterator[tuple[str, str, Span]]:
             yield from _names_in(item)
     elif isinstance(c, ast.Not | ast.Paren):
         yield from _names_in(c.item)
-    elif isinstance(c, ast.Implies):
+    elif isinstance(c, ast.Implies | ast.Relation | ast.Arith):
         yield from _names_in(c.left)
         yield from _names_in(c.right)
+    elif isinstance(c, ast.Neg):
+        yield from _names_in(c.item)
+    elif isinstance(c, ast.Between):
+        yield from _names_in(c.subject)
+    elif isinstance(c, ast.Member | ast.CountSet):
+        yield "subject", c.subject.name, c.subject.span
+    elif isinstance(c, ast.Call | ast.Count | ast.AtLeast):
+        for item in c.args if isinstance(c, ast.Call) else c.items:
+            yield from _names_in(item)
+    elif isinstance(c, ast.Points):
+        for p in c.items:
+            yield from _names_in(p.cond)
