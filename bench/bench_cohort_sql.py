@@ -1,0 +1,64 @@
+"""LMS on a large synthetic cohort with DuckDB (Parquet in, Parquet out, end to end through the CLI), against the
+Python path's rows per second measured in the same run on a smaller sample (CSV in, CSV out), plus a check that
+both engines write the same bytes for the sample.
+
+Why the CLI and not the library: "end to end" is what a registry user runs, process start, rules compile, query
+build (cached on disk after the first run: the first run is reported separately), reading, validating, deciding
+and writing included.
+
+``python -m bench.bench_cohort_sql [N] [SAMPLE]`` (defaults 10,000,000 and 100,000).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LMS = str(ROOT / "rules/lms.rules")
+GG = [sys.executable, "-m", "engine"]
+
+
+def _timed(argv: list[str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr[-2000:]}")
+    return took
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0]) if argv else 10_000_000
+    sample = int(argv[1]) if len(argv) > 1 else 100_000
+    sys.path.insert(0, str(ROOT))
+    from rules.lms_cohort import write
+
+    with tempfile.TemporaryDirectory(prefix="gg-bench-") as tmp:
+        big, small = os.path.join(tmp, "big.parquet"), os.path.join(tmp, "small.csv")
+        t = time.perf_counter()
+        write(big, n)
+        made = time.perf_counter() - t
+        write(small, sample)
+        py_out, dk_out = os.path.join(tmp, "py.csv"), os.path.join(tmp, "dk.csv")
+        py = _timed([*GG, "run", LMS, small, "--format", "csv", "-o", py_out])
+        _timed([*GG, "run", LMS, small, "--format", "csv", "--engine", "duckdb", "-o", dk_out])
+        same = Path(py_out).read_bytes() == Path(dk_out).read_bytes()
+        dk = _timed([*GG, "run", LMS, big, "--engine", "duckdb", "-o", os.path.join(tmp, "out.parquet")])
+        size = os.path.getsize(os.path.join(tmp, "out.parquet"))
+    py_rate, dk_rate = sample / py, n / dk
+    print(f"cohort: {n:,} synthetic LMS rows made by DuckDB in {made:.1f} s (rules/lms_cohort.py)")
+    print(f"python  (CSV in, CSV out, {sample:,} rows): {py:.1f} s, {py_rate:,.0f} rows/s")
+    print(f"duckdb  (Parquet in, Parquet out, {n:,} rows): {dk:.1f} s, {dk_rate:,.0f} rows/s "
+          f"(report {size / 2**20:.0f} MB)")
+    print(f"speed-up: {dk_rate / py_rate:.1f}x (goal 20x); same CSV bytes on the sample: {same}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
