@@ -381,6 +381,17 @@ _TABLE: tuple[Code, ...] = (
     _warning("W206", "parameter clash",
              "Two rules give the same action with different parameter values (e.g. doses) for the same patients. "
              "Make the conditions exclusive, or let one rule override the other."),
+    _error("E210", "a classification leaves patients unclassified",
+           "Some allowed patients meet no branch of a classification that has no `otherwise`: their category is "
+           "unknown, so every rule on it stays pending. Add a branch for them or an `otherwise VALUE` line; the "
+           "example patient is one of them."),
+    _error("E211", "overlapping branches of a classification",
+           "Two branches with different values hold for the same allowed patient, in a classification whose "
+           "branches must exclude each other. Make the conditions exclusive, or write `first_match` after the "
+           "classification's name if the first branch that holds should decide."),
+    _warning("W212", "a classification branch never chosen",
+             "No allowed patient reaches this branch: its condition is never true, or (with `first_match`) "
+             "earlier branches always take those patients."),
     _error("E209", "never-together constraint broken",
            "A `never_together` constraint says two actions must not be given together, but for the patients "
            "described both get an active positive entry (the constraint's `when` holds). The example patient shows "

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from dsl.diagnostics import Diagnostic
+from engine.checks.classifications import classifications
 from engine.checks.conflicts import conflicts
 from engine.checks.dead_rules import dead_rules
 from engine.checks.gaps import gaps
@@ -25,7 +26,8 @@ from engine.checks.together import together
 from engine.compile.guideline import CompiledGuideline
 
 CHECKS: tuple[Callable[[CompiledGuideline], list[Diagnostic]], ...] = (
-    conflicts, gaps, dead_rules, overrides, param_clashes, precedence, together, todos,
+    classifications, conflicts, gaps, dead_rules, overrides, param_clashes, precedence, together, todos,
 )
 
-__all__ = ["CHECKS", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "precedence", "todos", "together"]
+__all__ = ["CHECKS", "classifications", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "precedence",
+           "todos", "together"]

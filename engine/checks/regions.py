@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 
 from engine.compile.guideline import CompiledGuideline, Var
 from engine.compile.mdd import MDD
-from engine.core.model import Input, Interval
+from engine.core.model import Derived, Input, Interval
 
 Cube = tuple[frozenset[int] | None, ...]
 """One set of branches per level (None: any branch)."""
@@ -238,6 +238,21 @@ def _enum_text(v: object) -> str:
     return str(v)
 
 
+_NEGATED = {" > ": " <= ", " >= ": " < ", " < ": " >= ", " <= ": " > ", " == ": " != ", " != ": " == "}
+
+
+def derived_literal(d: Derived, branches: frozenset[int]) -> str:
+    """A relation or a set member true (branch 1) or false, as the author would write it: ``sbp - dbp <= 60
+    mmHg`` rather than ``... == false``."""
+    if branches == frozenset({1}):
+        return d.text
+    if d.how == "relation":
+        for op, neg in _NEGATED.items():
+            if op in d.text:
+                return d.text.replace(op, neg, 1)
+    return f"not ({d.text})"
+
+
 def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
     """``var`` takes one of ``branches``, in the rules language."""
     chosen = sorted(branches)
@@ -277,7 +292,9 @@ def cube_text(g: CompiledGuideline, cube: Cube) -> str:
         var = g.vars[lv]
         if var.kind == "known" and s == frozenset({1}) and lv + 1 < len(cube) and cube[lv + 1] is not None:
             continue  # "x > 5" already says x is known
-        parts.append(literal(var, g.model.input_of(var.input), s))
+        d = g.model.derived.get(var.input)
+        parts.append(derived_literal(d, s) if d is not None and d.kind == "bool" else
+                     literal(var, g.model.input_of(var.input), s))
     return " and ".join(parts) if parts else "true"
 
 

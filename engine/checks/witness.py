@@ -58,7 +58,35 @@ def point_in(g: CompiledGuideline, m: MDD, region: int, cube: Cube | None = None
         klv = levels.get(f"known:{var.input}")
         if var.kind != "known" and klv is not None and point.get(klv) == 1 and lv not in point:
             point[lv] = path.get(lv, 0)
-    return point
+    return _with_derived_inputs(g, m, region, point)
+
+
+def _with_derived_inputs(g: CompiledGuideline, m: MDD, region: int, point: dict[int, int]) -> dict[int, int]:
+    """``point`` with values for the inputs behind each derived value it fixes: a case gives inputs, never
+    ``risk == high`` itself, so a point that fixes a derived value must fix inputs that compute it. They are
+    read off a path of the region through the point (the region holds the definitions, so the path's inputs give
+    the point's derived values); inputs the path leaves free take their first branch."""
+    derived = g.model.derived
+    fixed = [lv for lv in point if g.vars[lv].input in derived]
+    if not fixed:
+        return point
+    through = m.and_(region, *[m.test(lv, {b}) for lv, b in point.items()])
+    path = m.witness(through, True)
+    if path is None:
+        return point
+    levels = {v.name: i for i, v in enumerate(g.vars)}
+    out = dict(point)
+    for lv in fixed:
+        for name in derived[g.vars[lv].input].reads:
+            for key in (f"known:{name}", name):
+                at = levels.get(key)
+                if at is not None and at not in out:
+                    out[at] = path.get(at, 1 if key.startswith("known:") else 0)
+            for d in derived.values():  # a set input is given through its members
+                at = levels.get(d.name)
+                if d.how == "member" and d.reads[0] == name and at is not None and at not in out:
+                    out[at] = path.get(at, 0)
+    return out
 
 
 def facts_of(g: CompiledGuideline, point: dict[int, int]) -> dict[str, Any]:
@@ -78,6 +106,18 @@ def facts_of(g: CompiledGuideline, point: dict[int, int]) -> dict[str, Any]:
             continue
         if lv is not None and b is not None:
             facts[name] = value_of(g.vars[lv], b, inp.low, inp.high)
+    for d in g.model.derived.values():  # a set input: the members the point puts in it
+        lv = levels.get(d.name)
+        klv = levels.get(f"known:{d.reads[0]}") if d.how == "member" else None
+        if d.how == "member" and lv is not None and lv in point and (klv is None or point.get(klv) != 0):
+            members = facts.setdefault(d.reads[0], [])
+            if g.vars[lv].branches[point[lv]] is True:
+                members.append(d.values[0])
+    if g.solve is not None:  # numbers a relation reads: values that satisfy the point's relations and cells
+        solved = g.solve(point)
+        for name, x in (solved or {}).items():
+            if name in facts:
+                facts[name] = x
     return facts
 
 

@@ -363,6 +363,7 @@ class Derived:
     exact: bool = True
     text: str = ""
     span: Span = field(default=NO_SPAN, compare=False)
+    branch_spans: tuple[Span, ...] = field(default=(), compare=False)
 
     def as_input(self) -> Input:
         """The input the conditions test."""

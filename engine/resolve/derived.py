@@ -294,4 +294,4 @@ def _classification(d: ast.Classify, conds: Conditions, label: str | None) -> mo
         reads.extend(inputs_read(cond, conds.lets_table()))
     return model.Derived(d.name.name, "classification", "enum", conds.expand(reads), label, values=tuple(values),
                          branches=tuple(branches), first_match=d.first_match, otherwise=other,
-                         text=d.name.name, span=d.span)
+                         text=d.name.name, span=d.span, branch_spans=tuple(b.span for b in d.branches))
