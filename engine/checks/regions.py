@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 
 from engine.compile.guideline import CompiledGuideline, Var
 from engine.compile.mdd import MDD
-from engine.core.model import Derived, Input, Interval
+from engine.core.derived import Derived
+from engine.core.model import Input, Interval
 
 Cube = tuple[frozenset[int] | None, ...]
 """One set of branches per level (None: any branch)."""

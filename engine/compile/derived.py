@@ -27,7 +27,8 @@ from typing import Any
 
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
-from engine.core.model import Derived, Expr, Indicator, Interval, Model, NumConst, NumExpr, NumOp
+from engine.core.derived import Derived
+from engine.core.model import Expr, Indicator, Interval, Model, NumConst, NumExpr, NumOp
 
 
 def definitions(model: Model, vars: tuple[Var, ...], m: MDD, cond: Callable[[Expr], int]) -> list[int]:

@@ -24,7 +24,8 @@ import z3
 
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
-from engine.core.model import Derived, Interval, Model, NumConst, NumExpr, NumFunc, NumOp, NumRef
+from engine.core.derived import Derived
+from engine.core.model import Interval, Model, NumConst, NumExpr, NumFunc, NumOp, NumRef
 
 MAX_CHECKS = 200_000
 """Satisfiability checks one walk may make before it gives up (the diagram is then left unconstrained: sound for

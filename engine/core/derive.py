@@ -1,6 +1,6 @@
 """Derived values for a case: computed from its facts before anything else reads them.
 
-A case gives inputs; conditions also test derived inputs (:class:`engine.core.model.Derived`: classifications,
+A case gives inputs; conditions also test derived inputs (:class:`engine.core.derived.Derived`: classifications,
 scores, formulas, relations between inputs, members of set inputs). :func:`deriver` returns a function that adds
 each derived value the facts decide to a copy of the facts, so that every evaluator, the fast paths included,
 reads them as inputs. A value the facts do not decide is left out (unknown), exactly like a missing input.
@@ -18,7 +18,8 @@ import math
 from collections.abc import Callable, Mapping
 from fractions import Fraction
 
-from engine.core.model import Derived, Expr, Indicator, Input, Model, NumConst, NumExpr, NumFunc, NumOp, NumRef
+from engine.core.derived import Derived
+from engine.core.model import Expr, Indicator, Input, Model, NumConst, NumExpr, NumFunc, NumOp, NumRef
 from engine.core.semantics import Facts, Kleene, kleene
 
 Bound = Fraction | float

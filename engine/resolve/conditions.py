@@ -22,6 +22,7 @@ from typing import Protocol
 from dsl import ast
 from dsl.diagnostics import did_you_mean
 from engine.core import model
+from engine.core.derived import Derived
 from engine.core.values import number_text as number_as_written
 from engine.core.walk import inputs_read
 from engine.resolve.context import Context
@@ -84,7 +85,7 @@ class Conditions:
         self.lets = lets
         self.ctx = ctx
         self.lets_used: set[str] = set()
-        self.derived: dict[str, model.Derived] = {}
+        self.derived: dict[str, Derived] = {}
         self.let_defs: dict[str, model.Let] = {}
         self.atoms: Atoms | None = None
 

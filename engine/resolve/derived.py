@@ -3,7 +3,7 @@
 Lets, number lets and classifications share one namespace with the inputs and may use each other in any order
 of declaration, so they are first ordered by the names they mention (a cycle is E150), then converted one by one:
 a bool let becomes a :class:`~engine.core.model.Let`; a number let and a classification become a
-:class:`~engine.core.model.Derived` that later conditions test like an input. Comparisons that need a derived
+:class:`~engine.core.Derived` that later conditions test like an input. Comparisons that need a derived
 input of their own (``sbp > dbp``, ``count_of {a, b} >= 2``, ``imatinib in prior_therapy``) are converted by
 :class:`DerivedAtoms`, which registers the derived input under the comparison's text.
 """
@@ -23,6 +23,7 @@ from dsl import ast
 from dsl.diagnostics import Note
 from engine.core import model
 from engine.core.derive import number_range
+from engine.core.derived import Derived
 from engine.core.walk import inputs_read
 from engine.resolve.conditions import Conditions
 from engine.resolve.context import Context
@@ -95,7 +96,7 @@ class DerivedAtoms:
     def member(self, inp: model.Input, value: model.EnumValue, span: ast.Member | None) -> model.Expr:
         name = f"{inp.name}[{value}]"
         if name not in self.conds.derived:
-            self.conds.derived[name] = model.Derived(
+            self.conds.derived[name] = Derived(
                 name, "member", "bool", (inp.name,), f"{value} in {inp.label or inp.name}", values=(value,),
                 text=f"{value} in {inp.name}", span=inp.span)
         text = f"{value} in {inp.name}"
@@ -162,7 +163,7 @@ class DerivedAtoms:
         name = text
         if name not in self.conds.derived:
             linear = left.linear and right.linear
-            self.conds.derived[name] = model.Derived(
+            self.conds.derived[name] = Derived(
                 name, "relation", "bool", self.conds.expand(refs(diff)), None, unit_text(unit), expr=diff,
                 interval=iv0, exact=linear, text=text, span=c.span)
         return model.ValueTest(name, frozenset({True}), text, c.span)
@@ -196,7 +197,7 @@ class DerivedAtoms:
             return None
         name = name or cond_text(node)
         if name not in self.conds.derived:
-            self.conds.derived[name] = model.Derived(
+            self.conds.derived[name] = Derived(
                 name, "score", "integer", self.conds.expand_expr(t.expr), label, None, float(rng[0]),
                 float(rng[1]), expr=t.expr, text=cond_text(node), span=span or node.span)
         return name
@@ -270,12 +271,12 @@ def _number_let(d: ast.Let, atoms: DerivedAtoms, conds: Conditions, label: str |
     elif not t.linear:
         low, high = -math.inf, math.inf
     integer = declared.integer if declared is not None else t.integer
-    conds.derived[name] = model.Derived(
+    conds.derived[name] = Derived(
         name, "formula", "integer" if integer else "number", conds.expand(refs(t.expr)), label, unit, low, high,
         expr=t.expr, exact=t.linear, text=cond_text(d.cond), span=d.span)
 
 
-def _classification(d: ast.Classify, conds: Conditions, label: str | None) -> model.Derived:
+def _classification(d: ast.Classify, conds: Conditions, label: str | None) -> Derived:
     ctx = conds.ctx
     values: list[model.EnumValue] = []
     branches: list[tuple[model.Expr, model.EnumValue]] = []
@@ -292,6 +293,6 @@ def _classification(d: ast.Classify, conds: Conditions, label: str | None) -> mo
     reads: list[str] = []
     for cond, _ in branches:
         reads.extend(inputs_read(cond, conds.lets_table()))
-    return model.Derived(d.name.name, "classification", "enum", conds.expand(reads), label, values=tuple(values),
+    return Derived(d.name.name, "classification", "enum", conds.expand(reads), label, values=tuple(values),
                          branches=tuple(branches), first_match=d.first_match, otherwise=other,
                          text=d.name.name, span=d.span, branch_spans=tuple(b.span for b in d.branches))

@@ -2,7 +2,7 @@
 
 A comparison whose sides are more than one input and a number (``sbp - dbp > 20 mmHg``, ``sbp > dbp``,
 ``count_of {a, b} >= 2``) is not an atom of the core language: it becomes a test of a *derived input*
-(:class:`engine.core.model.Derived`) so that every later pass reads it as it reads any input. This module
+(:class:`engine.core.derived.Derived`) so that every later pass reads it as it reads any input. This module
 
 - converts an arithmetic expression to a :data:`engine.core.model.NumExpr` with its unit (unit algebra: a sum
   or a comparison needs one unit, ``mmHg - mmHg`` is mmHg, ``years + cm`` is error E181 with a caret; a product
