@@ -39,6 +39,7 @@ from engine.compile.guideline import (
 )
 from engine.compile.knowable import Unknowable
 from engine.compile.leaves import leaf_decoder
+from engine.compile.project import projected
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
 from engine.compile.theory import theory_for
 from engine.compile.units import overriders as overriders
@@ -316,10 +317,11 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
     except TooManyNodes as e:
         what, exprs, span = building
         raise GraphTooLarge(_busiest(model, vs, exprs), e.limit, what, span) from None
+    sections = {name: projected(model, vs, m, name, node) for name, node in sections.items()}  # what is drawn
     m.clear_caches()  # the compile's and/or/not memos are not needed by the readers of the diagrams
     leaves: dict[LeafKey, Leaf] = {}
     decode = leaf_decoder(model)
-    for node in {p.node for p in parts} | set(sections.values()):
+    for node in {p.node for p in parts} | set(sections.values()):  # (a projected diagram has no other leaves)
         for key in m.terminals(node):
             if key not in leaves:
                 leaves[key] = decode(key)
@@ -336,9 +338,10 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         else:
             own: list[str] = []
             for k, p in enumerate(q for q in parts if q.section == s.name):
-                ids = add_section_graph(graph, model, vs, m, s.name, p.node, leaves, prefix=f"{s.name}/p{k}")
-                own.append(ids[p.node])
-                drawn[ids[p.node]] = Drawn(p.node, ids)
+                shown = projected(model, vs, m, s.name, p.node)
+                ids = add_section_graph(graph, model, vs, m, s.name, shown, leaves, prefix=f"{s.name}/p{k}")
+                own.append(ids[shown])
+                drawn[ids[shown]] = Drawn(shown, ids)
             part_roots[s.name] = tuple(own)
     return CompiledGuideline(
         model=model, graph=graph, roots=roots, order=tuple(v.name for v in vs), mdd=m, vars=vs,
