@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="the rules file")
     parser.add_argument("-o", "--output", metavar="OUT", required=True,
                         help="output file; the format follows the extension: .dot, .svg, .pdf, .png (300 dpi)")
-    parser.add_argument("--section", metavar="NAME", help="draw only this section (default: the whole pathway)")
+    parser.add_argument("--section", metavar="NAME", help="draw only this section, or the table of this "
+                        "classification (default: the whole pathway)")
     parser.add_argument("--case", metavar="CASE", help="a case file (.yaml/.yml/.json) whose path to highlight")
     parser.add_argument("--theme", choices=("colour", "grayscale"), default="colour",
                         help="colour (default) or grayscale for print")
@@ -118,6 +119,16 @@ def run(args: argparse.Namespace) -> int:
     if guideline is None:
         return code
     names = section_names(guideline)
+    from visualize.classification import classification_dot, classification_names
+    tables = classification_names(guideline.compiled)
+    if args.section is not None and args.section in tables and args.section not in names:
+        try:  # a classification: the table that decides its value, as a figure of its own
+            render_file(classification_dot(guideline.compiled, args.section, args.theme), args.output)
+        except RenderError as e:
+            report([Diagnostic("E502", "error", str(e))])
+            return Exit.USAGE
+        return Exit.OK
+    names = [*names, *tables]
     if args.section is not None and args.section not in names:
         hint = did_you_mean(args.section, names)
         return _usage(f"unknown section '{args.section}'; the sections are: {', '.join(names) or '(none)'}",
