@@ -62,21 +62,23 @@ def _strongest_first(recs: Iterable[Recommendation]) -> list[Recommendation]:
 
 
 
-def value_text(model: Model, name: str, value: FactValue | None) -> str:
-    """A case value as a reader says it: ``deep``, ``grade 3``, ``8 cm``, ``mdt_reviewed yes``."""
+def value_text(model: Model, name: str, value: FactValue | None, named: bool = False) -> str:
+    """A case value as a reader says it: ``deep``, ``grade 3``, ``8 cm``, ``mdt_reviewed yes``; with ``named``
+    (several inputs behind one derived value) always with the input's name: ``sbp 180 mmHg``."""
     if value is None:
         return f"{name} unknown"
     inp = model.input_or_derived(name)
+    prefix = f"{name} " if named else ""
     if isinstance(value, str) and not isinstance(value, bool):
-        return value
+        return prefix + value
     if inp is not None and inp.kind in ("number", "integer") and inp.unit:
-        return f"{fact_text(value, yes_no=True)} {inp.unit}"
+        return f"{prefix}{fact_text(value, yes_no=True)} {inp.unit}"
     return f"{name} {fact_text(value, yes_no=True)}"
 
 
 def because_text(model: Model, b: Because) -> str:
     """``high_risk: grade 3, deep, 8 cm`` for a let, ``size_cm > 5 cm (8 cm)`` for a literal."""
-    values = [value_text(model, n, v) for n, v in b.values]
+    values = [value_text(model, n, v, named=len(b.values) > 1) for n, v in b.values]
     name = b.condition.removeprefix("not ")
     if name in model.lets:
         return f"{b.condition}: {', '.join(values)}" if values else b.condition

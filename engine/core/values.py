@@ -90,6 +90,8 @@ def fact_text(v: object, *, yes_no: bool = False) -> str:
         return ("yes" if v else "no") if yes_no else ("true" if v else "false")
     if isinstance(v, int | float):
         return number_text(v, exact=True)
+    if isinstance(v, tuple | list):  # a set input: its members
+        return "{" + ", ".join(map(str, v)) + "}" if v else "none"
     return str(v)
 
 

@@ -34,6 +34,15 @@ def atom_text(a: Atom, negated: bool) -> str:
     return f"not ({text})" if negated else text
 
 
+def shown(model: Model, name: str) -> tuple[str, ...]:
+    """The inputs whose values a "because" line shows for a test of ``name``: the input itself, a number let or
+    score by its own (named) value, any other derived value by the inputs it is computed from."""
+    d = model.derived.get(name)
+    if d is None or (d.how in ("score", "formula") and name.isidentifier()):
+        return (name,)
+    return d.reads
+
+
 def because(model: Model, expr: Expr, facts: Mapping[str, FactValue],
             lets: Mapping[str, bool | None]) -> tuple[Because, ...]:
     """The literals of ``expr`` (and the lets) that are true for the case, in order of appearance, each once,
@@ -50,10 +59,10 @@ def because(model: Model, expr: Expr, facts: Mapping[str, FactValue],
         match e:
             case ValueTest() | NumTest() | KnownTest():
                 if atom_truth(e, facts) is positive:
-                    add(atom_text(e, not positive), (e.input,))
+                    add(atom_text(e, not positive), shown(model, e.input))
             case LetRef(name):
                 if lets.get(name) is positive:
-                    add(name if positive else f"not {name}", inputs_read(e, model))
+                    add(name if positive else f"not {name}", model.reads_of(inputs_read(e, model)))
                 walk(model.lets[name].expr, positive)
             case Not(item):
                 walk(item, not positive)
@@ -106,13 +115,14 @@ def because_functions(model: Model) -> list[Callable[[Mapping[str, Any], tuple[b
         match e:
             case ValueTest() | NumTest() | KnownTest():
                 test = atom_test(e)
+                names = list(shown(model, e.input))
                 if positive:
-                    lits.append((atom_text(e, False), [e.input], test))
+                    lits.append((atom_text(e, False), names, test))
                 else:
                     known = "True" if isinstance(e, KnownTest) else f"{e.input!r} in f"
-                    lits.append((atom_text(e, True), [e.input], f"{known} and not ({test})"))
+                    lits.append((atom_text(e, True), names, f"{known} and not ({test})"))
             case LetRef(name):
-                lits.append((name if positive else f"not {name}", inputs_read(e, model),
+                lits.append((name if positive else f"not {name}", model.reads_of(inputs_read(e, model)),
                              f"lets[{let_pos[name]}] is {positive}"))
                 walk(model.lets[name].expr, positive, lits)
             case Not(item):

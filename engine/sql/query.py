@@ -223,6 +223,10 @@ def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_on
     (what validation needs: a far smaller query than the rules')."""
     if len(g.vars) > MAX_BITS:
         raise Unsupported(f"more than {MAX_BITS} variables in the decision graph")
+    if g.model.derived:  # they would need their definitions computed in SQL too (issue 13 left that for later)
+        shown = ", ".join(list(g.model.derived)[:3])
+        raise Unsupported(f"it tests values computed from the inputs ({shown}...), which the SQL engines do not "
+                          "compute yet; use the Python engine (--engine python)")
     units = status_units(g.model)
     overriders = sorted({o for k in g.leaves for a in k.statuses for o in a.by})
     if len(overriders) > MAX_BITS:

@@ -109,6 +109,17 @@ def _in_duckdb(guideline: Guideline, cases: Sequence[Case], findings: Findings) 
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "engine", "python") != "duckdb":
+        return _run(args)
+    from engine.sql.query import Unsupported
+    try:
+        return _run(args)
+    except Unsupported as e:
+        say(f"guidegraph: error: --engine duckdb cannot run this guideline: {e}\n")
+        return Exit.USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
     if getattr(args, "engine", "python") == "duckdb":
         try:
             import duckdb  # noqa: F401
