@@ -42,14 +42,12 @@ def test_cases_have_expectations_and_cite_the_source() -> None:
     assert len(ids) == len(set(ids)), "duplicate case ids"
 
 
-@pytest.mark.xfail(reason="needs the derived-values engine (issue 13)", strict=False)
 def test_check_clean(capsys: pytest.CaptureFixture[str]) -> None:
     """`guidegraph check` finds no error in the guideline: no conflict, gap, dead rule or broken constraint."""
     code, out, err = gg(capsys, "check", str(RULES))
     assert code == 0, out + err
 
 
-@pytest.mark.xfail(reason="needs the derived-values engine (issue 13)", strict=False)
 def test_cases_pass_with_full_coverage(capsys: pytest.CaptureFixture[str]) -> None:
     """Every case passes and every rule fires in some case."""
     code, out, err = gg(capsys, "test", str(RULES), str(CASES), "--min-coverage", "100")
