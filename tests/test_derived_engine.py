@@ -26,7 +26,11 @@ def findings(g: Guideline) -> list:  # type: ignore[type-arg]
 
 
 def actions(result: object) -> dict[str, str]:
-    return {r.action: r.strength.value for r in result.recommendations}  # type: ignore[attr-defined]
+    """Per action, its strongest recommendation."""
+    out: dict[str, str] = {}
+    for r in sorted(result.recommendations, key=lambda r: -r.strength.rank):  # type: ignore[attr-defined]
+        out[r.action] = r.strength.value
+    return out
 
 
 def test_relation_score_and_classification_decide_recommendations() -> None:
@@ -116,3 +120,23 @@ def test_the_classification_table_is_a_figure_of_its_own(snapshot: object) -> No
     assert "not classified" in dot
     snapshot.snapshot_dir = Path(__file__).resolve().parent / "snapshots" / "test_derived_engine"  # type: ignore[attr-defined]
     snapshot.assert_match(dot, "gist_risk_table.dot")  # type: ignore[attr-defined]
+
+
+def test_diff_sees_a_changed_classification_table(tmp_path: Path) -> None:
+    """Derived values are definitions: a changed risk table changes verdicts on the inputs (the new version's
+    derived values are kept apart, and one solver walk ties both versions' relations to the shared inputs)."""
+    from engine.diff.compare import diff
+    from engine.resolve.pipeline import load_model
+    new_text = (FIX / "bp.rules").read_text().replace("when size <= 5 cm then low", "when size <= 6 cm then low")
+    (tmp_path / "bp2.rules").write_text(new_text)
+    old, _, _ = load_model(str(FIX / "bp.rules"))
+    new, _, _ = load_model(str(tmp_path / "bp2.rules"))
+    assert old is not None and new is not None
+    d = diff(old, new)
+    assert d.changed_actions == ("refer",)
+    g_old, g_new = load("bp.rules"), engine.load(str(tmp_path / "bp2.rules"))
+    for region in d.regions:
+        assert region.example is not None
+        facts = region.example["facts"]
+        assert actions(g_old.evaluate(facts)).get("refer") != actions(g_new.evaluate(facts)).get("refer"), facts
+    assert not diff(old, old).regions

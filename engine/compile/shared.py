@@ -10,14 +10,17 @@ diagrams of different models are comparable node for node: equal functions are e
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.compile.compiler import _Builder
+from engine.compile.derived import definitions
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
-from engine.compile.variables import build_variables, reads
+from engine.compile.theory import theory_for
+from engine.compile.variables import build_variables, ordered_inputs, reads
 from engine.core.model import EnumValue, Input, Interval, LetRef, Model
 from engine.core.values import is_member
 
@@ -51,7 +54,7 @@ def shared_inputs(models: Sequence[Model]) -> dict[str, Input]:
     """The union of the models' inputs (first declaration order first), each merged (see the module docstring)."""
     decls: dict[str, list[Input]] = {}
     for model in models:
-        for name, inp in model.inputs.items():
+        for name, inp in ordered_inputs(model).items():
             decls.setdefault(name, []).append(inp)
     return {name: _merged_input(ds) for name, ds in decls.items()}
 
@@ -79,9 +82,20 @@ class SideDiagrams:
     lets: dict[str, int]
 
 
-def side_diagrams(model: Model, vars: tuple[Var, ...], m: MDD) -> SideDiagrams:
+def joint_theory(models: Sequence[Model], vars: tuple[Var, ...], m: MDD) -> int:
+    """The possible combinations of the relations and linear formulas of all ``models`` together (one solver
+    walk: two walks conjoined would each allow combinations of cells that only the pair rules out)."""
+    if not any(model.derived for model in models):
+        return m.TRUE
+    joint = dataclasses.replace(models[-1], derived={k: d for model in models for k, d in model.derived.items()})
+    theory = theory_for(joint, vars)
+    return theory.diagram(m) if theory is not None else m.TRUE
+
+
+def side_diagrams(model: Model, vars: tuple[Var, ...], m: MDD, theory: int | None = None) -> SideDiagrams:
     """``model``'s assumptions and rule conditions as diagrams of ``m`` over ``vars`` (which must contain every
-    variable ``model`` reads, with number cells that refine its thresholds: :func:`shared_variables`)."""
+    variable ``model`` reads, with number cells that refine its thresholds: :func:`shared_variables`).
+    ``theory``: the diagram of :func:`joint_theory` when several models share ``m`` (default: ``model``'s own)."""
     b = _Builder(model, vars, m)
     declared = []
     for lv, var in enumerate(vars):
@@ -97,5 +111,8 @@ def side_diagrams(model: Model, vars: tuple[Var, ...], m: MDD) -> SideDiagrams:
         if len(inside) < len(var.branches):
             declared.append(m.test(lv, inside))
     assume = m.and_(*declared, *[b.cond(a.expr) for a in model.assumptions])
+    if model.derived:  # each version's derived values tied to the shared inputs by its own definitions
+        assume = m.and_(assume, *definitions(model, vars, m, b.cond),
+                        joint_theory([model], vars, m) if theory is None else theory)
     return SideDiagrams(assume, tuple(b.cond(r.condition) for r in model.rules),
                         {name: b.cond(LetRef(name)) for name in model.lets})

@@ -49,8 +49,10 @@ class Theory:
         self.level = {v.name: i for i, v in enumerate(vars)}
         self.derived = [d for d in model.derived.values()
                         if d.how in ("relation", "formula") and d.name in self.level and d.exact]
+        self.free = [d for d in model.derived.values()
+                     if d.how == "formula" and d.name in self.level and not d.exact]
         names: list[str] = []
-        for d in self.derived:
+        for d in self.derived + self.free:
             if d.how == "formula":
                 names.append(d.name)
             assert d.expr is not None
@@ -72,7 +74,15 @@ class Theory:
                 assert d.expr is not None
                 base.append(self.z[d.name] == self._enc(d.expr))
         self.base = base
-        self.levels = sorted({self.level[d.name] for d in self.derived} | {self.level[n] for n in self.numbers})
+        self.free_base = [self.z[d.name] == self._enc(d.expr) for d in self.free if d.expr is not None]
+        exact_names: set[str] = set()
+        for d in self.derived:
+            assert d.expr is not None
+            exact_names.update([d.name, *_refs(d.expr)])
+        self.levels = sorted({self.level[d.name] for d in self.derived}
+                             | {self.level[n] for n in self.numbers if n in exact_names})
+        """The variables the diagram of possible combinations walks (the exact relations and formulas)."""
+        self.all_levels = sorted({self.level[n] for n in self.numbers} | set(self.levels))
         self.checks = 0
 
     @property
@@ -139,13 +149,19 @@ class Theory:
             return m.TRUE
 
     def solve(self, path: Mapping[int, int]) -> dict[str, float | int] | None:
-        """Values of the numbers involved that satisfy the path's cells and relations (None: no such values)."""
-        solver = z3.Solver()
-        solver.add(*self.base)
-        for lv in self.levels:
-            if lv in path:
-                solver.add(self.constraint(lv, path[lv]))
-        if solver.check() != z3.sat:
+        """Values of the numbers involved that satisfy the path's cells and relations (None: no such values).
+        Non-linear formulas are tied to their inputs too when the solver can do it (a witness then really has
+        the formula's value the finding needs), else left free, as the checks treat them."""
+        for ties in (self.free_base, []) if self.free_base else ([],):
+            solver = z3.Solver()
+            solver.set("timeout", 2000)
+            solver.add(*self.base, *ties)
+            for lv in self.all_levels:
+                if lv in path:
+                    solver.add(self.constraint(lv, path[lv]))
+            if solver.check() == z3.sat:
+                break
+        else:
             return None
         found = solver.model()
         out: dict[str, float | int] = {}
@@ -188,9 +204,9 @@ def _refs(e: NumExpr) -> list[str]:
 
 
 def theory_for(model: Model, vars: tuple[Var, ...]) -> Theory | None:
-    """The guideline's theory, or None when no relation or linear formula is a variable."""
+    """The guideline's theory, or None when no relation or formula is a variable."""
     th = Theory(model, vars)
-    return None if not th.derived else th
+    return None if not th.derived and not th.free else th
 
 
 def derived_of(model: Model, name: str) -> Derived | None:

@@ -29,9 +29,11 @@ from engine.checks.witness import witness
 from engine.compile.compiler import MAX_NODES, overriders
 from engine.compile.guideline import CompiledGuideline, Var
 from engine.compile.mdd import MDD, gc_paused
-from engine.compile.shared import SideDiagrams, shared_inputs, shared_variables, side_diagrams
+from engine.compile.shared import SideDiagrams, joint_theory, shared_inputs, shared_variables, side_diagrams
+from engine.compile.theory import theory_for
 from engine.core.model import Model, Strength
 from engine.diff.keys import KINDS, Key, change_kind, key_of, pattern_of
+from engine.diff.rename import separate
 
 
 @dataclass(frozen=True)
@@ -75,17 +77,20 @@ class Diff:
 
 def _shell(model: Model, vs: tuple[Var, ...], m: MDD, assume: int, rules: dict[str, int]) -> CompiledGuideline:
     """A compiled guideline holding only what the space of :mod:`engine.checks` and the region describers read."""
+    theory = theory_for(model, vs) if model.derived else None  # examples whose numbers satisfy the relations
     return CompiledGuideline(model=model, graph=nx.DiGraph(), roots={}, order=tuple(v.name for v in vs), mdd=m,
                              vars=vs, section_nodes={}, let_nodes={}, assume_node=assume, rule_nodes=rules,
-                             leaves={}, rule_index={r.name: i for i, r in enumerate(model.rules)})
+                             leaves={}, rule_index={r.name: i for i, r in enumerate(model.rules)},
+                             solve=theory.solve if theory is not None else None)
 
 
 class _Side:
     """One version over the shared variables: per rule, where its entries are decided active and pending."""
 
-    def __init__(self, model: Model, vs: tuple[Var, ...], m: MDD, known: tuple[tuple[int, int], ...]) -> None:
+    def __init__(self, model: Model, vs: tuple[Var, ...], m: MDD, known: tuple[tuple[int, int], ...],
+                 theory: int) -> None:
         self.model, self.m = model, m
-        self.d: SideDiagrams = side_diagrams(model, vs, m)
+        self.d: SideDiagrams = side_diagrams(model, vs, m, theory)
         shell = _shell(model, vs, m, self.d.assume, {r.name: self.d.rules[i] for i, r in enumerate(model.rules)})
         self.space = Space(shell, m, known, overriders(model))
         self.by_action: dict[str, list[int]] = {}
@@ -159,13 +164,17 @@ def diff(old: Model, new: Model, max_nodes: int = MAX_NODES, describe: bool = Tr
 
 
 def _diff(old: Model, new: Model, max_nodes: int, describe: bool) -> Diff:
+    new = separate(old, new)  # derived values are definitions, not facts: each version keeps its own
     vs = shared_variables([old, new])
     m = MDD([len(v.branches) for v in vs], max_nodes)
     idx = {v.name: i for i, v in enumerate(vs)}
     known = tuple((idx[v.name], idx[v.input]) for v in vs if v.kind == "known" and v.input in idx)
-    a, b = _Side(old, vs, m, known), _Side(new, vs, m, known)
+    theory = joint_theory([old, new], vs, m)
+    a, b = _Side(old, vs, m, known, theory), _Side(new, vs, m, known, theory)
     care = m.and_(a.allowed, b.allowed)
-    merged = dataclasses.replace(new, inputs=shared_inputs([new, old]))
+    merged = dataclasses.replace(new, inputs={k: v for k, v in shared_inputs([new, old]).items()
+                                              if k in new.inputs or k in old.inputs},
+                                 derived={**old.derived, **new.derived})
     joint = _shell(merged, vs, m, care, {})
     actions = tuple(dict.fromkeys([*old.actions, *new.actions, *a.by_action, *b.by_action]))
     found: list[tuple[str, Key, Key, int]] = []
