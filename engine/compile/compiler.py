@@ -39,8 +39,8 @@ from engine.compile.guideline import (
 )
 from engine.compile.knowable import Unknowable
 from engine.compile.leaves import leaf_decoder
-from engine.compile.project import projected
 from engine.compile.mdd import MDD, TooManyNodes, WalkTooLong, gc_paused
+from engine.compile.project import projected
 from engine.compile.theory import theory_for
 from engine.compile.units import overriders as overriders
 from engine.compile.units import status_units
