@@ -225,6 +225,49 @@ _TABLE: tuple[Code, ...] = (
     _error("E041", "bad choice set",
            "A choice set lists its alternatives in parentheses, separated by commas, each an action with its own "
            "arguments and brackets: `recommend one_of(thiazide, ccb(dose: 5 mg) [evidence \"COR I\"], acei)`."),
+    _error("E042", "'unless' is not part of the language",
+           "There is no 'unless'. Write the exception into the condition with 'and not': `when CONDITION and not "
+           "(EXCEPTION)`."),
+    _error("E043", "'else' or 'otherwise' in a rule",
+           "A rule applies only when its 'when' holds; it has no else branch ('otherwise' only ends a "
+           "classification). Write a second rule with the negated condition (`when not (CONDITION)`), or choose a "
+           "value with a classification: `classify NAME: when C then V ... otherwise V`."),
+    _error("E044", "dates are not part of the language",
+           "There is no date type (yet). Give the time since the event as a number input, e.g. `input "
+           "years_since_diagnosis \"Years since diagnosis\": number years in 0..120`, and let the case data "
+           "compute it."),
+    _error("E045", "'%' is not part of the language",
+           "Units are names, so '%' is spelt out: `ttr < 60 percent`, with the input declared as `number percent`."),
+    _error("E046", "a unit with '/'",
+           "A unit is one name (letters, digits and '_'), and '/' divides numbers: `5 mg/day` reads as 5 mg divided "
+           "by something called 'day'. Write the unit as one name, e.g. `mg_per_day`, in the declaration and the "
+           "values alike."),
+    _error("E047", "labelled enum values",
+           "The values of a set are plain names; they cannot have labels (not yet). Write `{hfref, hfpef}` and "
+           "explain the values in the input's label: `input hf \"Heart failure (hfref: reduced EF)\": {hfref, "
+           "hfpef}`."),
+    _error("E048", "'or' between actions",
+           "A strength names one action. For a choice between actions write a choice set: `recommend one_of(a, b)`."),
+    _error("E049", "several actions after one strength",
+           "A strength names one action: `recommend a and b` or `recommend a, b` is written as two lines, "
+           "`recommend a` and `recommend b` (or, for a choice, `recommend one_of(a, b)`)."),
+    _error("E050", "count(...) or sum(...)",
+           "There are no functions count, sum or total (the functions are min, max and abs). Count conditions with "
+           "`count_of {a, b, c}` (or `count_of SET`), test a count with `at_least N of {a, b, c}`, add points with "
+           "`points_of {a: 1, b: 2}`; count_of and points_of take braces, not parentheses."),
+    _error("E051", "'between' is not part of the language",
+           "Write a range instead: `x in 1..5` (both ends included), or `x > 1 and x < 5` for strict bounds."),
+    _error("E052", "'=' and '==' (or another operator) confused",
+           "A let is defined with one '=' (`let NAME = CONDITION`) and values are compared with '==', '!=', '<', "
+           "'<=', '>', '>='. Write '>=' rather than '=>', '<=' rather than '=<', '!=' rather than '<>', '==' "
+           "rather than '==='."),
+    _error("E053", "'if ... then' is not part of the language",
+           "A rule's condition is its 'when' clause, and its strength follows on its own line (`when a` then "
+           "`recommend x`); 'then' only appears in a classification's branches (`classify NAME: when C then V "
+           "... otherwise V`)."),
+    _error("E054", "count of conditions without at_least",
+           "A number of conditions that must hold is written `at_least N of {a, b, c}` (one word, with 'of'), or "
+           "as a comparison of a count: `count_of {a, b, c} >= N`."),
     # -- E1xx/W1xx names, types, units and domains --------------------------------------------------------------------
     _error("E101", "unknown input or let",
            "A condition names something that is neither a declared input nor a let. Check the spelling (the help "

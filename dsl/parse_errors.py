@@ -21,6 +21,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
+from dsl.tried import Context, tried_character, tried_token
 
 MAX_NESTING = 120
 """Deepest parse tree accepted (about 50 levels of parentheses); deeper input is an error, not a crash."""
@@ -106,7 +107,8 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                      H + "assume x in 1..\n", H + "input x: number in a..b"), after_previous=True),
     SyntaxErrorKind("E022", "use '==' to compare; '=' only names a let",
                     "e.g. when site == uterus",
-                    (H + "assume x = 3", H + "section s:\n  rule r:\n    when x = 3")),
+                    (H + "assume x = 3", H + "section s:\n  rule r:\n    when x = 3", H + "section s when x = 3:",
+                     H + "section s:\n  cover a when x = 3", H + "classify c:\n  when x = 3 then v")),
     SyntaxErrorKind("E023", "a parameter is written NAME: VALUE",
                     "e.g. recommend radiotherapy(dose: 50..60 Gy, timing: postoperative)",
                     (H + "section s:\n  rule r:\n    recommend rt(dose 60 Gy)",
@@ -303,6 +305,9 @@ def _close_keyword(word: str) -> str | None:
 def _unexpected_characters(err: UnexpectedCharacters, text: str, file: str) -> Diagnostic:
     span = _span_of(err, text, file)
     ch = err.char
+    tried = tried_character(ch, text, err.pos_in_stream or 0, span)
+    if tried is not None:
+        return tried
     if ch == '"':
         rest = text[err.pos_in_stream:].split("\n", 1)[0]
         end = span.column + len(rest)
@@ -314,12 +319,19 @@ def _unexpected_characters(err: UnexpectedCharacters, text: str, file: str) -> D
                       help="names use letters, digits and '_'; texts go in double quotes; '#' starts a comment")
 
 
-def syntax_diagnostic(err: UnexpectedInput, text: str, file: str, parse_fn: Callable[[str], Any]) -> Diagnostic:
-    """The diagnostic for Lark's first syntax error; ``parse_fn`` re-parses the table's examples."""
+def syntax_diagnostic(err: UnexpectedInput, text: str, file: str, parse_fn: Callable[[str], Any],
+                      context: Context | None = None) -> Diagnostic:
+    """The diagnostic for a syntax error; ``parse_fn`` re-parses the table's examples. ``context`` (where the error
+    is, from :mod:`dsl.recover`) lets a construct the language lacks be named as such (:mod:`dsl.tried`) before
+    the table is consulted."""
     if isinstance(err, UnexpectedCharacters):
         return _unexpected_characters(err, text, file)
     span = _span_of(err, text, file)
     token: Token = err.token if isinstance(err, UnexpectedToken) else Token("$END", "")
+    if token.type != "$END":
+        tried = tried_token(token, _expected(err), text, span, context or Context())
+        if tried is not None:
+            return tried
     pos = token.start_pos if token.type != "$END" and token.start_pos is not None else len(text)
     prev = _previous_word(text, pos)
     fields = {"token": describe(token), "prev": prev, "bare": str(token)}
@@ -328,7 +340,11 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, file: str, parse_fn: Call
     fields["prev_hint"] = (f"is '{prev}' a misspelt '{prev_hint_word}'?" if prev_hint_word
                            else "or the next clause starts with a keyword")
     _state_by_number(err)
-    code = err.match_examples(_numbered(parse_fn), _EXAMPLES, token_type_match_fallback=True, use_accepts=True)
+    if token.type == "EQUAL" and "COMPARE" in _expected(err):
+        code: str | None = "E022"  # '=' where a comparison may follow, in any condition (guards, branches too)
+    else:
+        code = err.match_examples(_numbered(parse_fn), _EXAMPLES, token_type_match_fallback=True,
+                                  use_accepts=True)
     if code == "E028" and str(token) not in KEYWORDS:
         code = None  # the keyword row matched the state only; the token is not a keyword
     if code is None:

@@ -8,7 +8,8 @@ keyword list, which is exactly the language's rule ("keywords are reserved, ever
 
 The builder below only turns parse-tree nodes into :mod:`dsl.ast` nodes with spans; it never checks meaning.
 ``parse`` never raises: syntax errors, bad string escapes and absurd nesting all come back as ``E0xx``
-diagnostics (see :mod:`dsl.parse_errors`).
+diagnostics (see :mod:`dsl.parse_errors`); after a syntax error it recovers to report the next ones
+(:mod:`dsl.recover`), and constructs the language lacks are named as such (:mod:`dsl.tried`).
 
 >>> f, diags = parse('guideline "T"\\ninput age: number years in 0..120\\n', "x.rules")
 >>> diags, f.decls[0].name.name, f.decls[0].type.unit
@@ -30,7 +31,9 @@ from lark.exceptions import LarkError, UnexpectedInput, VisitError
 from dsl import ast
 from dsl.diagnostics import Diagnostic
 from dsl.parse_errors import MAX_NESTING, nesting_diagnostic, syntax_diagnostic
+from dsl.recover import Recovery
 from dsl.span import Span
+from dsl.tried import Context, tried_in_tree
 
 _comments: contextvars.ContextVar[list[Token]] = contextvars.ContextVar("guidegraph_comments")
 
@@ -460,10 +463,44 @@ def _short(text: str) -> str:
     return text if len(text) <= 24 else f"{text[:10]}...{text[-6:]} ({len(text)} characters)"
 
 
-def parse(text: str, file: str) -> tuple[ast.File | None, list[Diagnostic]]:
+MAX_SYNTAX_ERRORS = 20
+"""Syntax errors reported for one file: enough to fix a file in one sitting, few enough to read; past that the
+file is probably not a rules file at all."""
+
+
+def _syntax_errors(text: str, file: str, failure: UnexpectedInput, limit: int) -> list[Diagnostic]:
+    """Every syntax error that recovery finds (:mod:`dsl.recover`), and the constructs the language lacks in the
+    parts that parsed (:func:`dsl.tried.tried_in_tree`), in file order, at most ``limit``.
+
+    The recovering parse meets the same first error as ``PARSER.parse`` did (same lexer, same table); should it
+    ever fail or disagree, the first error alone is reported, as before recovery existed."""
+    first = syntax_diagnostic(failure, text, file, PARSER.parse)
+    if limit <= 1:
+        return [first]
+
+    def diagnose(err: UnexpectedInput, context: Context) -> Diagnostic:
+        return syntax_diagnostic(err, text, file, PARSER.parse, context)
+
+    recovery = Recovery(PARSER, text, diagnose, limit)
+    try:
+        tree = recovery.run()
+    except (LarkError, RecursionError, AssertionError, IndexError, KeyError):  # pragma: no cover - defensive
+        return [first]
+    found = recovery.diagnostics
+    if not found or found[0].span != first.span:  # pragma: no cover - the same parser meets the same error
+        return [first]
+    if tree is not None and len(found) < limit and _too_deep(tree) is None:
+        found = sorted([*found, *tried_in_tree(tree, file)], key=lambda d: d.span.start if d.span else 0)
+    return found[:limit]
+
+
+def parse(text: str, file: str, *, max_errors: int = MAX_SYNTAX_ERRORS) -> tuple[ast.File | None, list[Diagnostic]]:
     """Parse a whole rules file. Returns the tree and no diagnostics, or None and at least one ``E0xx`` error.
 
-    Never raises for any string. Only the first syntax error is reported (LALR stops there).
+    Never raises for any string. After a syntax error the parser recovers at the next unit (declaration, rule,
+    clause) that starts a line, so one run reports up to ``max_errors`` independent errors, each once, in file
+    order (see :mod:`dsl.recover`); the first is the one LALR stops at. Constructs the language lacks but that
+    parse (``count(a, b)``, ``5 mg/day``) are errors too (:mod:`dsl.tried`).
     """
     comments: list[Token] = []
     too_many = _too_many_operators(text, file)
@@ -480,13 +517,16 @@ def parse(text: str, file: str) -> tuple[ast.File | None, list[Diagnostic]]:
     finally:
         _comments.reset(reset)
     if failure is not None:
-        return None, [syntax_diagnostic(failure, text, file, PARSER.parse)]
+        return None, _syntax_errors(text, file, failure, max(1, max_errors))
     deep = _too_deep(tree)
     if deep is not None:
         return None, [nesting_diagnostic(deep, file)]
     large = _too_large(tree, file)
     if large is not None:
         return None, [large]
+    tried = tried_in_tree(tree, file)
+    if tried:
+        return None, tried[:max(1, max_errors)]
     builder = _Builder(file)
     try:
         result = builder.transform(tree)
