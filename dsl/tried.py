@@ -169,7 +169,7 @@ def tried_token(token: Token, expected: set[str], text: str, span: Span, context
         return _error("E052", f"'{bare}' is not an operator here", span, help_text)
     if (kind == "NAME" and word == "if") or prev == "if" \
             or (kind == "THEN" and context.unit != "classify" and "NAME" not in expected):
-        return _error("E053", "'if ... then' is not part of the language", span, _if_help(context))
+        return _error("E053", "'if ... then' is not part of the language", span, _if_help(context, text, pos))
     return _count_without_at_least(kind, word, expected, before, after, span)
 
 
@@ -210,9 +210,9 @@ def _between_help(before: list[str], after: list[str]) -> str:
             unit, rest = rest[0], rest[1:]
         if len(rest) >= 2 and rest[0] == "and" and _is_number(rest[1]):
             high_unit = f" {rest[2]}" if len(rest) > 2 and rest[2][:1].isalpha() else (f" {unit}" if unit else "")
+            low_unit = f" {unit}" if unit else high_unit  # '120 and 129 mmHg': both are in mmHg
             return (f"write {name} in {words[0]}..{rest[1]}{high_unit} (both ends included), or "
-                    f"{name} > {words[0]}{' ' + unit if unit else ''} and {name} < {rest[1]}{high_unit} "
-                    "for strict bounds")
+                    f"{name} > {words[0]}{low_unit} and {name} < {rest[1]}{high_unit} for strict bounds")
     return f"write {name} in LOW..HIGH (both ends included), or {name} > LOW and {name} < HIGH for strict bounds"
 
 
@@ -223,7 +223,7 @@ def _operator_confusion(kind: str, word: str, expected: set[str], text: str, pos
     if kind == "COMPARE" and word == "==" and "EQUAL" in expected:
         return "==", "'==' compares; a let is defined with one '=': let NAME = CONDITION"
     if kind == "EQUAL" and nxt in (">", "<"):
-        return f"={nxt}", f"write '{nxt}=' ('{nxt}' first), e.g. when age {nxt}= 65 years"
+        return f"={nxt}", f"write '{nxt}=' (the '{nxt}' first)"
     if kind == "COMPARE" and word == ">" and text[pos - 1:pos] == "<":
         return "<>", "write '!=' for 'is not'"
     if kind == "EQUAL" and prev == "==" and text[pos - 2:pos] == "==":
@@ -231,10 +231,18 @@ def _operator_confusion(kind: str, word: str, expected: set[str], text: str, pos
     return None
 
 
-def _if_help(context: Context) -> str:
+_STRENGTHS_RE = "|".join(sorted(STRENGTH_WORDS))
+_IF_THEN = re.compile(rf"\b(?:if|when)\s+(?P<cond>.+?)\s+then\s+(?P<entry>(?:{_STRENGTHS_RE})\s+\S.*?)\s*(?:#.*)?$")
+
+
+def _if_help(context: Context, text: str, pos: int) -> str:
     if context.unit == "rule":
-        return ("a rule's condition is its 'when' clause: write when CONDITION, then the strength on its own line "
-                "(e.g. when a, then recommend x)")
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        m = _IF_THEN.search(text[start:len(text) if end < 0 else end])
+        example = f"when {m['cond']}, then {m['entry']} on the next line" if m else \
+            "when CONDITION, then the strength and action on the next line"
+        return f"a rule's condition is its 'when' clause: write {example}"
     return ("a condition needs no 'if'; to choose a value by conditions write a classification: classify NAME: "
             "when C then V ... otherwise V")
 

@@ -1,4 +1,5 @@
-"""Syntax errors: every example of the domain-message table, and every golden malformed file, fail as promised."""
+"""Syntax errors: every example of the domain-message table, every construct the language lacks, and every golden
+malformed file fail as promised; several independent errors are reported in one run, never a cascade."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ import string
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dsl.codes import CODES
 from dsl.parse_errors import SYNTAX_ERRORS, SyntaxErrorKind
-from dsl.parser import parse
+from dsl.parser import MAX_SYNTAX_ERRORS, parse
+from dsl.tried import TRIED, TriedKind
 
 ROOT = Path(__file__).resolve().parent.parent
 SYNTAX_GOLDEN = ROOT / "tests" / "golden" / "syntax"
+H = 'guideline "T"\n'
 
 
 def _template(message: str) -> re.Pattern[str]:
@@ -97,20 +103,23 @@ def test_end_of_file_points_after_the_last_word() -> None:
     assert d.span is not None and (d.span.line, d.span.column) == (4, 9)
 
 
-# Each golden malformed file's expectation is the first line of its ``.expected`` file (the whole CLI output is
-# compared in test_golden.py): ``PATH:LINE:COLUMN: error[CODE]: MESSAGE``. The parser must give exactly that one
-# diagnostic.
+# Each golden malformed file's expectations are the headlines of its ``.expected`` file (the whole CLI output is
+# compared in test_golden.py): ``PATH:LINE:COLUMN: error[CODE]: MESSAGE``, one per error. The parser must give
+# exactly those diagnostics, in that order (most files have one mistake, three_errors.rules has three).
 GOLDEN_FILES = sorted(p.stem for p in SYNTAX_GOLDEN.glob("*.rules"))
 _HEADLINE = re.compile(r"(?P<path>[^:]+):(?P<line>\d+):(?P<column>\d+): error\[(?P<code>E\d+)\]: (?P<message>.*)")
 
 
-def golden_expectation(name: str) -> tuple[str, int, int, str]:
-    """(code, line, column, message) from the first line of ``tests/golden/syntax/<name>.expected``."""
-    headline = (SYNTAX_GOLDEN / f"{name}.expected").read_text(encoding="utf-8").split("\n", 1)[0]
-    m = _HEADLINE.fullmatch(headline)
-    assert m, headline
-    assert m["path"] == f"tests/golden/syntax/{name}.rules"
-    return m["code"], int(m["line"]), int(m["column"]), m["message"]
+def golden_expectations(name: str) -> list[tuple[str, int, int, str]]:
+    """(code, line, column, message) of each headline of ``tests/golden/syntax/<name>.expected``."""
+    found = []
+    for line in (SYNTAX_GOLDEN / f"{name}.expected").read_text(encoding="utf-8").splitlines():
+        m = _HEADLINE.fullmatch(line)
+        if m:
+            assert m["path"] == f"tests/golden/syntax/{name}.rules"
+            found.append((m["code"], int(m["line"]), int(m["column"]), m["message"]))
+    assert found, name
+    return found
 
 
 def test_every_golden_syntax_file_has_its_expectation() -> None:
@@ -122,7 +131,152 @@ def test_every_golden_syntax_file_has_its_expectation() -> None:
 def test_golden_syntax_file(name: str) -> None:
     path = SYNTAX_GOLDEN / f"{name}.rules"
     tree, diagnostics = parse(path.read_text(encoding="utf-8"), str(path))
-    assert tree is None and len(diagnostics) == 1
+    assert tree is None
+    assert [(d.code, d.span.line, d.span.column, d.message) for d in diagnostics if d.span] == \
+        golden_expectations(name)
+
+
+# ---- constructs the language lacks (dsl.tried) ------------------------------------------------------------------
+
+TRIED_EXAMPLES = [pytest.param(kind, example, id=f"{kind.code}-{i}")
+                  for kind in TRIED for i, example in enumerate(kind.examples)]
+
+
+@pytest.mark.parametrize(("kind", "example"), TRIED_EXAMPLES)
+def test_each_tried_construct_says_it_is_not_in_the_language(kind: TriedKind, example: str) -> None:
+    tree, diagnostics = parse(example, "example.rules")
+    assert tree is None
+    assert [d.code for d in diagnostics] == [kind.code], [d.message for d in diagnostics]
     d = diagnostics[0]
-    assert d.span is not None
-    assert (d.code, d.span.line, d.span.column, d.message) == golden_expectation(name)
+    assert _template(kind.message).fullmatch(d.message), d.message
+    assert d.help and d.span is not None and d.span.line >= 1 and d.span.column >= 1
+
+
+def test_tried_codes_are_registered_and_distinct_from_the_table() -> None:
+    codes = [k.code for k in TRIED]
+    assert len(set(codes)) == len(codes)
+    assert not set(codes) & {k.code for k in SYNTAX_ERRORS}
+    assert all(c in CODES and CODES[c].severity == "error" for c in codes)
+
+
+@pytest.mark.parametrize(("text", "help_part"), [
+    ("assume a && b", "write 'and'"), ("assume a || b", "write 'or'"), ("assume !a", "write 'not'"),
+])
+def test_operators_from_other_languages_are_spelt_out(text: str, help_part: str) -> None:
+    _, [d] = parse(H + "input a: bool\ninput b: bool\n" + text, "x.rules")
+    assert d.code == "E002" and d.help is not None and help_part in d.help
+
+
+def test_a_real_division_by_an_input_is_not_a_unit() -> None:
+    text = H + "input dose: number mg in 0..100\ninput days: number in 1..30\nassume 70 mg / days > dose"
+    tree, diagnostics = parse(text, "x.rules")
+    assert diagnostics == [] and tree is not None
+
+
+@pytest.mark.parametrize("text", [
+    H + "input otherwise: bool", H + "input then: bool", H + "classify c:\n  when a then v\n  otherwise w",
+    H + "input a: bool\naction y\nsection s:\n  rule r:\n    when a\n    recommend one_of(y, y)",
+])
+def test_keywords_of_the_new_constructs_keep_their_meaning(text: str) -> None:
+    _, diagnostics = parse(text, "x.rules")
+    assert all(d.code not in {"E043", "E053"} for d in diagnostics)
+
+
+# ---- several errors per run (dsl.recover) ------------------------------------------------------------------------
+
+THREE = H + """input a: bool
+input b: bool
+action y
+action z
+section s:
+  rule r1:
+    when a unless b
+    recommend y
+  rule r2:
+    when (a and b
+    recommend z
+  rule r3:
+    when a
+    recommend y or z
+"""
+
+
+def test_independent_errors_are_all_reported_in_file_order() -> None:
+    _, diagnostics = parse(THREE, "x.rules")
+    assert [(d.code, d.span.line if d.span else 0) for d in diagnostics] == [("E042", 8), ("E024", 11),
+                                                                             ("E048", 15)]
+
+
+def test_the_first_error_is_the_one_without_recovery() -> None:
+    _, alone = parse(THREE, "x.rules", max_errors=1)
+    _, all_of_them = parse(THREE, "x.rules")
+    assert alone == all_of_them[:1]
+
+
+def test_a_broken_header_keeps_the_items_under_it_checked() -> None:
+    text = H + "input a: bool\naction y\nsection s when a = 1\n  rule r:\n    when a\n    recomend y\n"
+    _, diagnostics = parse(text, "x.rules")
+    assert [d.code for d in diagnostics] == ["E022", "E031"]
+    text = H + "input a: bool\naction y\nsection s:\n  rule r\n    when a = 1\n    recommend y\n"
+    _, diagnostics = parse(text, "x.rules")
+    assert [d.code for d in diagnostics] == ["E019", "E022"]
+
+
+def test_a_cover_guard_does_not_swallow_the_next_rules_when() -> None:
+    text = H + "input a: bool\naction y\nsection s:\n  cover y \"n\"\n  rule r \"L\" x:\n    when a\n    recommend y\n"
+    _, diagnostics = parse(text, "x.rules")
+    assert len(diagnostics) == 1
+
+
+def test_errors_stop_at_the_limit() -> None:
+    text = H + "".join(f"input x{i} bool\n" for i in range(40))
+    _, diagnostics = parse(text, "x.rules")
+    assert len(diagnostics) == MAX_SYNTAX_ERRORS
+    assert [d.span.line for d in diagnostics if d.span] == list(range(2, 2 + MAX_SYNTAX_ERRORS))
+    _, five = parse(text, "x.rules", max_errors=5)
+    assert five == diagnostics[:5]
+
+
+def test_a_lexer_error_is_one_error_and_the_next_unit_is_read() -> None:
+    text = H + 'action w "Radiation\ninput t: number % in 0..1\ninput u bool\n'
+    _, diagnostics = parse(text, "x.rules")
+    assert [d.code for d in diagnostics] == ["E003", "E045", "E016"]
+
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\.\.|==|!=|<=|>=|[A-Za-z_]\w*|-?\d+(?:\.\d+)?|\s+|\S')
+_GUIDELINES = [(ROOT / "rules" / name).read_text(encoding="utf-8") for name in ("lms.rules", "af.rules")]
+_SPLIT = [_TOKEN.findall(text) for text in _GUIDELINES]
+_VOCABULARY = sorted({t for toks in _SPLIT for t in toks if not t.isspace() and not t.startswith("#")}
+                     | {"unless", "else", "%", "(", "{", ":", "=", '"', "/"})
+
+
+@st.composite
+def _mistakes(draw: st.DrawFn) -> tuple[str, int]:
+    """A real guideline with 1 to 3 single-token mistakes (deleted, doubled or replaced), and their number."""
+    tokens = list(draw(st.sampled_from(_SPLIT)))
+    words = [i for i, t in enumerate(tokens) if not t.isspace() and not t.startswith("#")]
+    places = sorted(draw(st.lists(st.sampled_from(words), min_size=1, max_size=3, unique=True)), reverse=True)
+    for i in places:
+        kind = draw(st.sampled_from(["delete", "double", "replace"]))
+        if kind == "delete":
+            del tokens[i]
+        elif kind == "double":
+            tokens.insert(i, tokens[i])
+        else:
+            tokens[i] = draw(st.sampled_from(_VOCABULARY))
+    return "".join(tokens), len(places)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mistakes())
+def test_never_more_errors_than_mistakes(case: tuple[str, int]) -> None:
+    """No cascade: N single-token mistakes never give more than N errors, and the first error is the one the
+    parser stops at without recovery."""
+    text, mistakes = case
+    tree, diagnostics = parse(text, "m.rules")
+    assert len(diagnostics) <= mistakes
+    if diagnostics:
+        assert tree is None
+        assert parse(text, "m.rules", max_errors=1)[1] == diagnostics[:1]
+        starts = [d.span.start for d in diagnostics if d.span]
+        assert starts == sorted(starts) and len(set(starts)) == len(starts)
