@@ -199,6 +199,8 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
 )
 """The table of known syntax errors (see the module docstring)."""
 
+_HEAD_CODES = {"input": "E016", "section": "E018", "rule": "E019", "let": "E025"}
+"""The "expected ':' (or '=') after the header" row of each kind of unit, by the keyword that opened it."""
 _CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "NOT_RECOMMENDED", "NEVER", "OVERRIDES",
                               "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 _EXAMPLES: dict[str, list[str]] = {k.code: list(k.examples) for k in SYNTAX_ERRORS}
@@ -349,6 +351,8 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, file: str, parse_fn: Call
         code = None  # the keyword row matched the state only; the token is not a keyword
     if code is None:
         code = _fallback(token, _expected(err))
+    if code in _HEAD_CODES.values() and context is not None and context.unit in _HEAD_CODES:
+        code = _HEAD_CODES[context.unit]  # after a header's "label" the parser state is shared by every kind
     if code is not None:
         kind = _BY_CODE[code]
         if kind.after_previous and token.type != "$END":

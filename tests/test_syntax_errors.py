@@ -280,3 +280,14 @@ def test_never_more_errors_than_mistakes(case: tuple[str, int]) -> None:
         assert parse(text, "m.rules", max_errors=1)[1] == diagnostics[:1]
         starts = [d.span.start for d in diagnostics if d.span]
         assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("section s:\n  rule r \"L\" x:\n    when a", "E019"), ("section s \"T\" x:\n", "E018"),
+    ("let x \"L\" b = a", "E025"), ("input x \"L\" b: bool", "E016"),
+])
+def test_junk_after_a_label_names_the_kind_of_header(text: str, code: str) -> None:
+    """After a header's label the parser state is the same for every kind of unit; the message must still name
+    the unit the author is writing (it said "after the input's name" for a rule)."""
+    _, [d] = parse(H + text, "x.rules")
+    assert d.code == code
