@@ -472,11 +472,11 @@ def _syntax_errors(text: str, file: str, failure: UnexpectedInput, limit: int) -
     """Every syntax error that recovery finds (:mod:`dsl.recover`), and the constructs the language lacks in the
     parts that parsed (:func:`dsl.tried.tried_in_tree`), in file order, at most ``limit``.
 
-    The recovering parse meets the same first error as ``PARSER.parse`` did (same lexer, same table); should it
-    ever fail or disagree, the first error alone is reported, as before recovery existed."""
+    The recovering parse meets the same first error as ``PARSER.parse`` did (same lexer, same table), and knows
+    which unit it is in, which some messages need; it runs even for ``limit`` 1 so that the first error reads the
+    same whatever the limit. Should it ever fail or disagree, the first error alone is reported, as before
+    recovery existed."""
     first = syntax_diagnostic(failure, text, file, PARSER.parse)
-    if limit <= 1:
-        return [first]
 
     def diagnose(err: UnexpectedInput, context: Context) -> Diagnostic:
         return syntax_diagnostic(err, text, file, PARSER.parse, context)
