@@ -81,22 +81,20 @@ class _Checkpoint:
     state: Any
     where: _Where
 
-    def takes(self, kind: str) -> bool:
-        """Whether parsing may resume here at a keyword of this kind (the units this one's context holds)."""
-        if kind in TOP:
-            return True
-        if self.level == 1:
-            return (self.keyword == "SECTION" and kind in ITEMS) or (self.keyword == "CLASSIFY" and kind == "WHEN")
-        if self.level == 2 and self.where.decl == "CLASSIFY":
-            return kind in BRANCHES
-        if self.level == 2:
-            return kind in ITEMS or (self.keyword == "RULE" and kind in CLAUSES)
-        return self.level == 3 and kind in ITEMS | CLAUSES
-
-    def stand_in(self, at: Token) -> tuple[Token, ...]:
-        """Tokens of a stand-in header for this unit, placed at ``at`` (empty when the unit has none)."""
-        return tuple(Token(kind, value, at.start_pos, at.line, at.column, at.line, at.column, at.start_pos)
-                     for kind, value in _STAND_INS.get(self.keyword if self.level else "", ()))
+    def heads(self, kind: str, at: Token) -> tuple[tuple[Token, ...], ...]:
+        """How parsing may resume here at a keyword of this kind: the tokens to feed before it - none (a sibling
+        of this unit, or a unit around it) or a stand-in header (a unit inside this one, whose header broke).
+        Never both: the state before a rule also takes ``when`` as the guard of a cover before it."""
+        level, keyword = self.level, self.keyword
+        inner = ((level == 0 and kind in TOP) or (keyword == "SECTION" and kind in ITEMS)
+                 or (keyword == "CLASSIFY" and kind == "WHEN") or (keyword == "RULE" and kind in CLAUSES))
+        if inner:
+            return (tuple(Token(k, v, at.start_pos, at.line, at.column, at.line, at.column, at.start_pos)
+                          for k, v in _STAND_INS[keyword if level else ""]),)
+        sibling = level > 0 and (kind in TOP or (level == 2 and self.where.decl == "SECTION" and kind in ITEMS)
+                                 or (level == 2 and self.where.decl == "CLASSIFY" and kind in BRANCHES)
+                                 or (level == 3 and kind in ITEMS | CLAUSES))
+        return ((),) if sibling else ()
 
 
 Diagnose = Callable[[UnexpectedInput, Context], Diagnostic]
@@ -154,7 +152,7 @@ class Recovery:
         for cp in reversed(self._stack):  # only for the tree: the first checkpoint that can end the file
             state = cp.state.copy(deepcopy_values=False)
             try:
-                for tok in cp.stand_in(end) if cp.level == 0 else ():
+                for tok in cp.heads("INPUT", end)[0] if cp.level == 0 else ():
                     state.feed_token(tok)
                 return state.feed_token(end, True)  # type: ignore[no-any-return]
             except UnexpectedToken:
@@ -209,9 +207,7 @@ class Recovery:
         """Resume at ``tok`` from the innermost checkpoint that takes it (directly, or after a stand-in header)."""
         for i in range(len(self._stack) - 1, -1, -1):
             cp = self._stack[i]
-            if not cp.takes(tok.type):
-                continue
-            for head in ((), cp.stand_in(tok)):
+            for head in cp.heads(tok.type, tok):
                 trial = cp.state.copy(deepcopy_values=False)
                 try:
                     for h in (*head, tok):
