@@ -39,7 +39,7 @@ def classification_dot(g: CompiledGuideline, name: str, theme_name: str = "colou
     node = m.const(d.otherwise if d.otherwise is not None else _NONE)
     for cond, value in reversed(d.branches):
         node = m.apply(_pick(value), sp.condition(cond), node)
-    node = m.apply(_allowed, sp.assume, node)
+    node = m.apply(_allowed, sp.copy(g.assume_node), node)  # the unclassified patients too
     reads = read_levels(g.model, g.vars, [c for c, _ in d.branches])
     node = _project(m, node, {lv for lv in m.support(node) if lv not in reads})
     th = theme(theme_name)

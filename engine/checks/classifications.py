@@ -36,13 +36,14 @@ def classifications(guideline: CompiledGuideline) -> list[Diagnostic]:
             continue
         sp = space(guideline)
         m = sp.m
+        assume = sp.copy(guideline.assume_node)  # all allowed patients, the unclassified included
         conds = [sp.condition(c) for c, _ in d.branches]
         earlier = m.FALSE
         spans = d.branch_spans or (d.span,) * len(d.branches)
         for k, ((_, value), c) in enumerate(zip(d.branches, conds, strict=True)):
-            reach = m.and_(sp.assume, c, m.not_(earlier) if d.first_match else m.TRUE)
+            reach = m.and_(assume, c, m.not_(earlier) if d.first_match else m.TRUE)
             if reach == m.FALSE:
-                why = "its condition is never true for an allowed patient" if m.and_(sp.assume, c) == m.FALSE \
+                why = "its condition is never true for an allowed patient" if m.and_(assume, c) == m.FALSE \
                     else "the branches before it always take those patients"
                 found.append(Diagnostic(
                     "W212", "warning", f"classification '{d.name}': the branch 'then {value}' (number {k + 1}) is "
@@ -55,10 +56,10 @@ def classifications(guideline: CompiledGuideline) -> list[Diagnostic]:
                 other = d.branches[j][1]
                 if other == value:
                     continue
-                both = m.and_(sp.assume, conds[j], c)
+                both = m.and_(assume, conds[j], c)
                 if both == m.FALSE:
                     continue
-                text, cubes = region_text(guideline, m, both, sp.assume)
+                text, cubes = region_text(guideline, m, both, assume)
                 found.append(Diagnostic(
                     "E211", "error", f"classification '{d.name}': the branches 'then {other}' and 'then {value}' "
                     f"both hold when {text}", spans[k],
@@ -67,9 +68,9 @@ def classifications(guideline: CompiledGuideline) -> list[Diagnostic]:
                     witness=witness(guideline, m, both, slug("overlap", d.name, str(other), str(value)),
                                     f"'{d.name}' would be both {other} and {value}", cubes[0] if cubes else None)))
         if d.otherwise is None:
-            none = m.and_(sp.assume, m.not_(earlier))
+            none = m.and_(assume, m.not_(earlier))
             if none != m.FALSE:
-                text, cubes = region_text(guideline, m, none, sp.assume)
+                text, cubes = region_text(guideline, m, none, assume)
                 found.append(Diagnostic(
                     "E210", "error", f"classification '{d.name}' leaves patients unclassified: no branch holds "
                     f"when {text}", d.span,

@@ -61,6 +61,8 @@ class Space:
 
     def __post_init__(self) -> None:
         self.assume = self.copy(self.guideline.assume_node)
+        if self.guideline.classified is not None:  # unclassified patients are E210's, not other findings'
+            self.assume = self.m.and_(self.assume, self.copy(self.guideline.classified))
         self._assume_support = frozenset(self.m.support(self.assume))
         a = self.assume
         m = self.m

@@ -76,6 +76,9 @@ def _with_derived_inputs(g: CompiledGuideline, m: MDD, region: int, point: dict[
         return point
     levels = {v.name: i for i, v in enumerate(g.vars)}
     out = dict(point)
+    for lv, b in path.items():  # the derived values in between (a relation a score counts) as the path has them
+        if lv not in out and g.vars[lv].input in derived:
+            out[lv] = b
     for lv in fixed:
         for name in derived[g.vars[lv].input].reads:
             for key in (f"known:{name}", name):

@@ -24,7 +24,7 @@ import networkx as nx
 
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
-from engine.compile.derived import definitions
+from engine.compile.derived import classified, definitions
 from engine.compile.graph import add_section_graph
 from engine.compile.guideline import (
     IMPOSSIBLE,
@@ -349,4 +349,5 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
         rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
         section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn,
-        cover_gaps=cover_gaps, together=together, solve=theory.solve if theory is not None else None)
+        cover_gaps=cover_gaps, together=together, solve=theory.solve if theory is not None else None,
+        classified=classified(model, b.cond, m))

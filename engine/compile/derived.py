@@ -47,6 +47,16 @@ def definitions(model: Model, vars: tuple[Var, ...], m: MDD, cond: Callable[[Exp
     return out
 
 
+def classified(model: Model, cond: Callable[[Expr], int], m: MDD) -> int | None:
+    """Where every classification without ``otherwise`` gives a value (None when there is none such). An
+    unclassified patient's category is unknown at run time (every value stays open, its rules pending); the
+    checks leave those patients to E210 rather than report findings that evaluation can only show as pending."""
+    tables = [d for d in model.derived.values() if d.how == "classification" and d.otherwise is None]
+    if not tables:
+        return None
+    return m.and_(*[m.or_(*[cond(c) for c, _ in d.branches]) for d in tables])
+
+
 def _classification(d: Derived, var: Var, lv: int, m: MDD, cond: Callable[[Expr], int]) -> int:
     index = {v: i for i, v in enumerate(var.branches)}
     earlier = m.FALSE
