@@ -376,7 +376,8 @@ _TABLE: tuple[Code, ...] = (
            "The functions are `min(a, b, ...)`, `max(a, b, ...)` and `abs(x)`."),
     _error("E183", "a score that is not a sum of whole points",
            "`count_of`, `points_of` and `at_least` add whole points of conditions; compare such a score with a "
-           "plain number, and make it a let of its own before adding other numbers to it."),
+           "plain number. A number let may combine counts with other numbers (it is then computed at run time and "
+           "the checks treat it as any value of its range)."),
     _error("E184", "a classification without branches",
            "A classification is written `classify NAME [\"label\"] [first_match]:` followed by `when CONDITION then "
            "VALUE` branches and an optional `otherwise VALUE`."),

@@ -69,6 +69,8 @@ def value_text(model: Model, name: str, value: FactValue | None, named: bool = F
         return f"{name} unknown"
     inp = model.input_or_derived(name)
     prefix = f"{name} " if named else ""
+    if name in model.derived and isinstance(value, float):  # a computed value: 4 significant digits
+        value = float(f"{value:.4g}")
     if isinstance(value, str) and not isinstance(value, bool):
         return prefix + value
     if inp is not None and inp.kind in ("number", "integer") and inp.unit:

@@ -74,7 +74,12 @@ class Theory:
                 assert d.expr is not None
                 base.append(self.z[d.name] == self._enc(d.expr))
         self.base = base
-        self.free_base = [self.z[d.name] == self._enc(d.expr) for d in self.free if d.expr is not None]
+        self.free_base = []
+        for d in self.free:
+            try:
+                self.free_base.append(self.z[d.name] == self._enc(d.expr))  # type: ignore[arg-type]
+            except ValueError:  # a formula counting conditions: left free
+                pass
         exact_names: set[str] = set()
         for d in self.derived:
             assert d.expr is not None
@@ -106,6 +111,8 @@ class Theory:
             case NumFunc(_, args):
                 x = self._enc(args[0])
                 return z3.If(x >= 0, x, -x)
+            case _:
+                pass
         raise ValueError(f"no solver form for {e!r}")
 
     def constraint(self, lv: int, branch: int) -> Any:

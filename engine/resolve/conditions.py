@@ -86,6 +86,8 @@ class Conditions:
         self.ctx = ctx
         self.lets_used: set[str] = set()
         self.derived: dict[str, Derived] = {}
+        self.failed: set[str] = set()
+        """Number lets whose definition was an error (reported there; their uses are not reported again)."""
         self.let_defs: dict[str, model.Let] = {}
         self.atoms: Atoms | None = None
 
@@ -157,6 +159,8 @@ class Conditions:
     # -- names ---------------------------------------------------------------------------------------------
 
     def _bare(self, n: ast.Name) -> model.Expr:
+        if n.name in self.failed:
+            return model.FALSE
         if n.name in self.lets:
             self.lets_used.add(n.name)
             return model.LetRef(n.name, n.span)
@@ -177,6 +181,8 @@ class Conditions:
         inp = self.lookup(subject.name)
         if inp is not None:
             return inp
+        if subject.name in self.failed:
+            return None
         if subject.name in self.lets:
             self.ctx.fatal("E115", f"'{subject.name}' is a let, not an input: {use} needs an input", subject.span,
                            help=f"use the let on its own as a condition: when {subject.name}")

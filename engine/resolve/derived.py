@@ -69,7 +69,7 @@ class DerivedAtoms:
     def __init__(self, conds: Conditions) -> None:
         self.conds = conds
         self.ctx: Context = conds.ctx
-        self.numbers = Numbers(self.ctx, self._number_of, conds.convert, self._describe, self._members)
+        self.numbers = Numbers(self.ctx, self._number_of, conds.convert, self._describe, self._members, conds.failed)
 
     # -- names ----------------------------------------------------------------------------------------------
 
@@ -195,6 +195,8 @@ class DerivedAtoms:
             self.ctx.fatal("E183", "a score adds whole points of conditions", node.span,
                            help="use whole numbers of points: points_of {a: 1, b: 2}")
             return None
+        if name is None and isinstance(node, ast.Count):  # an inline count: asked as "How many of: a, b?"
+            label = "How many of: " + ", ".join(cond_text(i) for i in node.items)
         name = name or cond_text(node)
         if name not in self.conds.derived:
             self.conds.derived[name] = Derived(
@@ -249,19 +251,18 @@ def _number_let(d: ast.Let, atoms: DerivedAtoms, conds: Conditions, label: str |
     ctx, name = conds.ctx, d.name.name
     t = atoms.numbers.convert(d.cond)
     if t is None:
+        conds.failed.add(name)  # reported once: its uses are not reported again as unknown names
         return
     if has_indicator(t.expr) and not refs(t.expr):
-        atoms.score(d.cond, t, name, label, d.span)
-        return
-    if has_indicator(t.expr):
-        ctx.fatal("E183", f"'{name}' mixes counted conditions with other numbers", d.cond.span,
-                  help="make the score a let of its own and add it: let s = points_of {...}")
+        if atoms.score(d.cond, t, name, label, d.span) is None:
+            conds.failed.add(name)
         return
     declared = d.type
     unit = unit_text(t.unit)
     if declared is not None and declared.unit and t.unit != FREE and len(t.unit) == 1 and unit != declared.unit:
         ctx.fatal("E181", f"'{name}' is declared in {declared.unit}, but its formula gives {unit}", d.cond.span,
                   help=f"declare it in {unit}, or convert the formula")
+        conds.failed.add(name)
         return
     if declared is not None:
         unit = declared.unit
@@ -271,9 +272,10 @@ def _number_let(d: ast.Let, atoms: DerivedAtoms, conds: Conditions, label: str |
     elif not t.linear:
         low, high = -math.inf, math.inf
     integer = declared.integer if declared is not None else t.integer
+    counted = has_indicator(t.expr)  # (1 - 0.15 * count_of {sex == female}): computed, not solved
     conds.derived[name] = Derived(
-        name, "formula", "integer" if integer else "number", conds.expand(refs(t.expr)), label, unit, low, high,
-        expr=t.expr, exact=t.linear, text=cond_text(d.cond), span=d.span)
+        name, "formula", "integer" if integer else "number", conds.expand_expr(t.expr), label, unit, low, high,
+        expr=t.expr, exact=t.linear and not counted, text=cond_text(d.cond), span=d.span)
 
 
 def _classification(d: ast.Classify, conds: Conditions, label: str | None) -> Derived:

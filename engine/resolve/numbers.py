@@ -128,8 +128,10 @@ class Numbers:
 
     def __init__(self, ctx: Context, number_of: Callable[[str], model.Input | None],
                  condition: Callable[[ast.Cond], model.Expr], describe: Callable[[ast.Name], str],
-                 set_members: Callable[[ast.Name], tuple[model.Expr, ...] | None]) -> None:
+                 set_members: Callable[[ast.Name], tuple[model.Expr, ...] | None],
+                 failed: set[str] | None = None) -> None:
         self.ctx = ctx
+        self.failed = failed if failed is not None else set()
         self.number_of = number_of
         self.condition = condition
         self.describe = describe
@@ -145,6 +147,8 @@ class Numbers:
             return Typed(model.NumConst(v), unit_of(e.unit) if e.unit else FREE, v.denominator == 1, True)
         if isinstance(e, ast.Name):
             inp = self.number_of(e.name)
+            if inp is None and e.name in self.failed:
+                return None  # its definition's error is reported already
             if inp is None:
                 ctx.fatal("E180", f"'{e.name}' is {self.describe(e)}, not a number", e.span,
                           help="arithmetic works on number inputs and number lets; count conditions with "
