@@ -35,7 +35,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.guidegraph-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import dsl, engine, visualize, z3, pygls, duckdb, sqlglot, pyarrow, fhir.resources, starlette, uvicorn" 2>/dev/null; then
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c "import dsl, engine, visualize, z3, pygls, duckdb, sqlglot, pyarrow, fhir.resources, starlette, uvicorn, jwt, cryptography" 2>/dev/null; then
   echo "setup: installing guidegraph, its dev tools, the language server, the cohort engines and the FHIR service into .venv"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,lsp,cohort,fhir]'
   echo "$want" > "$stamp"
