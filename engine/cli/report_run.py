@@ -78,10 +78,21 @@ def value_text(model: Model, name: str, value: FactValue | None, named: bool = F
     return f"{name} {fact_text(value, yes_no=True)}"
 
 
+def _computed(model: Model, name: str, value: object) -> str:
+    """A computed value on its own: ``high``, ``4``, ``52.31 mL_per_min``, ``unknown``."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        value = float(f"{value:.4g}")
+    unit = model.input_of(name).unit
+    return fact_text(value, yes_no=True) + (f" {unit}" if unit and not isinstance(value, str) else "")
+
+
 def because_text(model: Model, b: Because) -> str:
     """``high_risk: grade 3, deep, 8 cm`` for a let, ``size_cm > 5 cm (8 cm)`` for a literal."""
-    values = [value_text(model, n, v, named=len(b.values) > 1) for n, v in b.values]
     name = b.condition.removeprefix("not ")
+    several = len(b.values) > 1 and name not in model.lets  # a relation or category over several inputs
+    values = [value_text(model, n, v, named=several) for n, v in b.values]
     if name in model.lets:
         return f"{b.condition}: {', '.join(values)}" if values else b.condition
     said = {b.condition, f"not {b.condition}"}  # ``reviewed``, ``site == uterus``: the value is in the text
@@ -175,6 +186,9 @@ def text_case(model: Model, case: Case, result: Result, explain: bool = False) -
     input), the rules set aside, conflicts and clashes. ``explain`` adds the full trace (:func:`_trace`)."""
     head = f"Case {case.id}" + (f": {case.description.strip()}" if case.description else "")
     yield head + "\n"
+    if result.values:  # what the guideline computed from the facts: "Stroke risk: high"
+        shown = [f"{(model.input_of(n).label or n)}: {_computed(model, n, v)}" for n, v in result.values]
+        yield f"  Computed: {'; '.join(shown)}\n"
     actions = result.actions or verdicts(model, result)
     if not actions:
         yield "  No recommendation applies.\n"

@@ -41,6 +41,8 @@ class Evaluator:
         self._possible: dict[tuple[FactValue | None, ...], bool] = {}
         self._deriver: Deriver | None = None
         self.with_derived = deriver(model)
+        self._named = tuple(d.name for d in model.derived.values()
+                            if d.how in ("classification", "score", "formula") and d.name.isidentifier())
         """Facts -> the facts with the derived values they decide (engine.core.derive): what every path reads."""
 
     @property
@@ -93,6 +95,8 @@ class Evaluator:
         if res is None:
             res = evaluate_slow(self.slow, facts, case_id)
         object.__setattr__(res, "derived", LazyDerived(self.deriver.derive, facts))
+        if self._named:
+            object.__setattr__(res, "values", tuple((n, facts.get(n)) for n in self._named))
         return res
 
     def walk(self, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
@@ -161,6 +165,7 @@ class Evaluator:
         out: list[Result] = []
         append = out.append
         add = self.with_derived
+        named = self._named
         if self.compiled.model.derived:
             cases = map(add, cases)  # type: ignore[arg-type]
         for facts in cases:
@@ -168,5 +173,7 @@ class Evaluator:
             if res is None:  # the memoised walk (and its generated partial path) is built only when a case needs it
                 res = evaluate_slow(self.slow, facts, None)
             setattr_(res, "derived", LazyDerived(derive, facts))
+            if named:
+                setattr_(res, "values", tuple((n, facts.get(n)) for n in named))
             append(res)
         return out

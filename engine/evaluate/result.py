@@ -217,6 +217,9 @@ class Result:
     conflicts: tuple[Conflict, ...] = ()
     lets: tuple[tuple[str, bool | None], ...] = field(default=())
     derived: Derived | LazyDerived | None = field(default=None, compare=False, repr=False)
+    values: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
+    """The named classifications, scores and formulas the case's facts decide (None: undecided), for results
+    that say "Stroke risk: high" (set by the evaluator; empty for guidelines without them)."""
     """The verdicts and the actions not addressed (see :func:`engine.evaluate.verdicts.attach`): None for a
     result built without the guideline (then ``actions`` and ``not_addressed`` are empty)."""
 
@@ -263,7 +266,8 @@ class Result:
                 "actions": [v.to_dict() for v in self.actions],
                 "not_addressed": [n.to_dict() for n in self.not_addressed],
                 "clashes": [c.to_dict() for c in self.clashes],
-                "lets": dict(self.lets)} | self._together_dict()
+                "lets": dict(self.lets)} | self._together_dict() | (
+                    {"values": dict(self.values)} if self.values else {})  # the key only with derived values
 
     def _together_dict(self) -> dict[str, Any]:  # the key only with constraints: other guidelines' JSON unchanged
         found = self._derived().together
@@ -316,7 +320,8 @@ class _RecommendationTwin:
 
 
 class _ResultTwin:
-    __slots__ = ("case", "recommendations", "overridden", "pending", "conflicts", "lets", "derived")  # noqa: RUF023 (field order)
+    __slots__ = ("case", "recommendations", "overridden", "pending", "conflicts", "lets", "derived",  # noqa: RUF023 (field order)
+                 "values")
 
     def __init__(self, case: str | None, recommendations: tuple[Recommendation, ...],
                  overridden: tuple[Overridden, ...], pending: tuple[Pending, ...], conflicts: tuple[Conflict, ...],
@@ -328,6 +333,7 @@ class _ResultTwin:
         self.conflicts = conflicts
         self.lets = lets
         self.derived = None
+        self.values = ()
         self.__class__ = Result  # type: ignore[assignment]
 
 
