@@ -6,6 +6,14 @@ integers, the integers next to each threshold). That set meets every cell of the
 answers must agree with the graph's, without sharing its partition code. It is exponential in the number of
 unknown inputs: for tests only.
 
+Derived values (classifications, scores, formulas, relations, set members) are added to each completion by
+:func:`engine.core.derive.deriver` before the conditions read them. A relation or formula cuts the number cells
+diagonally, so thresholds are not enough there: an integer input that a relation or formula reads is enumerated
+over its whole declared range when that is small (at most :data:`WHOLE_RANGE` values; the random guidelines of the
+tests keep it so), and a set input over every subset. A classification the completion leaves without a value is
+read as the checks read it: the value of the first branch that holds (exclusive branches that overlap), and where
+none holds and there is no ``otherwise``, every value (an unclassified patient).
+
 Conditions mean what :mod:`engine.core.semantics` says (on a full assignment, where they are always decided).
 Pending is that of engine/evaluate/walk.py, stated over assignments instead of paths: for an unknown input ``x``
 (inputs in declaration order) a rule needs ``x`` when, for some possible assignment of the unknown inputs declared
@@ -24,6 +32,7 @@ from engine.compile.compiler import overriders
 from engine.compile.guideline import RuleStatus
 from engine.compile.units import status_units
 from engine.compile.variables import all_conditions
+from engine.core.derive import deriver
 from engine.core.model import EnumValue, Input, Model, NumTest
 from engine.core.semantics import Kleene, kleene
 from engine.core.walk import iter_atoms
@@ -42,10 +51,21 @@ def _two_valued(check: Kleene) -> Callable[[Mapping[str, FactValue], Mapping[str
     return holds
 
 
-def candidates(inp: Input, thresholds: set[float]) -> list[FactValue]:
-    """Values of ``inp`` that meet every cell cut by ``thresholds``."""
+WHOLE_RANGE = 64
+"""An integer input read by a relation or a formula with at most this many values is enumerated over all of them."""
+
+
+def candidates(inp: Input, thresholds: set[float], whole: bool = False) -> list[FactValue]:
+    """Values of ``inp`` that meet every cell cut by ``thresholds`` (``whole``: every integer of a small declared
+    range; a set input: every subset, as the tuple of its members in declared order)."""
+    if inp.kind == "set":
+        return [tuple(c) for k in range(len(inp.values) + 1)  # type: ignore[misc]
+                for c in itertools.combinations(inp.values, k)]
     if not inp.numeric:
         return list(inp.domain)
+    if whole and inp.kind == "integer" and not math.isinf(inp.low) and not math.isinf(inp.high) \
+            and inp.high - inp.low < WHOLE_RANGE:
+        return [float(x) for x in range(math.ceil(inp.low), math.floor(inp.high) + 1)]
     lo, hi = inp.low, inp.high
     pts = sorted({t for t in thresholds if lo <= t <= hi} | {p for p in (lo, hi) if not math.isinf(p)})
     if not pts:
@@ -67,11 +87,37 @@ def _thresholds(model: Model) -> dict[str, set[float]]:
     return out
 
 
+def _completions(model: Model, derive: Callable[[Mapping[str, object]], Mapping[str, object]],
+                 values: Mapping[str, FactValue]) -> list[dict[str, FactValue]]:
+    """``values`` (every input read given) with their derived values: one completion, or one per value of each
+    classification no branch decides (see the module's docstring)."""
+    out: list[dict[str, FactValue]] = [dict(derive(values))]  # type: ignore[arg-type]
+    for d in model.derived.values():
+        if d.how != "classification" or any(n not in values for n in d.reads):
+            continue
+        done: list[dict[str, FactValue]] = []
+        for w in out:
+            if d.name in w:
+                done.append(w)
+                continue
+            check = {c: kleene(c, model) for c, _ in d.branches}
+            first = next((v for c, v in d.branches if check[c](w, values)), None)
+            choices = [first] if first is not None else [d.otherwise] if d.otherwise is not None else list(d.values)
+            for v in choices:  # later derived values may read this one: derive them again
+                done.append(dict(derive({**w, d.name: v})))  # type: ignore[arg-type]
+        out = done
+    return out
+
+
 def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str | None = None) -> Result:
-    read = {a.input for cond in all_conditions(model) for a in iter_atoms(cond, model)}
+    read_atoms = {a.input for cond in all_conditions(model) for a in iter_atoms(cond, model)}
+    read = set(model.reads_of(sorted(read_atoms)))
     unknown = [n for n in model.inputs if n in read and n not in facts]
     th = _thresholds(model)
-    domains: list[list[FactValue | EnumValue]] = [candidates(model.inputs[n], th.get(n, set())) for n in unknown]
+    diagonal = {n for d in model.derived.values() if d.how in ("relation", "formula") for n in d.reads}
+    domains: list[list[FactValue | EnumValue]] = [candidates(model.inputs[n], th.get(n, set()), n in diagonal)
+                                                  for n in unknown]
+    derive = deriver(model)
     over = overriders(model)
     rules = model.rules
     entries = [(ri, ei) for ri, r in enumerate(rules) for ei in range(len(r.entries))]
@@ -85,9 +131,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
     lets = {n: _two_valued(kleene(let.expr, model)) for n, let in model.lets.items()}
     worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]] = []
     let_seen: dict[str, set[bool]] = {n: set() for n in model.lets}
-    for combo in itertools.product(*domains):
-        values: dict[str, FactValue] = dict(facts)
-        values.update(zip(unknown, combo, strict=True))
+    for combo, values in ((c, v) for c in itertools.product(*domains) for v in _completions(
+            model, derive, {**facts, **dict(zip(unknown, c, strict=True))})):
         if not all(holds(values, facts) for holds in assumptions):
             continue
         applies = [holds(values, facts) for holds in conditions]
@@ -106,7 +151,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
         for ti, holds in enumerate(together):
             together_seen[ti].add(holds(values, facts))
     for p, name in enumerate(unknown):
-        worlds = _merge_unknowable(p, name, worlds, facts, domains[p], unknown, assumptions)
+        worlds = _merge_unknowable(p, name, worlds, facts, domains[p], unknown, assumptions,
+                                   lambda values: _completions(model, derive, values))
     per_entry: dict[int, Outcome] = {}
     if worlds:
         for k in range(len(entries)):
@@ -126,7 +172,7 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
         u = of_entry[entries[k]]
         assert outcomes.setdefault(u, o) == o, "entries of one status unit differ"
     let_values = [(n, next(iter(v)) if len(v) == 1 else None) for n, v in let_seen.items()]
-    result = assemble(model, case_id, outcomes, facts, let_values)
+    result = assemble(model, case_id, outcomes, derive(facts), let_values)  # type: ignore[arg-type]
     sure = tuple(NotAddressed(c.action, c.section, c.note) for c, seen in zip(model.covers, gaps, strict=True)
                  if seen == {True})
     maybe = tuple((NotAddressed(c.action, c.section, c.note), ()) for c, seen in zip(model.covers, gaps, strict=True)
@@ -141,8 +187,8 @@ World = tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int,
 
 def _merge_unknowable(p: int, name: str, worlds: list[World], facts: Mapping[str, FactValue],
                       domain: list[FactValue | EnumValue], unknown: list[str],
-                      assumptions: list[Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]]
-                      ) -> list[World]:
+                      assumptions: list[Callable[[Mapping[str, FactValue], Mapping[str, FactValue]], bool]],
+                      complete: Callable[[Mapping[str, FactValue]], list[dict[str, FactValue]]]) -> list[World]:
     """``worlds`` where the unknown input ``name`` (position ``p``) could not be given (no value of it satisfies
     the assumptions once it is given, the other values as they are) read as engine/compile/knowable.py reads them:
     an entry's status is the one it has for every value of ``name`` (every possible world that differs only
@@ -153,7 +199,7 @@ def _merge_unknowable(p: int, name: str, worlds: list[World], facts: Mapping[str
         for v in domain:
             values[name] = v
             given = {**facts, name: values[name]}
-            if all(holds(values, given) for holds in assumptions):
+            if any(all(holds(w, given) for holds in assumptions) for w in complete(values)):
                 return False
         return True
 
