@@ -171,7 +171,7 @@ class CompiledGuideline:
     classified: int | None = None
     """Boolean MDD: every classification without ``otherwise`` gives the patient a value (None: all do). The
     checks reason on these patients only; the others are E210's."""
-    solve: Callable[[Mapping[int, int]], dict[str, float | int] | None] | None = None
+    solve: Callable[..., dict[str, float | int] | None] | None = None
     """Values of the numbers that relations read, for a path (engine.compile.theory); None without relations."""
 
     def facts_of(self, path: Mapping[int, int], complete: bool = False) -> dict[str, FactValue]:

@@ -155,11 +155,12 @@ class Theory:
         except TooManyChecks:
             return m.TRUE
 
-    def solve(self, path: Mapping[int, int]) -> dict[str, float | int] | None:
+    def solve(self, path: Mapping[int, int], tied: bool = False) -> dict[str, float | int] | None:
         """Values of the numbers involved that satisfy the path's cells and relations (None: no such values).
         Non-linear formulas are tied to their inputs too when the solver can do it (a witness then really has
         the formula's value the finding needs), else left free, as the checks treat them."""
-        for ties in (self.free_base, []) if self.free_base else ([],):
+        attempts = ([self.free_base] if tied else [self.free_base, []]) if self.free_base else [[]]
+        for ties in attempts:
             solver = z3.Solver()
             solver.set("timeout", 2000)
             solver.add(*self.base, *ties)
