@@ -18,6 +18,13 @@ Limits and errors, as the CDS Hooks specification says, always with a JSON body 
 A record the guideline cannot be applied to (it breaks an assumption, a value out of range) is not a protocol
 error: it gets 200 and one warning card saying why, because that is where the clinician will look.
 
+Authentication (engine/fhir/auth.py): with a :class:`~engine.fhir.auth.Verifier`, every request, discovery
+included, must carry a CDS client's signed JWT whose audience is the URL called; otherwise 401 with a JSON body and
+``WWW-Authenticate: Bearer``. Discovery is authenticated too because the spec has clients send the token on every
+call, discovery named, so a conforming client loses nothing, and the list of guidelines a site runs is not shown
+to strangers. The check comes before the body is read, so an unauthenticated caller cannot make the service read
+or parse megabytes. Without a verifier (``serve --insecure``) nobody is authenticated.
+
 Nothing about the patient is logged: the log says which hook ran, how many cards, how long it took, and for an
 error its status and kind. The guideline is compiled once, before the first request (:func:`create_app` takes it).
 """
@@ -39,6 +46,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from engine.evaluate.guideline import Guideline
+from engine.fhir.auth import AuthError, Verifier
 from engine.fhir.bundle import BundleError, check_resource, resources
 from engine.fhir.cards import CardMaker
 from engine.fhir.cases import PatientReader, patient_id
@@ -181,16 +189,33 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def create_app(guideline: Guideline, fmap: FhirMap, settings: Settings) -> Starlette:
-    """The ASGI app for one compiled guideline and its map."""
+def _refused(e: AuthError) -> JSONResponse:
+    log.info("auth: HTTP 401 (%s)", e.kind)
+    response = _error(401, e.message)
+    response.headers["WWW-Authenticate"] = e.challenge
+    return response
+
+
+def create_app(guideline: Guideline, fmap: FhirMap, settings: Settings, auth: Verifier | None) -> Starlette:
+    """The ASGI app for one compiled guideline and its map; ``auth`` None serves everyone (``--insecure``)."""
     hooks = Hooks(guideline, fmap, settings)
 
     async def discovery(request: Request) -> JSONResponse:
+        if auth is not None:
+            try:
+                auth.check(request.headers.get("authorization"))
+            except AuthError as e:
+                return _refused(e)
         return JSONResponse(hooks.discovery)
 
     async def call(request: Request) -> JSONResponse:
         start = time.perf_counter()
         service = request.path_params["service"]
+        if auth is not None:
+            try:
+                auth.check(request.headers.get("authorization"), "/" + service)
+            except AuthError as e:
+                return _refused(e)
         try:
             if service != settings.service_id:
                 raise HookError(404, f"no CDS service '{service[:60]}' here (see GET /cds-services)")
