@@ -6,8 +6,10 @@ guideline knowledge, and ``rules/`` is where that lives; the engine knows no sar
 ``assume`` of ``rules/lms.rules`` and leave about ``p_missing`` of the optional cells empty, as registries do.
 
 Rows are generated in SQL from ``hash(row, column, seed)``, so 10 million rows take seconds and the same seed
-always gives the same file, whatever the number of threads. The ``given_*`` columns record what was actually done
-(0/1), for ``guidegraph audit``; ``run`` ignores no column, so drop them before ``run`` (``--given`` names them).
+always gives the same file, whatever the number of threads. With ``--given``, ``given_<action>`` columns record
+what was done, for ``guidegraph audit --given given_radiotherapy,...`` (:data:`GIVEN`): 1 or 0, drawn at random
+(half and half, so an audit finds both concordant and discordant patients), and empty (not recorded) for about
+``p_missing`` of the cells. ``run`` reads inputs only: it refuses a file with these columns.
 
 ``python -m rules.lms_cohort OUT.{parquet,csv} N [P_MISSING] [SEED] [--given]``
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import sys
 
 GIVEN = ("radiotherapy", "wide_excision", "doxorubicin", "sarcoma_mdt")
+"""The actions the ``given_*`` columns record."""
 
 
 def _pick(col: int, values: list[str], weights: list[int], seed: int) -> str:
@@ -78,7 +81,8 @@ def cohort_sql(n: int, p_missing: float = 0.05, seed: int = 1, given: bool = Fal
         _maybe(22, _pick(22, ["preoperative", "postoperative"], [400, 600], seed), m, seed) + " AS rt_timing",
     ]
     if given:
-        cols += [f"CAST({flag(30 + k, 500)} AS INTEGER) AS given_{a}" for k, a in enumerate(GIVEN)]
+        cols += [_maybe(30 + k, f"CAST({flag(30 + k, 500)} AS INTEGER)", m, seed) + f" AS given_{a}"
+                 for k, a in enumerate(GIVEN)]
     return f"SELECT {', '.join(cols)} FROM ({base}) ORDER BY i"
 
 

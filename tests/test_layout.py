@@ -10,7 +10,8 @@ from pathlib import Path
 import networkx as nx
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = {"core", "resolve", "compile", "evaluate", "checks", "cases", "fileio", "cli", "lsp", "diff", "sql", "fhir"}
+STAGES = {"core", "resolve", "compile", "evaluate", "checks", "cases", "fileio", "cli", "lsp", "diff", "sql", "fhir",
+          "audit"}
 MAX_LINES = 420
 
 

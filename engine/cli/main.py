@@ -31,6 +31,7 @@ COMMANDS = {
     "export": "Write the resolved rules and the decision graph as JSON or YAML.",
     "report": "Write one self-contained HTML page of cases' verdicts, flowcharts, check findings and coverage.",
     "diff": "Which patients' recommendations change between two versions of a rules file, exactly.",
+    "audit": "Guideline concordance of a cohort that records what was done (--given columns).",
     "sql": "Print the decision graph as one SQL query over a table of cases (needs the sql extra).",
     "lsp": "The language server for editors (Language Server Protocol over stdio; needs the lsp extra).",
     "serve": "A CDS Hooks service over HTTP: FHIR patients in, cards out (needs the fhir extra).",

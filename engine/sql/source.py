@@ -76,6 +76,8 @@ class Source:
     rescued: int = 0
     flagged: int = 0
     fallback: str | None = None
+    names: list[str] = field(default_factory=list)
+    """The file's column names, in order (column ``c{i}`` of the raw view :data:`RAW`)."""
 
 
 def _sql_type(inp: Input) -> str:
@@ -175,14 +177,17 @@ def _columns(con: duckdb.DuckDBPyConnection, path: str, parquet: bool) -> tuple[
     return names, ["VARCHAR"] * len(names), f"(SELECT row_number() OVER () AS __gg_ord, {cols} FROM {scan})"
 
 
-def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline, assume_sql: str) -> Source:
+def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline, assume_sql: str,
+                checker: CaseChecker | None = None) -> Source:
     """Create :data:`CASES` for the cohort at ``path`` (``.csv`` or ``.parquet``), or raise :class:`Fallback`.
     ``assume_sql`` selects ``__gg_ord``, ``__gg_ok``, ``__gg_id`` and ``__gg_possible`` from the view
-    ``__gg_src`` (the compiled assumptions: :func:`engine.sql.plan.queries`)."""
+    ``__gg_src`` (the compiled assumptions: :func:`engine.sql.plan.queries`). ``checker``: the loader's checker
+    for the rows DuckDB cannot settle (``guidegraph audit``'s also reads its given columns; they are left out of
+    :data:`CASES`, and read from :data:`RAW` by the caller)."""
     model = guideline.model
     parquet = path.lower().endswith(".parquet")
     names, types, raw = _columns(con, path, parquet)
-    checker = CaseChecker(model)
+    checker = checker or CaseChecker(model)
     header, diags = header_columns(path, names, checker)
     if diags:  # no row is read: an empty cohort, as the loader gives
         cases_from_loader(con, model, [])
@@ -225,7 +230,7 @@ def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline,
         raise Fallback(f"DuckDB cannot read the file: {e}") from None
     if not parquet and any(c is not None and len(c) > CELL_LIMIT for r in rows for c in r[2:]):
         raise Fallback("a cell is longer than the loader reads")
-    source = Source(flagged=flagged)
+    source = Source(flagged=flagged, names=names)
     ords = {int(r[1]): int(r[0]) for r in rows}
     cases, skipped = check_rows(path, header, ((int(r[1]), ["" if c is None else c for c in r[2:]]) for r in rows),
                                 checker, source.diagnostics)
