@@ -7,6 +7,10 @@ build (cached on disk after the first run: the first run is reported separately)
 and writing included.
 
 ``python -m bench.bench_cohort_sql [N] [SAMPLE]`` (defaults 10,000,000 and 100,000).
+
+``python -m bench.bench_cohort_sql --audit [N]`` (default 1,000,000): ``guidegraph audit`` on N synthetic rows with
+given columns, DuckDB on Parquet and on CSV, against the Python recount of the same rows (CSV, the Python path);
+the JSON of all three must be equal (Parquet rows are numbered as records, CSV rows as lines: one apart).
 """
 
 from __future__ import annotations
@@ -32,7 +36,50 @@ def _timed(argv: list[str]) -> float:
     return took
 
 
+def _audit(argv: list[str], out: str) -> float:
+    took = _timed([*argv, "--format", "json", "-o", out])
+    return took
+
+
+def audit_main(argv: list[str]) -> int:
+    """The audit bench (see the module docstring)."""
+    import json
+
+    n = int(argv[0]) if argv else 1_000_000
+    sys.path.insert(0, str(ROOT))
+    from rules.lms_cohort import GIVEN, write
+
+    given = ",".join(f"given_{a}" for a in GIVEN)
+    with tempfile.TemporaryDirectory(prefix="gg-bench-") as tmp:
+        pq, csv = os.path.join(tmp, "c.parquet"), os.path.join(tmp, "c.csv")
+        write(pq, n, given=True)
+        write(csv, n, given=True)
+        outs = {k: os.path.join(tmp, f"{k}.json") for k in ("pq", "csv", "py")}
+        base = [*GG, "audit", LMS]
+        t_pq = _audit([*base, pq, "--given", given, "--engine", "duckdb"], outs["pq"])
+        t_csv = _audit([*base, csv, "--given", given, "--engine", "duckdb"], outs["csv"])
+        t_py = _audit([*base, csv, "--given", given], outs["py"])
+        found = {}
+        for k, path in outs.items():
+            with open(path, encoding="utf-8") as f:
+                found[k] = json.load(f)
+            found[k].pop("engine")
+        for d in found["pq"]["discordant"]:
+            d["row"] += 1
+    same_pq, same_csv = found["pq"] == found["py"], found["csv"] == found["py"]
+    py = found["py"]
+    print(f"audit: {n:,} synthetic LMS rows with {len(GIVEN)} given columns, {len(py['discordant']):,} discordant "
+          "rows")
+    print(f"duckdb  Parquet: {t_pq:.1f} s ({n / t_pq:,.0f} rows/s); equal to the Python recount: {same_pq}")
+    print(f"duckdb  CSV:     {t_csv:.1f} s ({n / t_csv:,.0f} rows/s); equal to the Python recount: {same_csv}")
+    print(f"python  CSV:     {t_py:.1f} s ({n / t_py:,.0f} rows/s)")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end")
+    return 0 if same_pq and same_csv else 1
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--audit"]:
+        return audit_main(argv[1:])
     n = int(argv[0]) if argv else 10_000_000
     sample = int(argv[1]) if len(argv) > 1 else 100_000
     sys.path.insert(0, str(ROOT))

@@ -84,7 +84,8 @@ def text_report(audit: Audit, limit: int = 100) -> Iterator[str]:
     yield "\nBy rule (each entry of a rule on an audited action)\n"
     yield from _table(RULE_HEAD, rule_rows(audit), 3)
     n = len(audit.discordant)
-    yield f"\nDiscordant rows: {n:,} (given an action an active rule advises against)\n"
+    yield (f"\nDiscordant rows: {n:,}, {audit.discordant_patients:,} patients (given an action an active rule "
+           "advises against; one row per rule)\n")
     if n:
         yield from _table(ROW_HEAD, discordant_rows(audit, limit), 99)
         if more(audit, limit):
@@ -139,7 +140,7 @@ def html_report(audit: Audit, cohort: str, limit: int = 100) -> Iterator[str]:
     yield "<h2>By rule</h2>\n"
     yield _html_table(RULE_HEAD, rule_rows(audit), 3, bad=9)
     n = len(audit.discordant)
-    yield f"<h2>Discordant rows ({n:,})</h2>\n"
+    yield f"<h2>Discordant rows ({n:,}; {audit.discordant_patients:,} patients)</h2>\n"
     if n:
         yield _html_table(ROW_HEAD, discordant_rows(audit, limit), 99)
         if more(audit, limit):

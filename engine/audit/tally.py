@@ -137,6 +137,11 @@ class Audit:
         return self
 
     @property
+    def discordant_patients(self) -> int:
+        """Patients with at least one discordant row (a patient has one row per rule advising against)."""
+        return len({d.row for d in self.discordant})
+
+    @property
     def not_audited(self) -> list[str]:
         """The guideline's actions no given column records (the audit says nothing about them)."""
         audited = {g.action for g in self.given}

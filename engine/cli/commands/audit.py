@@ -179,7 +179,8 @@ def _audit(args: argparse.Namespace, guideline: Guideline, given: Sequence[Given
         return exit_for(diagnostics)
     n = len(audit.discordant)
     if n:
-        say(f"guidegraph: {n:,} discordant row{'s' if n != 1 else ''}: patients given an action an active rule "
-            "advises against (listed in the audit)\n")
+        p = audit.discordant_patients
+        say(f"guidegraph: {n:,} discordant row{'s' if n != 1 else ''} ({p:,} patient{'s' if p != 1 else ''} given "
+            "an action an active rule advises against; listed in the audit)\n")
         return Exit.FINDINGS
     return Exit.OK
