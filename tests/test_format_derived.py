@@ -189,7 +189,10 @@ def _num(draw: Any, depth: int) -> ast.Cond:
     if k == 1:
         return _number(draw)
     if k in (2, 3, 4):
-        return ast.Arith(_num(draw, depth - 1), draw(st.sampled_from("+-*/")), _num(draw, depth - 1))
+        left, op = _num(draw, depth - 1), draw(st.sampled_from("+-*/"))
+        if op == "/" and isinstance(left, ast.Number) and left.unit:  # '2 cm / x' reads as a unit 'cm/x' (E046)
+            left = dataclasses.replace(left, unit=None)
+        return ast.Arith(left, op, _num(draw, depth - 1))
     if k == 5:
         item = _num(draw, depth - 1)
         if isinstance(item, ast.Number):  # -2 is the number -2, not the negation of 2
