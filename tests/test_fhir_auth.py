@@ -198,6 +198,10 @@ def test_a_missing_token_is_401(server: Server, keys: Keys) -> None:
     assert headers["www-authenticate"] == 'Bearer realm="cds-services"'
     assert refused(server.hook(token(server, keys.ec), scheme="Basic"), "bearer token")
     assert refused(server.hook("not-a-jwt"), "not a signed JWT")
+    deep = b64(b"[" * 5000)  # JSON nested deeper than Python recurses: a 401, not a 500
+    header = b64(json.dumps({"alg": "ES384", "kid": "ehr-ec"}).encode())
+    for tok in (deep + "." + b64(b"{}") + ".c2ln", header + "." + deep + ".c2ln"):
+        assert refused(server.hook(tok), "not a signed JWT")
 
 
 @pytest.mark.parametrize("case, words", [
@@ -207,6 +211,7 @@ def test_a_missing_token_is_401(server: Server, keys: Keys) -> None:
     ("expired", "expired"),
     ("issued in the future", "future"),
     ("no jti", "jti"),
+    ("long-lived", "lives longer"),
     ("unknown kid", "kid"),
     ("key of another type", "kid"),
     ("foreign jku", "jku"),
@@ -220,6 +225,7 @@ def test_a_bad_token_is_401(server: Server, keys: Keys, case: str, words: str) -
         "expired": lambda: token(server, keys.ec, iat=now - 900, exp=now - 600),
         "issued in the future": lambda: token(server, keys.ec, iat=now + 600, exp=now + 900),
         "no jti": lambda: token(server, keys.ec, jti=None),
+        "long-lived": lambda: token(server, keys.ec, exp=now + 86400),
         "unknown kid": lambda: token(server, keys.ec, kid="nope"),
         "key of another type": lambda: token(server, keys.ec, kid="ehr-rsa"),
         "foreign jku": lambda: token(server, keys.ec, headers={"jku": "https://evil.example.org/jwks.json"}),

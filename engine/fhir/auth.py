@@ -14,7 +14,8 @@ a URL the client publishes, fetched once at start). A request is accepted only w
   service's own URL for a hook call; the discovery URL is accepted for a hook call as well, as some clients send
   the base); ``exp`` is in the future and ``iat`` not, both within :data:`LEEWAY` seconds of clock skew;
 - ``jti`` is a non-empty string not seen before from this issuer while the token is still valid: a captured
-  token cannot be replayed. The memory is per process and holds each jti only until its token expires.
+  token cannot be replayed. The memory is per process and holds each jti only until its token expires, which is
+  at most :data:`MAX_LIFETIME` after it was issued.
 
 Anything else is :class:`AuthError` (the service answers 401). The messages say what was wrong with the token
 and never repeat the token; they are safe to return to the caller, and only :attr:`AuthError.kind` is logged.
@@ -36,6 +37,9 @@ import jwt
 ALGORITHMS = ("RS384", "ES384", "RS256", "ES256")
 LEEWAY = 30
 """Seconds of clock difference allowed between the client and the service (``exp``, ``iat``)."""
+MAX_LIFETIME = 3600
+"""Seconds from ``iat`` to ``exp`` at most: CDS clients sign a token per call that lives minutes; a longer one
+would be a bearer credential worth stealing, and its jti would have to be remembered that long."""
 MAX_TOKEN = 16 * 1024
 """Characters in a bearer token: a CDS Hooks JWT is a few hundred; anything far larger is not worth parsing."""
 MAX_JWKS = 1024 * 1024
@@ -191,7 +195,7 @@ class Verifier:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, TypeError, RecursionError):  # RecursionError: JSON nested 10,000 deep
             raise AuthError("malformed", "the bearer token is not a signed JWT") from None
         alg = header.get("alg")
         if alg not in ALGORITHMS:
@@ -223,8 +227,13 @@ class Verifier:
             raise AuthError("signature", "the token's signature does not verify with the issuer's key") from None
         except jwt.MissingRequiredClaimError as e:
             raise AuthError("claim", f"the token has no '{e.claim}' claim") from None
-        except (jwt.PyJWTError, ValueError, TypeError):
+        except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
             raise AuthError("invalid", "the bearer token is not valid") from None
+        exp, iat = claims["exp"], claims["iat"]
+        if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in (exp, iat)):
+            raise AuthError("claim", "the token's 'exp' and 'iat' must be numbers (seconds since 1970)")
+        if exp - iat > MAX_LIFETIME:
+            raise AuthError("lifetime", f"the token lives longer than {MAX_LIFETIME} s (exp - iat): sign one per call")
         self._once(issuer.name, claims)
         return claims
 
