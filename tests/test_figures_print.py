@@ -154,3 +154,28 @@ def test_overview_asks_the_guards_questions(lms: Guideline) -> None:
     # the sites without a section of their own share one answer
     assert (site, "extremity, trunk wall, other") in edges
     assert by_id[plan.nodes[0].id].question.startswith("For every patient:")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# diff --figure: the new version drawn as render draws it, in pages
+
+
+@needs_dot
+@pytest.mark.slow
+def test_diff_figure_is_paged_and_prints_at_7pt(cli: Cli, tmp_path: Path) -> None:
+    """The changed-leaves figure is render's: an overview page, then each section's pages (OUT, OUT-p2, ...),
+    each printing at 7 pt on A4, with "see p. N" connectors and the changed leaves marked."""
+    text = RULES.read_text(encoding="utf-8")
+    changed = text.replace("high_grade and depth == deep and size_cm > 5 cm", "high_grade and depth == deep and "
+                           "size_cm > 8 cm")
+    assert changed != text
+    new = tmp_path / "new.rules"
+    new.write_text(changed, encoding="utf-8")
+    res = cli("diff", str(RULES), str(new), "--figure", str(tmp_path / "fig.svg"))
+    assert res.code == 1, res.err  # a change
+    pages = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("fig*.svg")}
+    assert "fig.svg" in pages and "fig-p2.svg" in pages and len(pages) > 5
+    measure: Any = _measure()
+    assert all(round(measure(svg).min_font, 2) >= 7 for svg in pages.values())
+    assert any("changed since" in svg for svg in pages.values())
+    assert sum(svg.count("see p. ") for svg in pages.values()) > len(pages) - 1  # the overview's and the cuts'

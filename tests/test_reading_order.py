@@ -4,7 +4,9 @@ compiled order (evaluation, checks) is untouched."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,8 +14,8 @@ from engine.compile.compiler import compile
 from engine.compile.reorder import Reordered, section_support
 from engine.evaluate.guideline import Guideline
 from engine.resolve.pipeline import load_model
-from visualize.order import reading_order, reading_view
-from visualize.plan import plan_section
+from visualize.order import ReadingView, reading_order, reading_view
+from visualize.plan import Entry, entry_id, plan_section
 
 RULES = Path(__file__).resolve().parent.parent / "rules" / "lms.rules"
 
@@ -45,4 +47,26 @@ def test_uterine_figure_no_longer_splits_on_menopausal_status_first(lms: Guideli
     view = reading_view(lms, sections=["uterine"])
     assert len(plan_section(view, "uterine").nodes) < len(plan_section(lms, "uterine").nodes)
     assert lms.compiled.order == tuple(v.name for v in lms.compiled.vars)  # evaluation's order unchanged
-    assert reading_view(lms, case=True) is lms  # a case figure keeps evaluation's walk
+    assert reading_view(view) is view  # a reading view is not sifted again
+
+
+def _leaves(g: Guideline | ReadingView, section: str, facts: Mapping[str, Any]) -> set[frozenset[Entry]]:
+    nodes, edges = g.case_path(section, facts)
+    graph = g.graph
+    assert all(u in nodes and v in nodes for u, v in edges)
+    return {frozenset(entry_id(e) for e in graph.nodes[n].get("entries") or []) for n in nodes
+            if graph.nodes[n]["kind"] == "leaf" and not graph.nodes[n]["impossible"]}
+
+
+def test_a_case_path_in_the_reading_order_reaches_what_evaluation_reaches(lms: Guideline) -> None:
+    """A case figure is drawn in the reading order: its highlighted path is evaluation's walk repeated on the
+    rebuilt diagram, so it ends in the boxes the case's compiled walk ends in (every LMS case, every section)."""
+    from engine.cases.load import load_cases
+
+    view = reading_view(lms)
+    assert isinstance(view, ReadingView) and {"uterine", "localized"} <= set(view.rebuilt)
+    cases, problems = load_cases([str(RULES.parent / "cases")], lms.model, lms.impossible)
+    assert cases and not [d for d in problems if d.severity == "error"]
+    for case in cases:
+        for section in view.rebuilt:
+            assert _leaves(view, section, case.facts) == _leaves(lms, section, case.facts), (case.id, section)

@@ -121,6 +121,17 @@ def test_report_lms_every_case_and_the_guideline_parts(cli: Cli, tmp_path: Path)
     assert page.count('<section class="case"') == page.count('<li><a href="#case-') > 10
     assert 'id="checks"' in page and "W20" in page and 'id="coverage"' in page and 'id="references"' in page
     assert _active(page) == []
+    # the flowcharts are render --page a4's pages, each shown at its printed size (at most 8/7 of 17 cm: a page
+    # that much too wide still prints at 7 pt) and every "see p. N" connector a link to its page in the same figure
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    links = re.findall(r'\bhref="#([^"]+)"', page)
+    assert links and all(target in ids for target in links)
+    connectors = re.findall(r'<a xlink:href="#(c\d+f\d+-)p(\d+)" xlink:title="see p\. (\d+)"', page)
+    assert connectors and all(shown == n for _, n, shown in connectors)
+    pages = re.findall(r'<figure class="page" id="(c\d+f\d+-)p(\d+)">', page)
+    assert {(f, n) for f, n, _ in connectors} <= set(pages) and max(int(n) for _, n in pages) > 1
+    widths = [int(w) for w in re.findall(r'<svg role="img" class="flow" style="width: (\d+)px"', page)]
+    assert len(widths) == len(pages) and max(widths) <= 17 / 2.54 * 96 * 8 / 7
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -178,6 +189,10 @@ def test_report_in_chromium_dom_and_screenshot(cli: Cli, hostile: tuple[str, str
     for section in re.findall(r'<section class="case".*?</section>', dom, flags=re.DOTALL):
         if "<svg" in section:
             assert re.search(r'<path [^>]*stroke="#d35400"', section), section[:200]
+        # a figure of several pages: the pages listed, each connector a link the browser keeps, to a page there
+        for anchor, target in re.findall(r'<a xlink:href="#(c\d+f\d+-)(p\d+)"', section):
+            assert f'id="{anchor}{target}"' in section and f'href="#{anchor}{target}"' in section
+    assert re.search(r'<a xlink:href="#c\d+f\d+-p2"', dom)  # the localized figure has pages
     assert "<script" not in dom.lower()
 
     code, _, err = cli("report", *hostile, "-o", str(tmp_path / "hostile.html"))

@@ -89,6 +89,7 @@ class _Emitter:
     theme: Theme
     marks: dict[str, str]
     case: bool
+    anchors: bool = False  # connectors link to their page ("#pN"): for an HTML page holding every page
     modalities: set[str] = field(default_factory=set)
     strengths: set[str] = field(default_factory=set)
     citations: set[int] = field(default_factory=set)
@@ -110,9 +111,13 @@ class _Emitter:
                      "id": dn.id, "tooltip": "no active entry" if dn.kind == "empty" else "no entry beyond those above"}
         elif dn.kind == "link":  # a connector to the page(s) that continue this branch, one per line
             text = "<BR/>".join(html_lines(part, 28) for part in dn.question.split("\n"))
-            attrs = {"shape": "box", "style": "rounded,dashed,bold", "id": dn.id, "color": t.question_border,
-                     "label": Html(f"<I>{text}</I>"), "margin": "0.1,0.05",
+            attrs = {"shape": "box", "style": "rounded,dashed,bold", "id": dn.id,
+                     "color": {"on": t.path, "off": t.dim_border}.get(st, t.question_border),
+                     "label": Html(f'<FONT COLOR="{t.dim_text}"><I>{text}</I></FONT>' if st == "off" else
+                                   f"<I>{text}</I>"), "margin": "0.1,0.05",
                      "tooltip": dn.question.replace("\n", "; ")}
+            if self.anchors and dn.page:
+                attrs["href"] = f"#p{dn.page}"
         elif dn.kind == "question":
             tooltip = dn.tooltip or str(self.guideline.graph.nodes[dn.node].get("var", ""))
             attrs = {"shape": "box", "style": "rounded,filled", "id": dn.id,
@@ -244,20 +249,21 @@ def to_dot(guideline: DrawableGuideline, *, section: str | None = None,
     if section is not None and section not in names:
         raise ValueError(f"unknown section {section!r}; sections: {', '.join(names) or '(none)'}")
     chosen = [section] if section is not None else names
-    guideline = reading_view(guideline, case_facts is not None, chosen)
+    guideline = reading_view(guideline, chosen)
     plans = [choose_plan(guideline, name, case_facts) for name in chosen]
     return draw(guideline, plans, single=section is not None, case=case_facts is not None, theme=theme, page=page)
 
 
 def draw(guideline: DrawableGuideline, plans: list[SectionPlan], *, single: bool, case: bool,
-         theme: str = "colour", page: Page | None = None, title: str | None = None) -> str:
+         theme: str = "colour", page: Page | None = None, title: str | None = None, anchors: bool = False) -> str:
     """DOT text drawing ``plans``: one section (``single``; titled ``title`` or the section's title) or the
-    pathway's sections as clusters."""
+    pathway's sections as clusters. With ``anchors`` each "see p. N" connector links to ``#pN`` (an HTML page
+    that holds every page gives each that id: ``guidegraph report``); a file of its own has no such targets."""
     try:
         th = get_theme(theme)
     except KeyError as e:
         raise ValueError(str(e.args[0])) from None
-    em = _Emitter(guideline, th, _footnote_marks(guideline, plans), case)
+    em = _Emitter(guideline, th, _footnote_marks(guideline, plans), case, anchors)
 
     model = guideline.model
     body: list[str] = []

@@ -8,7 +8,9 @@ page (see ``LEAF_ROW``), then the fewest drawn boxes (the plan's nodes), then th
 earlier order; rounds repeat while the figure improves. ``known:x`` and ``x`` move together, ``known:x`` first.
 Only the drawing changes: evaluation and the checks keep the compiled order.
 
-A figure with a highlighted case keeps the compiled order (the case's path is evaluation's walk of that diagram).
+A figure with a highlighted case is drawn in the reading order too: the case's path is evaluation's walk
+(``Evaluator.reach``: the case's branch of a known input, every branch of an unknown one) repeated on the
+rebuilt diagram, which is the same function of the inputs.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from typing import Any
 
 import networkx as nx
 
+from engine.compile.graph import add_section_graph
 from engine.compile.guideline import CompiledGuideline
 from engine.compile.reorder import Reordered, section_support
 from engine.core.model import Model
+from engine.evaluate.walk import branches
 from visualize.plan import DrawableGuideline, SectionPlan, plan_section
 from visualize.style import PAGES
 
@@ -41,10 +45,13 @@ def _wide_rows(plan: SectionPlan) -> int:
 
 
 class ReadingView:
-    """``guideline`` with each section's diagram replaced in ``graph`` by its reading-order rebuild (same ids)."""
+    """``guideline`` with each section's diagram replaced in ``graph`` by its reading-order rebuild (same id
+    scheme); ``rebuilt`` holds, per rebuilt section, the diagram and the graph id of each of its nodes."""
 
-    def __init__(self, guideline: DrawableGuideline, graph: nx.DiGraph, roots: Mapping[str, str]) -> None:
-        self.base, self._graph, self._roots = guideline, graph, dict(roots)
+    def __init__(self, guideline: DrawableGuideline, compiled: CompiledGuideline, graph: nx.DiGraph,
+                 roots: Mapping[str, str], rebuilt: Mapping[str, tuple[Reordered, dict[int, str]]]) -> None:
+        self.base, self.compiled, self._graph, self._roots = guideline, compiled, graph, dict(roots)
+        self.rebuilt = dict(rebuilt)
 
     @property
     def model(self) -> Model:
@@ -59,7 +66,33 @@ class ReadingView:
         return self._roots
 
     def case_path(self, section: str, facts: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
-        return set(), set()  # never asked: a case figure is drawn from the compiled order (see reading_view)
+        """The nodes and edges of the drawn diagram a case with ``facts`` may pass: ``Evaluator.reach``'s walk
+        (the case's branch of a known input, every branch of an unknown one) on the rebuilt diagram."""
+        if section not in self.rebuilt:
+            return self.base.case_path(section, facts)
+        r, ids = self.rebuilt[section]
+        compiled = self.compiled
+        evaluator = getattr(self.base, "evaluator", None)
+        if evaluator is not None:  # derived values (scores, classifications) as evaluation computes them
+            facts = evaluator.with_derived(facts)
+        known = branches(compiled, {k: v for k, v in facts.items() if v is not None})
+        level = {v.name: i for i, v in enumerate(compiled.vars)}
+        branch = [known[level[v.name]] for v in r.vars]
+        nodes: set[str] = set()
+        edges: set[tuple[str, str]] = set()
+        stack = [r.root]
+        while stack:
+            n = stack.pop()
+            if ids[n] in nodes:
+                continue
+            nodes.add(ids[n])
+            if r.mdd.is_terminal(n):
+                continue
+            b = branch[r.mdd.level(n)]
+            for c in r.mdd.children(n) if b is None else (r.mdd.children(n)[b],):
+                edges.add((ids[n], ids[c]))
+                stack.append(c)
+        return nodes, edges
 
 
 def _blocks(names: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -111,15 +144,15 @@ def reading_order(guideline: DrawableGuideline, compiled: CompiledGuideline, sec
     return tuple(n for b in best for n in b)
 
 
-def reading_view(guideline: DrawableGuideline, case: bool = False,
-                 sections: Sequence[str] | None = None) -> DrawableGuideline:
+def reading_view(guideline: DrawableGuideline, sections: Sequence[str] | None = None) -> DrawableGuideline:
     """``guideline`` with ``sections`` (default: all) drawn in their reading order; itself when there is nothing to
-    reorder (no compiled diagrams, e.g. a diff figure, or already a reading view) or a case is highlighted."""
+    reorder (no compiled diagrams, e.g. a diff figure) or already a reading view."""
     compiled = getattr(guideline, "compiled", None)
-    if case or not isinstance(compiled, CompiledGuideline):
+    if isinstance(guideline, ReadingView) or not isinstance(compiled, CompiledGuideline):
         return guideline
     graph = nx.DiGraph(guideline.graph)
     roots = dict(guideline.roots)
+    rebuilt: dict[str, tuple[Reordered, dict[int, str]]] = {}
     for section, root in guideline.roots.items():
         if sections is not None and section not in sections:
             continue
@@ -127,6 +160,8 @@ def reading_view(guideline: DrawableGuideline, case: bool = False,
         if order == section_support(compiled, section):
             continue
         graph.remove_nodes_from([*nx.descendants(guideline.graph, root), root])
-        g, roots[section] = Reordered(compiled, section, order).graph(compiled, section)
-        graph.update(g)
-    return ReadingView(guideline, graph, roots)
+        r = Reordered(compiled, section, order)
+        ids = add_section_graph(graph, compiled.model, r.vars, r.mdd, section, r.root, compiled.leaves)
+        roots[section] = ids[r.root]
+        rebuilt[section] = (r, ids)
+    return ReadingView(guideline, compiled, graph, roots, rebuilt)

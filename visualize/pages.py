@@ -90,8 +90,8 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
             head.edges.append(e)
             continue
         link = f"{e.src}>{e.dst}"
-        head.nodes.append(DrawNode(link, e.dst, "link", question=f"see p. {first_page + len(parts)}",
-                                   on=e.on))
+        at = first_page + len(parts)
+        head.nodes.append(DrawNode(link, e.dst, "link", question=f"see p. {at}", on=e.on, page=at))
         head.edges.append(DrawEdge(e.src, link, e.label, e.on))
         keep = _reach(plan, e.dst)
         sub = SectionPlan(plan.name, plan.title, [dn for dn in plan.nodes if dn.id in keep],
@@ -103,11 +103,12 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
 
 def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[str, Any] | None, page: Page,
                   measure: Callable[[str], float], theme: str = "colour", first: int = 1,
-                  min_font: float = MIN_FONT) -> list[str]:
+                  min_font: float = MIN_FONT, anchors: bool = False) -> list[str]:
     """Section ``name`` as DOT pages (numbered from ``first``) whose smallest text, fitted to ``page``'s width,
-    is at least ``min_font``; :class:`FigureTooSmall` when a page is below it and cannot be cut."""
+    is at least ``min_font``; :class:`FigureTooSmall` when a page is below it and cannot be cut. With
+    ``anchors`` the connectors link to ``#pN`` (see :func:`visualize.dot.draw`)."""
     _check_min_font(min_font)
-    guideline = reading_view(guideline, case_facts is not None, [name])
+    guideline = reading_view(guideline, [name])
     plan = choose_plan(guideline, name, case_facts)
     model = guideline.model
     base = f"{model.title} \u2014 {plan.title}"
@@ -115,7 +116,8 @@ def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[s
     done: list[str] = []
     while queue:
         part, title = queue.pop(0)
-        kw: dict[str, Any] = {"single": True, "case": case_facts is not None, "theme": theme, "page": page}
+        kw: dict[str, Any] = {"single": True, "case": case_facts is not None, "theme": theme, "page": page,
+                              "anchors": anchors}
         text = draw(guideline, [part], title=title, **kw)
         width = measure(text)
         if smallest_text(width, page) >= min_font:
@@ -143,7 +145,7 @@ def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | 
     """The whole pathway: an overview page pointing at each section's first page, then the sections' pages
     (each at least ``min_font`` at ``page``'s width, as :func:`section_pages`)."""
     _check_min_font(min_font)
-    guideline = reading_view(guideline, case_facts is not None)
+    guideline = reading_view(guideline)
     sections: list[list[str]] = []
     titles: dict[str, str] = {}
     starts: dict[str, int] = {}
@@ -162,3 +164,14 @@ def pathway_pages(guideline: DrawableGuideline, case_facts: Mapping[str, Any] | 
     if smallest_text(width, page) < min_font:
         raise _too_small(title, width, page, min_font, "it is the overview")
     return [first] + [p for pages in sections for p in pages]
+
+
+def page_files(output: str, dots: list[str]) -> list[tuple[str, str | list[str]]]:
+    """Where each page goes: a .dot or .pdf ``output`` holds every page (the PDF a page each); another format
+    writes ``output`` then ``stem-p2.ext``, ... (one picture per file)."""
+    import os
+
+    stem, ext = os.path.splitext(output)
+    if ext.lower() in (".dot", ".gv", ".pdf"):
+        return [(output, dots)]
+    return [(output if i == 0 else f"{stem}-p{i + 1}{ext}", d) for i, d in enumerate(dots)]

@@ -77,6 +77,7 @@ class DrawNode:
     tooltip: str = ""
     data: dict[str, Any] | None = None  # a box's entries and notes when it stands for no graph node (list form)
     hidden: frozenset[Entry] = frozenset()  # entries of the leaf drawn in a box above it (factored)
+    page: int = 0  # a connector's page ("see p. N"), that an HTML page can link to (0: none)
 
 
 @dataclass(slots=True)

@@ -143,7 +143,12 @@ def layout_width(dot_text: str, *, timeout: float = DEFAULT_TIMEOUT) -> float:
     the drawing's ``scale()`` (the margins included, as scripts/figure_report.py measures it: ``-Tplain``'s
     graph width leaves the pad out and passed pages 1 cm too wide), for deciding whether a figure fits a page.
     Raises :class:`RenderError` as :func:`render_file` does."""
-    svg = render_svg(dot_text, timeout=timeout)
+    return svg_width(render_svg(dot_text, timeout=timeout))
+
+
+def svg_width(svg: str) -> float:
+    """The printed width in points of an SVG ``dot`` wrote (:func:`layout_width`), read from the SVG itself so
+    that a caller that keeps the SVG (``guidegraph report`` inlines each page it measured) lays it out once."""
     size = re.search(r'<svg width="([\d.]+)pt"', svg)
     if size is None:
         raise RenderError("Graphviz 'dot' wrote an SVG without a width in points")

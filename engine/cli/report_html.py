@@ -2,7 +2,9 @@
 
 Per case: the verdicts (one per action), the actions the guideline leaves open for the patient, the missing data
 that could still change something, the rules set aside, and the flowchart of each section the patient's decisions
-come from with the patient's path highlighted (inline SVG laid out by ``dot``); then the guideline's check findings,
+come from with the patient's path highlighted (inline SVG laid out by ``dot``, cut into the pages ``render --page a4``
+prints, so that every page's text is as large on screen as on paper, each "see p. N" connector a link to its
+page); then the guideline's check findings,
 the cases' rule coverage and the references. A table of contents links every case (anchors ``case-1``, ...), and a
 print style sheet starts each case on a new page.
 
@@ -36,13 +38,29 @@ def esc(text: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Figure:
+    """One section's flowchart: its title and its pages as inline SVG (:func:`inline_svg`), page ``n`` of the
+    ``j``-th figure of case ``k`` shown with the id ``figure_anchor(k, j) + f"p{n}"``, which its connectors
+    ("see p. n", drawn with ``href="#pn"``) link to."""
+
+    title: str
+    pages: tuple[str, ...]
+
+
+def figure_anchor(k: int, j: int) -> str:
+    """The prefix of the ids of case ``k``'s ``j``-th figure: each page's SVG ids start with it (several
+    figures share one HTML page, so ``dot``'s ids must be made unique) and its pages are ``{prefix}p1``, ..."""
+    return f"c{k}f{j}-"
+
+
+@dataclass(frozen=True, slots=True)
 class CaseReport:
-    """One case of the page: its result, its figures (section title, inline SVG) and, for a case with
-    ``expect:``, its unmet expectations (None: no expectations)."""
+    """One case of the page: its result, its figures and, for a case with ``expect:``, its unmet expectations
+    (None: no expectations)."""
 
     case: Case
     result: Result
-    figures: tuple[tuple[str, str], ...] = ()
+    figures: tuple[Figure, ...] = ()
     failures: tuple[str, ...] | None = None
 
 
@@ -67,9 +85,11 @@ class UnsafeSvg(ValueError):
     """The SVG holds something active (a script, an event handler, a link out): not inlined."""
 
 
-def inline_svg(svg: str, prefix: str) -> str:
-    """``dot``'s SVG document as an element to inline: the XML prolog dropped, every id (and reference to one)
-    prefixed so that several figures of one section can share a page. Raises :class:`UnsafeSvg`."""
+def inline_svg(svg: str, prefix: str, links: str | None = None) -> str:
+    """``dot``'s SVG document as an element to inline: the XML prolog dropped, every id prefixed with ``prefix``
+    so that several figures (and pages) can share a page, and every in-page link (``href="#x"``: a connector's
+    page) with ``links`` (default ``prefix``). Shown at its printed size (:data:`SCREEN_ZOOM`), never wider than
+    the column. Raises :class:`UnsafeSvg`."""
     start = svg.find("<svg")
     if start < 0:
         raise UnsafeSvg("no <svg> element in dot's output")
@@ -77,18 +97,19 @@ def inline_svg(svg: str, prefix: str) -> str:
     if _ACTIVE.search(body):
         raise UnsafeSvg("the SVG holds an active element or attribute")
     body = re.sub(r'\bid="', f'id="{prefix}', body)
-    body = re.sub(r'(href=")#', rf"\1#{prefix}", body)
+    body = re.sub(r'(href=")#', rf"\1#{prefix if links is None else links}", body)
     body = body.replace("url(#", f"url(#{prefix}")
-    # dot sizes a figure for a printed page; on screen it takes the text's width, at least MIN_FIGURE_PX (the
-    # viewBox keeps its proportions)
+    # the page's printed size in CSS pixels (the viewBox keeps its proportions; max-width: 100% in the CSS)
     size = re.match(r'<svg width="([\d.]+)pt" height="[\d.]+pt"', body)
-    width = max(MIN_FIGURE_PX, round(float(size.group(1)) * 4 / 3)) if size else MIN_FIGURE_PX
+    width = round(float(size.group(1)) * 4 / 3 * SCREEN_ZOOM) if size else 900
     rest = body[size.end():] if size else body.removeprefix("<svg")
-    return f'<svg role="img" class="flow" style="max-width: {width}px"' + rest
+    return f'<svg role="img" class="flow" style="width: {width}px"' + rest
 
 
-MIN_FIGURE_PX = 900
-"""The smallest width a flowchart is shown at on screen (a tall section is drawn narrow for the page)."""
+SCREEN_ZOOM = 1.0
+"""How much larger than printed a page is shown on screen (1 pt is 4/3 CSS px): at 1 a box's 11 pt text reads at
+15 px, the page's own body size, and its smallest (8 pt footnotes) at 11 px. Pages are cut for a printed width
+(17 cm, 640 px), so every page fits the column at full size and none is blown up or shrunk to fit."""
 
 
 CSS = """
@@ -136,7 +157,11 @@ ul.notes { margin: 4px 0 0; padding-left: 18px; font-size: 13px; }
 figure { margin: 8px 0 16px; }
 figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 figcaption .key { color: var(--path); font-weight: 700; }
-svg.flow { width: 100%; height: auto; }
+svg.flow { max-width: 100%; height: auto; display: block; }
+figure.page { margin: 4px 0 20px; scroll-margin-top: 8px; }
+figure.page:target figcaption { background: #fff3e6; }
+.pages { color: var(--muted); font-size: 13px; margin: 0 0 4px; }
+.pages a { color: var(--ink); }
 .sev-error { color: #b3261e; font-weight: 600; }
 .sev-warning { color: #c0661a; font-weight: 600; }
 .sev-note { color: var(--muted); font-weight: 600; }
@@ -254,10 +279,23 @@ def case_section(model: Model, k: int, item: CaseReport) -> Iterator[str]:
         yield "</ul>\n"
     if item.figures:
         yield f'<h3 id="case-{k}-flowchart">Flowchart</h3>\n'
-        for title, svg in item.figures:
-            yield (f'<figure><figcaption>{esc(title)}: <span class="key">the patient\'s path</span> is drawn in '
-                   f"orange, the rest in grey.</figcaption>\n{svg}\n</figure>\n")
+        for j, fig in enumerate(item.figures, 1):
+            yield from _figure(k, j, fig)
     yield "</section>\n"
+
+
+def _figure(k: int, j: int, fig: Figure) -> Iterator[str]:
+    """A section's pages, each a ``<figure>`` its connectors link to; a figure of several pages lists them."""
+    anchor = figure_anchor(k, j)
+    key = '<span class="key">the patient\'s path</span> is drawn in orange, the rest in grey'
+    total = len(fig.pages)
+    if total > 1:
+        links = ", ".join(f'<a href="#{anchor}p{n}">p. {n}</a>' for n in range(1, total + 1))
+        yield (f'<p class="pages">{esc(fig.title)}: {total} pages ({links}); a &ldquo;see p. N&rdquo; box leads '
+               "to its page.</p>\n")
+    for n, svg in enumerate(fig.pages, 1):
+        caption = f"{esc(fig.title)}" + (f", p. {n} of {total}" if total > 1 else "") + f": {key}."
+        yield f'<figure class="page" id="{anchor}p{n}"><figcaption>{caption}</figcaption>\n{svg}\n</figure>\n'
 
 
 def _counts(item: CaseReport) -> str:

@@ -36,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write to FILE instead of standard output ('-': standard output)")
     parser.add_argument("--figure", metavar="OUT",
                         help="also draw the new version's flowchart (.svg, .pdf, .png or .dot) with the leaves "
-                             "whose patients' recommendations changed marked")
+                             "whose patients' recommendations changed marked, in pages as 'render' draws them "
+                             "(one PDF or .dot; .svg and .png write OUT, OUT-p2, ...)")
 
 
 def read_spec(spec: str) -> tuple[str | None, list[Diagnostic]]:
@@ -129,12 +130,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _figure(d: Diff, new: Model, old_name: str, out: str) -> Exit:
     """Draw the new version with its changed leaves marked into ``out``."""
-    from engine.diff.figure import marked_figure
-    from visualize.dot import to_dot
+    from engine.diff.figure import figure_files
     from visualize.run_dot import RenderError, render_file
 
     try:
-        render_file(to_dot(marked_figure(d, compile(new), old_name)), out)
+        for path, dots in figure_files(d, compile(new), old_name, out):
+            render_file(dots, path)
     except GraphTooLarge as e:
         report([e.diagnostic()])
         return Exit.FINDINGS

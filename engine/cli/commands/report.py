@@ -19,7 +19,7 @@ from dsl.diagnostics import Diagnostic, has_errors, sort_key
 from engine.cases.coverage import coverage
 from engine.cases.expect import failures, parse_expectation
 from engine.cases.validate import Case
-from engine.cli.report_html import CaseReport, UnsafeSvg, figure_sections, inline_svg, page
+from engine.cli.report_html import CaseReport, Figure, UnsafeSvg, figure_anchor, figure_sections, inline_svg, page
 from engine.cli.support import (
     Exit,
     OutputError,
@@ -45,24 +45,58 @@ MAX_FIGURE_CASES = 500
 """Past this many cases the page has no flowcharts (each costs a ``dot`` run and tens of kilobytes)."""
 
 
-def _figures(guideline: Guideline, cases: Sequence[Case], results: Sequence[Result]) -> list[
-        tuple[tuple[str, str], ...]]:
-    """Per case, its figures (section title, inline SVG); equal drawings are laid out once."""
+class _Layouts:
+    """Each distinct DOT page laid out once: measuring a page for the page split (``section_pages``) keeps its
+    SVG, which is then the one inlined."""
+
+    def __init__(self) -> None:
+        self.svgs: dict[str, str] = {}
+
+    def svg(self, dot: str) -> str:
+        from visualize.run_dot import render_svg
+
+        found = self.svgs.get(dot)
+        if found is None:
+            found = self.svgs[dot] = render_svg(dot)
+        return found
+
+    def width(self, dot: str) -> float:
+        from visualize.run_dot import svg_width
+
+        return svg_width(self.svg(dot))
+
+
+def _figures(guideline: Guideline, cases: Sequence[Case], results: Sequence[Result]) -> list[tuple[Figure, ...]]:
+    """Per case, its figures: each section the case's answer comes from, drawn as ``render --page a4`` draws it
+    (pages whose text prints at 7 pt or more, joined by "see p. N" connectors that link to the page), with the
+    patient's path highlighted. Equal pages are laid out once."""
     from visualize.dot import to_dot
-    from visualize.run_dot import render_svg
+    from visualize.order import reading_view
+    from visualize.pages import FigureTooSmall, section_pages
+    from visualize.style import PAGES
 
     titles = {s.name: s.label or s.name for s in guideline.model.sections}
-    wanted: list[list[tuple[str, str]]] = []
-    for case, result in zip(cases, results, strict=True):
-        names = figure_sections(guideline, case, result)
-        wanted.append([(titles[name], to_dot(guideline, section=name, case_facts=case.facts)) for name in names])
-    distinct = list(dict.fromkeys(dot for figs in wanted for _, dot in figs))
+    layouts = _Layouts()
+    jobs = [(k, j, name, case) for k, (case, result) in enumerate(zip(cases, results, strict=True), 1)
+            for j, name in enumerate(figure_sections(guideline, case, result), 1)]
+    view = reading_view(guideline, sorted({name for _, _, name, _ in jobs}))  # sifted once, not per case
+
+    def draw(job: tuple[int, int, str, Case]) -> Figure:
+        k, j, name, case = job
+        try:
+            dots = section_pages(view, name, case.facts, PAGES["a4"], layouts.width, anchors=True)
+        except FigureTooSmall:  # no page cut makes it print at 7 pt: on screen, one page scaled to fit will do
+            dots = [to_dot(view, section=name, case_facts=case.facts)]
+        anchor = figure_anchor(k, j)
+        return Figure(titles[name], tuple(inline_svg(layouts.svg(dot), f"{anchor}p{n}-", links=anchor)
+                                          for n, dot in enumerate(dots, 1)))
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        svgs = dict(zip(distinct, pool.map(render_svg, distinct), strict=True))
-    out = []
-    for k, figs in enumerate(wanted, 1):
-        out.append(tuple((title, inline_svg(svgs[dot], f"c{k}f{j}-")) for j, (title, dot) in enumerate(figs, 1)))
-    return out
+        drawn = list(pool.map(draw, jobs))
+    out: list[list[Figure]] = [[] for _ in cases]
+    for (k, _, _, _), fig in zip(jobs, drawn, strict=True):
+        out[k - 1].append(fig)
+    return [tuple(figs) for figs in out]
 
 
 def run(args: argparse.Namespace) -> int:
