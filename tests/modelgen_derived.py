@@ -130,8 +130,9 @@ class _Gen:
             kind = draw(st.integers(0, 2))
             name = f"n{k}"
             if kind == 0:  # a typed formula (an untyped one gets the range of its formula: thresholds may miss it)
-                unit = self.pick(["integer", "number"])
-                decls.append(f"let {name}: {unit} in -12..12 = {self.lin()}")
+                form = self.lin()  # 'integer' only for a whole-valued formula: see test_an_integer_let_of_a_fraction
+                kind = self.pick(["integer", "number"]) if "/" not in form else "number"
+                decls.append(f"let {name}: {kind} in -12..12 = {form}")
                 self.numbers.append((name, -2, 6))
             elif kind == 1:
                 weights = [draw(st.integers(-1, 3)) for _ in range(draw(st.integers(1, 3)))]
