@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up a fresh machine first (scripts/setup.sh).
-.PHONY: setup setup-browser lms test test-fast test-slow lint bench figures editor editor-screenshot
+.PHONY: setup setup-browser lms test test-fast test-slow test-spark lint bench figures editor editor-screenshot
 
 GG := .venv/bin/guidegraph
 OUT := out
@@ -40,6 +40,12 @@ test-fast: setup-browser
 # The slow tier (CI runs it after `make test`, with a budget of 300 s; measured here: 163 s).
 test-slow: setup-browser
 	.venv/bin/python -m pytest -m slow
+
+# The Spark tier: the spark extra (pyspark, a 455 MB download; Spark needs Java 17+) and the tests marked spark
+# (run --engine spark and Spark's dialect against Python and DuckDB, row by row). CI runs it after the slow tier.
+test-spark: setup
+	.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[cohort,spark]'
+	.venv/bin/python -m pytest -m spark tests/test_spark.py
 
 # The editor tier (node 18+): the TextMate grammar's snapshot tests, the server started as the extension starts it,
 # and the VS Code extension packaged to editors/vscode/guidegraph-rules.vsix (npm ci installs the pinned tools); then

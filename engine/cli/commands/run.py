@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 from collections.abc import Iterator, Sequence
 
 from dsl.diagnostics import has_errors
@@ -46,10 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "expanded), each rule's notes and the source sentence it encodes")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad cases on stderr and evaluate the others (still exits 1)")
-    parser.add_argument("--engine", choices=("python", "duckdb"), default="python",
-                        help="what decides the cases: the Python evaluator (default) or DuckDB (needs the cohort "
-                             "extra); DuckDB reads, validates and writes one CSV or Parquet cohort itself (same "
-                             "messages, same output), other case files are read by the Python loader")
+    parser.add_argument("--engine", choices=("python", "duckdb", "spark"), default="python",
+                        help="what decides the cases: the Python evaluator (default), DuckDB (needs the cohort "
+                             "extra; it reads, validates and writes one CSV or Parquet cohort itself, same messages, "
+                             "same output) or Spark (needs the spark extra and Java 17+; the cases are read by the "
+                             "Python loader); other case files are always read by the Python loader")
+    parser.add_argument("--spark-master", metavar="URL", default=None,
+                        help="--engine spark: the Spark master (default local[*], a session in this process)")
     parser.add_argument("-o", "--output", metavar="OUT", help="write to OUT instead of stdout ('-': stdout)")
     parser.add_argument("--fhir-map", metavar="MAP",
                         help="the cases are FHIR R4 bundles (.json files or directories of them), one patient each, "
@@ -108,14 +112,53 @@ def _in_duckdb(guideline: Guideline, cases: Sequence[Case], findings: Findings) 
         yield case, result
 
 
+def _in_spark(guideline: Guideline, cases: Sequence[Case], findings: Findings, master: str | None) -> Iterator[
+        tuple[Case, Result]]:
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+
+    from engine.sql.spark_engine import evaluate_spark
+
+    try:
+        for case, result in evaluate_spark(guideline, cases, master=master):
+            findings.note(result)
+            yield case, result
+    except (PySparkException, Py4JError) as e:
+        raise SparkFailed(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__) from None
+
+
+class SparkFailed(Exception):
+    """Spark (or its JVM) raised: the message is Spark's first line."""
+
+
+def _spark_missing() -> str | None:
+    """Why ``--engine spark`` cannot run here, or None."""
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("sqlglot") is None:
+        return "--engine spark needs the spark extra: pip install 'guidegraph[cohort,spark]'"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "--engine spark needs Java 17 or later (no 'java' on PATH and no JAVA_HOME)"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    if getattr(args, "engine", "python") != "duckdb":
+    if getattr(args, "engine", "python") == "spark":
+        missing = _spark_missing()
+        if missing:
+            say(f"guidegraph: error: {missing}\n")
+            return Exit.USAGE
+    if getattr(args, "engine", "python") == "python":
         return _run(args)
     from engine.sql.query import Unsupported
     try:
         return _run(args)
+    except SparkFailed as e:
+        say(f"guidegraph: error: Spark failed: {e}\n")
+        return Exit.FINDINGS
     except Unsupported as e:
-        say(f"guidegraph: error: --engine duckdb cannot run this guideline: {e}\n")
+        say(f"guidegraph: error: --engine {args.engine} cannot run this guideline: {e}\n")
         return Exit.USAGE
 
 
@@ -159,8 +202,10 @@ def _run(args: argparse.Namespace) -> int:
         return exit_for(diagnostics)
     findings = Findings()
     try:
-        pairs = (evaluate_all(guideline, loaded.cases, findings) if getattr(args, "engine", "python") == "python"
-                 else _in_duckdb(guideline, loaded.cases, findings))
+        engine = getattr(args, "engine", "python")
+        pairs = (evaluate_all(guideline, loaded.cases, findings) if engine == "python"
+                 else _in_spark(guideline, loaded.cases, findings, getattr(args, "spark_master", None))
+                 if engine == "spark" else _in_duckdb(guideline, loaded.cases, findings))
         chunks = (text_report(guideline.model, pairs, explain=True) if args.explain and args.format == "text"
                   else FORMATS[args.format](guideline.model, pairs))
         write_output(chunks, args.output)

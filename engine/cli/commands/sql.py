@@ -1,4 +1,4 @@
-"""`guidegraph sql RULES [--dialect duckdb|postgres] [--table NAME] [--id COLUMN] [-o OUT]`: the decision graph as
+"""`guidegraph sql RULES [--dialect duckdb|spark|postgres] [--table NAME] [--id COLUMN] [-o OUT]`: the decision graph as
 one SQL query over a table of cases (a column per input, NULL = unknown): per case, per rule, its status
 ('active', 'pending', 'overridden' or NULL), the inputs a pending rule needs and the rules setting one aside, then
 each let's value (engine/sql/query.py). Needs the ``sql`` extra (sqlglot)."""
@@ -9,7 +9,7 @@ import argparse
 
 from engine.cli.support import Exit, load_guideline, say, write_output
 
-DIALECTS = ("duckdb", "postgres")
+DIALECTS = ("duckdb", "spark", "postgres")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
