@@ -59,15 +59,18 @@ def _measure() -> object:
     return mod.measure
 
 
-def test_committed_lms_figures_print_at_6pt_on_a4() -> None:
+def test_committed_lms_figures_print_at_7pt_on_a4_without_repeats_or_crossings() -> None:
     """Measured from the committed SVGs (width in points, scale() and font-size), not from the renderer's settings:
-    every page's smallest text, once fitted to a 17 cm A4 text width, is at least 6 pt."""
+    every page's smallest text, once fitted to a 17 cm A4 text width, is at least 7 pt (as printed: rounded to
+    0.01 pt), no page draws an action entry twice with the same text, and no two edges cross."""
     measure: Any = _measure()
     figures = sorted((ROOT / "docs" / "figures").glob("lms-*.svg"))
     assert figures
-    sizes = {f.name: measure(f.read_text(encoding="utf-8")).min_font for f in figures}
-    small = {name: round(size, 1) for name, size in sizes.items() if size < 6}
+    sizes = {f.name: measure(f.read_text(encoding="utf-8")) for f in figures}
+    small = {name: round(m.min_font, 1) for name, m in sizes.items() if round(m.min_font, 2) < 7}
     assert not small, small
+    assert {name: m.repeated for name, m in sizes.items() if m.repeated} == {}
+    assert {name: m.crossings for name, m in sizes.items() if m.crossings} == {}
 
 
 @pytest.mark.slow
@@ -95,9 +98,9 @@ def test_min_font_splits_pages_until_each_prints_at_it(lms: Guideline) -> None:
     from visualize.style import page
 
     measure: Any = _measure()
-    at_7 = section_pages(lms, "uterine", None, page("a4"), layout_width, min_font=7.0)
-    at_8 = section_pages(lms, "uterine", None, page("a4"), layout_width, min_font=8.0)
-    assert len(at_8) > len(at_7)  # 18.9 cm wide at 7.2 pt is fine at 7, not at 8: it is cut
+    at_7 = section_pages(lms, "pitfalls", None, page("a4"), layout_width, min_font=7.0)
+    at_8 = section_pages(lms, "pitfalls", None, page("a4"), layout_width, min_font=8.0)
+    assert len(at_8) > len(at_7)  # 18.5 cm wide at 7.4 pt is fine at 7, not at 8: it is cut
     assert all(round(measure(render_svg(dot)).min_font, 2) >= 8 for dot in at_8)
 
 

@@ -14,7 +14,10 @@ the diagram again, on what is drawn:
   same box share one edge ("localized, metastatic");
 - empty leaves ("no recommendation") are drawn once per incoming edge, so they do not pull far branches together;
 - factoring: entries active in every possible leaf below a drawn question are drawn once, in a box above it ("for
-  all below"), and left out of the leaves (a leaf left with nothing is drawn "nothing further").
+  all below"), and left out of the leaves (a leaf left with nothing is drawn "nothing further"); so are the
+  "not addressed" notes, so that two branches that differ only in such a note above them can share what follows
+  (nodes negative: "not recommended: lymphadenectomy", involved: "not addressed: lymphadenectomy", both leading
+  to one menopausal-status question instead of one each).
 
 With a case, a drawn node is on the patient's path when any graph node it stands for is, and a drawn edge when
 one of the graph edges it stands for is.
@@ -42,11 +45,21 @@ def entry_id(e: Mapping[str, Any]) -> Entry:
     return (str(e.get("rule")), str(e.get("action")), str(e.get("strength")), params)
 
 
+GAP = "\u26a0gap"
+"""The rule slot of a leaf's "not addressed" note (a gap: an action the section covers that no rule speaks about
+for these patients) factored like an entry: ``(GAP, action, "", "")``."""
+
+
+def gap_id(action: object) -> Entry:
+    return (GAP, str(action), "", "")
+
+
 def without(data: Mapping[str, Any], hidden: frozenset[Entry]) -> Mapping[str, Any]:
-    """A leaf's data with the ``hidden`` (factored) entries left out."""
+    """A leaf's data with the ``hidden`` (factored) entries and "not addressed" notes left out."""
     if not hidden:
         return data
-    return {**data, "entries": [e for e in data.get("entries") or [] if entry_id(e) not in hidden]}
+    return {**data, "entries": [e for e in data.get("entries") or [] if entry_id(e) not in hidden],
+            "gaps": [a for a in data.get("gaps") or [] if gap_id(a) not in hidden]}
 
 
 class DrawableGuideline(Protocol):
@@ -164,7 +177,10 @@ class _Keys:
                 active = [e for e in data.get("entries") or [] if e.get("status", "active") == "active"]
                 for e in active:
                     self.raw.setdefault(entry_id(e), e)
-                c = frozenset(entry_id(e) for e in active)
+                gaps = [gap_id(a) for a in data.get("gaps") or []]
+                for g in gaps:
+                    self.raw.setdefault(g, {"gap": g[1]})
+                c = frozenset(entry_id(e) for e in active) | frozenset(gaps)
         else:
             below = [x for _, child in self.guideline.graph.out_edges(n) if (x := self.common(child)) is not None]
             c = frozenset.intersection(*below) if below else None
@@ -190,10 +206,11 @@ class _Keys:
             model = self.guideline.model
             shown = without(data, hidden)
             views = tuple(entry_views(shown, model, {}))
-            notes = tuple(leaf_notes(data, model))
+            notes = tuple(leaf_notes(shown, model))
             if not views and not notes:
-                self.rep.setdefault(END if hidden and data.get("entries") else EMPTY, n)
-                return END if hidden and data.get("entries") else EMPTY
+                end = END if hidden and (data.get("entries") or data.get("gaps")) else EMPTY
+                self.rep.setdefault(end, n)
+                return end
             k = self.intern(("leaf", views, notes), n)
             self.lines[k] = sum(3 + 2 * len(v.details) for v in views) + len(notes)
             self.hidden_of.setdefault(k, hidden)
@@ -264,10 +281,12 @@ def plan_section(guideline: DrawableGuideline, name: str,
         rep = keys.rep[k]
         if k in keys.factors:
             extra, inner = keys.factors[k]
-            entries = [dict(keys.raw[e]) for e in sorted(extra, key=order.__getitem__)]
+            ordered = sorted(extra, key=order.__getitem__)
+            entries = [dict(keys.raw[e]) for e in ordered if e[0] != GAP]
+            notes = leaf_notes({"gaps": [e[1] for e in ordered if e[0] == GAP]}, guideline.model)
             box = f"{rep}+all"
-            plan.nodes.append(DrawNode(box, rep, "leaf", on=k in on_keys, lines=3 * len(entries),
-                                       data={"entries": entries, "notes": []}))
+            plan.nodes.append(DrawNode(box, rep, "leaf", on=k in on_keys, lines=3 * len(entries) + len(notes),
+                                       data={"entries": entries, "notes": notes}))
             plan.edges.append(DrawEdge(box, head(inner), "", k in on_keys))
             if inner not in seen:
                 visit(inner)
