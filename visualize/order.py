@@ -4,8 +4,9 @@ The compiled order is the declared input order of the whole file; a figure drawn
 question that matters little and duplicate the whole tree under it. Here each section's diagram is rebuilt
 (``engine.compile.reorder``) over orders found by sifting (Rudell): each question in turn is tried at every
 position, the others kept in their order, and the best position is kept: the fewest rows of boxes too wide for a
-page (see ``LEAF_ROW``), then the fewest drawn boxes (the plan's nodes), then the fewest diagram nodes, then the
-earlier order; rounds repeat while the figure improves. ``known:x`` and ``x`` move together, ``known:x`` first.
+page (see ``LEAF_ROW``), then the fewest drawn boxes (the plan's nodes), then the fewest edge crossings (estimated
+in ``dot``'s layered model: ``visualize.crossing``), then the fewest diagram nodes, then the earlier order; rounds
+repeat while the figure improves. ``known:x`` and ``x`` move together, ``known:x`` first.
 Only the drawing changes: evaluation and the checks keep the compiled order.
 
 A figure with a highlighted case is drawn in the reading order too: the case's path is evaluation's walk
@@ -25,6 +26,7 @@ from engine.compile.guideline import CompiledGuideline
 from engine.compile.reorder import Reordered, section_support
 from engine.core.model import Model
 from engine.evaluate.walk import branches
+from visualize.crossing import crossings
 from visualize.plan import DrawableGuideline, SectionPlan, plan_section
 from visualize.style import PAGES
 
@@ -119,16 +121,16 @@ class _One:
 def reading_order(guideline: DrawableGuideline, compiled: CompiledGuideline, section: str) -> tuple[str, ...]:
     """The sifted order of the variables section ``section`` tests (see the module docstring)."""
     start = _blocks(section_support(compiled, section))
-    costs: dict[tuple[tuple[str, ...], ...], tuple[int, int, int]] = {}
+    costs: dict[tuple[tuple[str, ...], ...], tuple[int, int, int, int]] = {}
 
-    def cost(blocks: list[tuple[str, ...]]) -> tuple[int, int, int]:
+    def cost(blocks: list[tuple[str, ...]]) -> tuple[int, int, int, int]:
         key = tuple(blocks)
         c = costs.get(key)
         if c is None:
             r = Reordered(compiled, section, [n for b in blocks for n in b])
             g, root = r.graph(compiled, section)
             plan = plan_section(_One(guideline, g, section, root), section)
-            c = costs[key] = (_wide_rows(plan), len(plan.nodes), r.size())
+            c = costs[key] = (_wide_rows(plan), len(plan.nodes), crossings(plan), r.size())
         return c
 
     best = start
