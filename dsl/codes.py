@@ -385,7 +385,12 @@ _TABLE: tuple[Code, ...] = (
            "A set input (`input prior: set of {a, b}`) is tested one member at a time (`a in prior`) or counted "
            "(`count_of prior`); the member must be one of its declared values."),
     _error("E186", "division by zero",
-           "A formula divides by the number 0."),
+           "A formula divides by a number that is 0, or can be 0 for a patient the declared ranges allow (the "
+           "range of the divisor is computed from the declared ranges of what it reads). Declare ranges that "
+           "exclude 0."),
+    _error("E187", "an integer let whose formula can give fractions",
+           "A number let declared `integer` must compute whole numbers (the language does not round): declare it "
+           "`number`, or change the formula."),
     _error("E150", "cycle among lets",
            "Lets refer to each other in a circle (`a -> b -> a`), so none of them has a meaning. Rewrite one of them "
            "in terms of inputs."),

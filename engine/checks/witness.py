@@ -42,7 +42,7 @@ def point_in(g: CompiledGuideline, m: MDD, region: int, cube: Cube | None = None
         path = m.witness(region, True)
         if path is None:
             return None
-        return {lv: path.get(lv, 0) for lv in m.support(region)}
+        return _with_derived_inputs(g, m, region, {lv: path.get(lv, 0) for lv in m.support(region)})
     levels = {v.name: i for i, v in enumerate(g.vars)}
     narrowed = list(cube)
     for lv, s in enumerate(cube):
@@ -176,6 +176,21 @@ def _candidates(var: Var, cell: Interval, low: float, high: float) -> list[float
     return [x for x in dict.fromkeys(xs) if cell.contains(x)]
 
 
+def _classifiable(g: CompiledGuideline, m: MDD, region: int, point: dict[int, int]) -> dict[int, int]:
+    """``point`` with the inputs that classifications without ``otherwise`` read, from a path of the region (the
+    region holds only classified patients, so a description of it may leave them out: "when true")."""
+    tables = [d for d in g.model.derived.values() if d.how == "classification" and d.otherwise is None]
+    levels = {v.name: i for i, v in enumerate(g.vars)}
+    needed = {levels[k] for d in tables for n in d.reads for k in (n, f"known:{n}") if k in levels}
+    needed -= set(point)
+    if not needed:
+        return point
+    path = m.witness(m.and_(region, *[m.test(lv, {b}) for lv, b in point.items()]), True)
+    if path is None:
+        return point
+    return {**point, **{lv: path.get(lv, 0) for lv in needed if lv in path}}
+
+
 def _fits(g: CompiledGuideline, point: dict[int, int], facts: dict[str, Any]) -> bool:
     """Whether ``facts`` give every derived value the point fixes the point's value (computed as a run does)."""
     full = deriver(g.model)(facts)
@@ -224,6 +239,8 @@ def witness(g: CompiledGuideline, m: MDD, region: int, case_id: str, description
     point = point_in(g, m, region, cube)
     if point is None:
         return None
+    if g.classified is not None:  # the checks' patients are classified; a run must see that from the facts too
+        point = _classifiable(g, m, region, point)
     facts = facts_of(g, point)
     free = sorted({d.name for lv in point if (d := g.model.derived.get(g.vars[lv].input)) is not None
                    and d.how == "formula" and not d.exact})

@@ -69,7 +69,7 @@ def value_text(model: Model, name: str, value: FactValue | None, named: bool = F
         return f"{name} unknown"
     inp = model.input_or_derived(name)
     prefix = f"{name} " if named else ""
-    if name in model.derived and isinstance(value, float):  # a computed value: 4 significant digits
+    if name in model.derived and isinstance(value, float) and not hasattr(value, "high"):  # 4 significant digits
         value = float(f"{value:.4g}")
     if isinstance(value, str) and not isinstance(value, bool):
         return prefix + value
@@ -82,7 +82,7 @@ def _computed(model: Model, name: str, value: object) -> str:
     """A computed value on its own: ``high``, ``4``, ``52.31 mL_per_min``, ``unknown``."""
     if value is None:
         return "unknown"
-    if isinstance(value, float):
+    if isinstance(value, float) and not hasattr(value, "high"):
         value = float(f"{value:.4g}")
     unit = model.input_of(name).unit
     return fact_text(value, yes_no=True) + (f" {unit}" if unit and not isinstance(value, str) else "")

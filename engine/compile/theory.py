@@ -15,6 +15,7 @@ to the variables the relations connect.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Mapping
 from fractions import Fraction
@@ -25,7 +26,7 @@ import z3
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
 from engine.core.derived import Derived
-from engine.core.model import Interval, Model, NumConst, NumExpr, NumFunc, NumOp, NumRef
+from engine.core.model import And, Interval, Model, Not, NumConst, NumExpr, NumFunc, NumOp, NumRef, ValueTest
 
 MAX_CHECKS = 200_000
 """Satisfiability checks one walk may make before it gives up (the diagram is then left unconstrained: sound for
@@ -76,10 +77,8 @@ class Theory:
         self.base = base
         self.free_base = []
         for d in self.free:
-            try:
+            with contextlib.suppress(ValueError):  # a formula counting conditions: left free
                 self.free_base.append(self.z[d.name] == self._enc(d.expr))  # type: ignore[arg-type]
-            except ValueError:  # a formula counting conditions: left free
-                pass
         exact_names: set[str] = set()
         for d in self.derived:
             assert d.expr is not None
@@ -180,6 +179,74 @@ class Theory:
             else:
                 f = Fraction(val.numerator_as_long(), val.denominator_as_long())
                 out[n] = int(f) if f.denominator == 1 else float(f)
+        return out
+
+
+class Decider:
+    """Relations the known facts decide once the other relations and the assumptions are taken into account.
+
+    Interval arithmetic (engine.core.derive) decides a relation from the ranges of its unknown inputs alone; with
+    ``assume i0 < i1`` and the rule ``i1 < i0 + i2``, facts ``{i2: 0}`` leave each relation open alone, but not
+    together. For a case whose relations stay open, this asks the solver, with the known numbers fixed, the
+    relations already decided and the assumptions that are relations (or their negations) imposed, whether each
+    open relation can be true and can be false; one that cannot be both is decided. Memoised on what it reads."""
+
+    def __init__(self, theory: Theory, model: Model) -> None:
+        self.theory = theory
+        self.relations = [d for d in theory.derived if d.how == "relation"]
+        self.assumed: list[tuple[str, bool]] = []
+        for a in model.assumptions:
+            for e in (a.expr.items if isinstance(a.expr, And) else (a.expr,)):
+                positive = not isinstance(e, Not)
+                atom = e.item if isinstance(e, Not) else e
+                if isinstance(atom, ValueTest) and atom.values == frozenset({True}) \
+                        and any(d.name == atom.input for d in self.relations):
+                    self.assumed.append((atom.input, positive))
+        self.memo: dict[tuple[object, ...], dict[str, bool]] = {}
+
+    def __call__(self, facts: dict[str, object]) -> dict[str, object]:
+        open_ = [d for d in self.relations if d.name not in facts]
+        if not open_:
+            return facts
+        th = self.theory
+        key = tuple(facts.get(n) for n in th.z) + tuple(facts.get(d.name) for d in self.relations)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self._decide(facts, open_)
+        return {**facts, **found} if found else facts
+
+    def _decide(self, facts: dict[str, object], open_: list[Derived]) -> dict[str, bool]:
+        th = self.theory
+        solver = z3.Solver()
+        solver.set("timeout", 1000)
+        solver.add(*th.base)
+        for n, x in th.z.items():
+            v = facts.get(n)
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                continue
+            if hasattr(v, "high"):  # a computed range
+                solver.add(x >= _q(float(v)), x <= _q(v.high))
+            else:
+                solver.add(x == _q(Fraction(repr(v)) if isinstance(v, float) else Fraction(v)))
+        for d in self.relations:
+            assert d.expr is not None and d.interval is not None
+            inside = _in(th._enc(d.expr), d.interval)
+            if d.name in facts:
+                solver.add(inside if facts[d.name] is True else z3.Not(inside))
+        for name, positive in self.assumed:
+            d = next(d for d in self.relations if d.name == name)
+            assert d.expr is not None and d.interval is not None
+            inside = _in(th._enc(d.expr), d.interval)
+            solver.add(inside if positive else z3.Not(inside))
+        out: dict[str, bool] = {}
+        for d in open_:
+            assert d.expr is not None and d.interval is not None
+            inside = _in(th._enc(d.expr), d.interval)
+            can = [solver.check(c) == z3.sat for c in (inside, z3.Not(inside))]
+            if can == [True, False]:
+                out[d.name] = True
+            elif can == [False, True]:
+                out[d.name] = False
         return out
 
 

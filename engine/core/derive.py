@@ -29,9 +29,27 @@ Range = tuple[Bound, Bound]
 _WHOLE: Range = (-math.inf, math.inf)
 
 
+class Within(float):
+    """A computed number the facts do not pin down, known to lie in ``low..high``, a range inside ONE cell of the
+    number's partition (every threshold any condition puts on it gives the same answer over the whole range). It
+    stands in the facts at ``low`` so that every evaluator decides those thresholds as they are decided; readers
+    that show values print the range (:func:`engine.core.values.fact_text`)."""
+
+    __slots__ = ("high", "low")
+    low: float
+    high: float
+
+
+def within(lo: float, hi: float) -> Within:
+    w = Within(lo)
+    w.low, w.high = lo, hi
+    return w
+
+
 def exact(x: object) -> Fraction | None:
-    """A fact as an exact rational, read from its decimal text (None for a bool or a non-number)."""
-    if isinstance(x, bool) or not isinstance(x, int | float):
+    """A fact as an exact rational, read from its decimal text (None for a bool or a non-number, and for a
+    :class:`Within`, which is a range, not a value)."""
+    if isinstance(x, bool) or not isinstance(x, int | float) or isinstance(x, Within):
         return None
     if isinstance(x, float) and not math.isfinite(x):
         return None
@@ -109,8 +127,9 @@ def _value(x: Fraction, integer: bool) -> int | float:
 
 
 class _Derive:
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, cells: Mapping[str, tuple[object, ...]] | None = None) -> None:
         self.model = model
+        self.cells = cells or {}
         self.order = tuple(model.derived.values())
         self.kleene: dict[int, Kleene] = {}
         self.ranges: dict[str, Range] = {}
@@ -145,7 +164,10 @@ class _Derive:
         assert d.expr is not None
 
         def ref(name: str) -> Range:
-            x = exact(facts.get(name))
+            v = facts.get(name)
+            if isinstance(v, Within):
+                return _bound(v.low), _bound(v.high)
+            x = exact(v)
             return (x, x) if x is not None else self.ranges.get(name, _WHOLE)
 
         try:
@@ -161,22 +183,20 @@ class _Derive:
             return inside
         if lo == hi and not math.isinf(lo):
             return _value(Fraction(lo), d.kind == "integer")
+        for cell in self.cells.get(d.name, ()):  # undecided, but every threshold on it may be decided
+            if _within(cell, lo, hi):
+                return within(float(lo), float(hi))
         return None
 
     def classify(self, d: Derived, facts: dict[str, object]) -> object:
-        truths = [self.truth(c, facts) for c, _ in d.branches]
-        if d.first_match:
-            for t, (_, value) in zip(truths, d.branches, strict=True):
-                if t is None:
-                    return None
-                if t:
-                    return value
-            return d.otherwise
-        chosen = {value for t, (_, value) in zip(truths, d.branches, strict=True) if t}
-        if len(chosen) == 1:
-            return chosen.pop()
-        if chosen or None in truths:
-            return None
+        # The first branch that holds, for exclusive classifications too: that is what the checks and the
+        # definitions read (branches that overlap are E211), so a run never disagrees with them.
+        for c, value in d.branches:
+            t = self.truth(c, facts)
+            if t is None:
+                return None
+            if t:
+                return value
         return d.otherwise
 
 
@@ -204,8 +224,11 @@ def _within(iv: object, lo: Bound, hi: Bound) -> bool | None:
     return None
 
 
-def deriver(model: Model) -> Callable[[Mapping[str, object]], Mapping[str, object]]:
-    """The function that adds the derived values a case's facts decide (the identity when there are none)."""
+def deriver(model: Model, cells: Mapping[str, tuple[object, ...]] | None = None
+            ) -> Callable[[Mapping[str, object]], Mapping[str, object]]:
+    """The function that adds the derived values a case's facts decide (the identity when there are none).
+    ``cells``: per derived number, the cells of its partition (the compiled variables'): an undecided number whose
+    range lies in one cell is added as a :class:`Within`."""
     if not model.derived:
         return lambda facts: facts
-    return _Derive(model)
+    return _Derive(model, cells)

@@ -88,11 +88,20 @@ def fact_text(v: object, *, yes_no: bool = False) -> str:
     ``8`` not ``8.0``, other numbers in full, enum members as named."""
     if isinstance(v, bool):
         return ("yes" if v else "no") if yes_no else ("true" if v else "false")
+    if isinstance(v, float) and hasattr(v, "high"):  # engine.core.derive.Within: a range, not a value
+        return f"{float(f'{v:.4g}'):g}..{float(f'{v.high:.4g}'):g}"
     if isinstance(v, int | float):
         return number_text(v, exact=True)
     if isinstance(v, tuple | list):  # a set input: its members
         return "{" + ", ".join(map(str, v)) + "}" if v else "none"
     return str(v)
+
+
+def json_value(v: object) -> object:
+    """A fact for JSON: a computed range (``engine.core.derive.Within``) as ``{"min", "max"}``, else itself."""
+    if isinstance(v, float) and hasattr(v, "high"):
+        return {"min": json_number(v), "max": json_number(v.high)}
+    return v
 
 
 def json_number(x: float) -> int | float:

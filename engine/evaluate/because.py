@@ -177,6 +177,8 @@ def rule_getters(model: Model) -> tuple[tuple[str, ...], list[Callable[[tuple[An
     out: list[Callable[[tuple[Any, ...]], Any] | None] = []
     for r in model.rules:
         reads = inputs_read(r.condition, model)
+        reads += [x for n in reads if n in model.derived for x in shown(model, n)]  # the values "because" shows
+        reads = list(dict.fromkeys(reads))
         if any(model.input_of(n).numeric for n in reads):
             out.append(None)
             continue
@@ -202,6 +204,7 @@ def rule_keys(model: Model, partial: bool = False,
     plain: list[bool] = []
     for ri, r in enumerate(model.rules):
         reads = inputs_read(r.condition, model)
+        reads = list(dict.fromkeys([*reads, *(x for n in reads if n in model.derived for x in shown(model, n))]))
         plain.append(numbers or not any(model.input_of(name).numeric for name in reads))
         parts = [repr(ri)]
         for name in reads:

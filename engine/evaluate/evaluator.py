@@ -12,9 +12,10 @@ Which leaves a case reaches (:meth:`Evaluator.reach`) is answered here too, for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from engine.compile.guideline import CompiledGuideline, LeafKey
+from engine.compile.theory import Decider, theory_for
 from engine.core.derive import deriver
 from engine.core.model import FactValue
 from engine.core.walk import inputs_read
@@ -40,7 +41,20 @@ class Evaluator:
         self._assumed = tuple(dict.fromkeys(n for a in model.assumptions for n in inputs_read(a.expr, model)))
         self._possible: dict[tuple[FactValue | None, ...], bool] = {}
         self._deriver: Deriver | None = None
-        self.with_derived = deriver(model)
+        self.with_derived: Callable[[Mapping[str, object]], Mapping[str, object]]
+        base = deriver(model, {v.input: v.branches for v in compiled.vars if v.numeric and v.input in model.derived})
+        theory = theory_for(model, compiled.vars) if model.derived else None
+        if theory is not None and any(d.how == "relation" for d in theory.derived):
+            decide = Decider(theory, model)
+
+            def with_derived(facts: Mapping[str, object]) -> Mapping[str, object]:
+                full = base(facts)
+                refined = decide(dict(full))
+                return base(refined) if refined is not full and len(refined) != len(full) else full
+
+            self.with_derived = with_derived
+        else:
+            self.with_derived = base
         self._named = tuple(d.name for d in model.derived.values()
                             if d.how in ("classification", "score", "formula") and d.name.isidentifier())
         """Facts -> the facts with the derived values they decide (engine.core.derive): what every path reads."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from engine.core.model import FactValue as FactValue  # re-exported: results carry fact values
 from engine.core.model import ParamValue, Strength
-from engine.core.values import fact_text
+from engine.core.values import fact_text, json_value
 from engine.evaluate.clashes import Clash as Clash  # re-exported: results carry clashes
 from engine.evaluate.clashes import find_clashes
 
@@ -41,7 +41,7 @@ class Because:
     values: tuple[tuple[str, FactValue | None], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"condition": self.condition, "values": dict(self.values)}
+        return {"condition": self.condition, "values": {k: json_value(v) for k, v in self.values}}
 
     def __str__(self) -> str:
         vals = ", ".join(f"{k} = {'unknown' if v is None else fact_text(v)}" for k, v in self.values)
@@ -267,7 +267,7 @@ class Result:
                 "not_addressed": [n.to_dict() for n in self.not_addressed],
                 "clashes": [c.to_dict() for c in self.clashes],
                 "lets": dict(self.lets)} | self._together_dict() | (
-                    {"values": dict(self.values)} if self.values else {})  # the key only with derived values
+                    {"values": {k: json_value(v) for k, v in self.values}} if self.values else {})  # only with them
 
     def _together_dict(self) -> dict[str, Any]:  # the key only with constraints: other guidelines' JSON unchanged
         found = self._derived().together

@@ -292,6 +292,10 @@ class Conditions:
         inp = self._input(c.subject, f"'{c.op}'")
         if inp is None:
             return model.FALSE
+        if inp.kind == "set":
+            self.ctx.fatal("E185", f"'{inp.name}' is a set: test one member at a time", c.span,
+                           help=f"write: {inp.values[0]} in {inp.name}, or count_of {inp.name} >= 1")
+            return model.FALSE
         if not inp.numeric:
             if c.op in _ORDER_OPS:
                 self.ctx.fatal("E114", f"'{c.op}' compares numbers, but '{inp.name}' is {_a(inp)} input", c.span,

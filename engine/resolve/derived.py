@@ -272,6 +272,11 @@ def _number_let(d: ast.Let, atoms: DerivedAtoms, conds: Conditions, label: str |
     elif not t.linear:
         low, high = -math.inf, math.inf
     integer = declared.integer if declared is not None else t.integer
+    if integer and not t.integer:
+        ctx.fatal("E187", f"'{name}' is declared integer, but its formula can give fractions", d.cond.span,
+                  help="declare it 'number', or make the formula whole (the language does not round)")
+        conds.failed.add(name)
+        return
     counted = has_indicator(t.expr)  # (1 - 0.15 * count_of {sex == female}): computed, not solved
     conds.derived[name] = Derived(
         name, "formula", "integer" if integer else "number", conds.expand_expr(t.expr), label, unit, low, high,

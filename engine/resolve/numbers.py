@@ -23,6 +23,7 @@ from typing import Literal
 
 from dsl import ast
 from engine.core import model
+from engine.core.derive import number_range
 from engine.resolve.context import Context
 from engine.resolve.text import cond_text
 
@@ -199,9 +200,14 @@ class Numbers:
             if unit is None:
                 return None
             return Typed(expr, unit, a.integer and b.integer, a.linear and b.linear)
-        if op == "/" and isinstance(b.expr, model.NumConst) and b.expr.value == 0:
-            self.ctx.fatal("E186", "division by zero", e.right.span, help="divide by a number other than 0")
-            return None
+        if op == "/":
+            lo, hi = number_range(b.expr, {n: self.number_of(n) for n in refs(b.expr)})
+            if lo <= 0 <= hi:
+                said = "is 0" if lo == hi == 0 else f"can be 0 (it ranges over {lo:g}..{hi:g})"
+                self.ctx.fatal("E186", f"division by zero: the divisor {said}", e.right.span,
+                               help="divide by a number whose declared range excludes 0 (declare the input's "
+                                    "range, e.g. creatinine: number mg_per_dL in 0.1..20)")
+                return None
         const_a, const_b = not refs(a.expr) and not has_indicator(a.expr), not refs(b.expr) and not has_indicator(
             b.expr)
         linear = a.linear and b.linear and (const_b or (op == "*" and const_a))
