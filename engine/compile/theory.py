@@ -9,7 +9,7 @@ rationals and integers; min, max and abs as if-then-else) whether each partial c
 prunes the walk where it is not. z3 also completes witness patients: :meth:`Theory.solve` gives values for a
 path that satisfy its cells and relations. A non-linear formula is a free variable of its declared range here.
 
-Cost: one satisfiability check per node of the walk (measured in bench/bench_derived.py); the walk is limited
+Cost: one satisfiability check per node of the walk (measured by ``python -m bench.bench_derived``); the walk is limited
 to the variables the relations connect.
 """
 
