@@ -45,8 +45,8 @@ def classification_dot(g: CompiledGuideline, name: str, theme_name: str = "colou
     th = theme(theme_name)
     title = f"{g.model.title} \u2014 {d.label or name}"
     lines = ["digraph classification {",
-             f'  graph [fontname="{FONT}", labelloc=t, label=<<B>{escape(title)}</B>>, fontsize={TITLE_SIZE}, '
-             'nodesep=0.3, ranksep=0.45];',
+             f'  graph [fontname="{FONT}", labelloc=t, label=<<B>{html_lines(title, 48)}</B>>, fontsize={TITLE_SIZE}, '
+             'nodesep=0.25, ranksep=0.4, rankdir=LR];',
              f'  node [fontname="{FONT}", fontsize={FONT_SIZE}, shape=box, style="rounded,filled", '
              f'fillcolor="{th.question_fill}", color="{th.question_border}"];',
              f'  edge [fontname="{FONT}", fontsize={SMALL_SIZE}, color="{th.edge}"];']
