@@ -430,6 +430,7 @@ def compare_evaluators(text: str, data: st.DataObject) -> None:
         got = g.evaluate(facts, "c", validate=False)
         direct = evaluate_direct(model, facts, "c")
         a, b = got.to_dict(), direct.to_dict()
+        a.pop("values", None)  # what the case's facts computed (the reference says nothing about it)
         _needs_within(a, b, model)
         assert a == b, (text, facts, a, b)
         assert ev.walk(facts, "c").to_dict() == got.to_dict()
@@ -540,8 +541,9 @@ def test_a_relation_the_assumptions_refute_is_decided() -> None:
     assert Guideline(compile(model)).evaluate({"i2": 0}, "c").pending == ()
 
 
-@pytest.mark.xfail(strict=False, reason="relations refuted by relation assumptions are reported pending (the test "
-                                        "above) when drawn")
+@pytest.mark.xfail(strict=False, reason="'because' lines: a relation the evaluator decides from partial facts (interval "
+                                        "arithmetic, the solver with the assumptions) is listed, the reference lists "
+                                        "only what the known facts decide alone")
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(derived_rules(exclusive=False), st.data())
 def test_evaluators_equal_reference(text: str, data: st.DataObject) -> None:

@@ -26,7 +26,19 @@ import z3
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
 from engine.core.derived import Derived
-from engine.core.model import And, Interval, Model, Not, NumConst, NumExpr, NumFunc, NumOp, NumRef, ValueTest
+from engine.core.model import (
+    And,
+    Interval,
+    Model,
+    Not,
+    NumConst,
+    NumExpr,
+    NumFunc,
+    NumOp,
+    NumRef,
+    NumTest,
+    ValueTest,
+)
 
 MAX_CHECKS = 200_000
 """Satisfiability checks one walk may make before it gives up (the diagram is then left unconstrained: sound for
@@ -195,6 +207,7 @@ class Decider:
         self.theory = theory
         self.relations = [d for d in theory.derived if d.how == "relation"]
         self.assumed: list[tuple[str, bool]] = []
+        self.bounds: list[tuple[str, Interval, bool]] = []  # assumptions that bound one number: i1 > 0
         for a in model.assumptions:
             for e in (a.expr.items if isinstance(a.expr, And) else (a.expr,)):
                 positive = not isinstance(e, Not)
@@ -202,6 +215,8 @@ class Decider:
                 if isinstance(atom, ValueTest) and atom.values == frozenset({True}) \
                         and any(d.name == atom.input for d in self.relations):
                     self.assumed.append((atom.input, positive))
+                elif isinstance(atom, NumTest) and atom.input in theory.z:
+                    self.bounds.append((atom.input, atom.interval, positive))
         self.memo: dict[tuple[object, ...], dict[str, bool]] = {}
 
     def __call__(self, facts: dict[str, object]) -> dict[str, object]:
@@ -233,6 +248,9 @@ class Decider:
             inside = _in(th._enc(d.expr), d.interval)
             if d.name in facts:
                 solver.add(inside if facts[d.name] is True else z3.Not(inside))
+        for name, iv, positive in self.bounds:
+            inside = _in(th.z[name], iv)
+            solver.add(inside if positive else z3.Not(inside))
         for name, positive in self.assumed:
             d = next(d for d in self.relations if d.name == name)
             assert d.expr is not None and d.interval is not None

@@ -118,6 +118,8 @@ class Evaluator:
         facts = self.with_derived(facts)  # type: ignore[assignment]
         res = evaluate_slow(self.slow, facts, case_id)
         object.__setattr__(res, "derived", LazyDerived(self.deriver.derive, facts))
+        if self._named:
+            object.__setattr__(res, "values", tuple((n, facts.get(n)) for n in self._named))
         return res
 
     def possible(self, facts: Mapping[str, FactValue]) -> bool:

@@ -145,9 +145,9 @@ class DerivedAtoms:
         unit = self.numbers.same_unit(left.unit, right.unit, c, f"'{c.op}'")
         if unit is None:
             return model.FALSE
-        if c.op == "!=":
+        if c.op == "!=":  # not (a == b): the test of the equality, worded as one
             eq = dataclasses.replace(c, op="==")
-            return model.Not(self.compare(eq, text))
+            return model.Not(self.compare(eq, text.replace(" != ", " == ", 1)))
         if has_indicator(left.expr) or has_indicator(right.expr):
             return self._score_test(c, left, right, text)
         diff = model.NumOp("-", left.expr, right.expr)
