@@ -541,9 +541,9 @@ def test_a_relation_the_assumptions_refute_is_decided() -> None:
     assert Guideline(compile(model)).evaluate({"i2": 0}, "c").pending == ()
 
 
-@pytest.mark.xfail(strict=False, reason="'because' lines: a relation the evaluator decides from partial facts (interval "
-                                        "arithmetic, the solver with the assumptions) is listed, the reference lists "
-                                        "only what the known facts decide alone")
+@pytest.mark.xfail(strict=False, reason="'because' lines: a relation the evaluator decides from partial facts "
+                                        "(interval arithmetic, the solver with the assumptions) is listed, the "
+                                        "reference lists only what the known facts decide alone")
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(derived_rules(exclusive=False), st.data())
 def test_evaluators_equal_reference(text: str, data: st.DataObject) -> None:
