@@ -477,6 +477,8 @@ def _syntax_errors(text: str, file: str, failure: UnexpectedInput, limit: int) -
     same whatever the limit. Should it ever fail or disagree, the first error alone is reported, as before
     recovery existed."""
     first = syntax_diagnostic(failure, text, file, PARSER.parse)
+    if first.code == "E010":  # no header: nothing after it can be read as the unit it was meant to be
+        return [first]
 
     def diagnose(err: UnexpectedInput, context: Context) -> Diagnostic:
         return syntax_diagnostic(err, text, file, PARSER.parse, context)
