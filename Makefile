@@ -37,7 +37,7 @@ test: lint setup-browser
 test-fast: setup-browser
 	.venv/bin/python -m pytest -m "not slow"
 
-# The slow tier (CI runs it after `make test`, with a budget of 300 s; measured here: 163 s).
+# The slow tier (CI runs it after `make test`, with a budget of 480 s; measured here: about 240 s).
 test-slow: setup-browser
 	.venv/bin/python -m pytest -m slow
 

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from modelgen_derived import derived_rules, domain
 
@@ -399,8 +399,10 @@ def test_unclassified_patients_are_e210s_not_other_findings() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="the unclassified region's witnesses (see the test above) when drawn")
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.xfail(strict=False, reason="the brute force reads an unclassified patient's category as any value; the "
+                                        "checks leave those patients to E210 (see the test above)")
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.generate])  # a known gap: no shrinking (it took 86 s)
 @given(derived_rules(unclassified=True))
 def test_checks_equal_brute_force_unclassified(text: str) -> None:
     compare_checks(text)
@@ -558,8 +560,10 @@ def test_evaluators_equal_reference(text: str, data: st.DataObject) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="overlapping exclusive branches (see the test above) when drawn")
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.xfail(strict=False, reason="overlapping exclusive branches and non-linear formulas (see the tests above) "
+                                        "when drawn")
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.generate])  # a known gap: no shrinking (it took 86 s)
 @given(derived_rules(nonlinear=True), st.data())
 def test_evaluators_equal_reference_many(text: str, data: st.DataObject) -> None:
     compare_evaluators(text, data)
