@@ -16,7 +16,7 @@ from engine.checks.space import space
 from engine.compile.graph import interval_label
 from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import MDD
-from engine.compile.project import read_levels
+from engine.compile.project import merged, read_levels
 from engine.core.model import Interval
 from engine.core.values import number_text
 from visualize.boxes import question_label
@@ -93,28 +93,7 @@ def classification_dot(g: CompiledGuideline, name: str, theme_name: str = "colou
 def _project(m: MDD, node: int, drop: set[int]) -> int:
     """``node`` without the levels ``drop`` (the category's own variable and other derived values that the
     assumptions tie in): their branches merged, keeping what some allowed branch gives."""
-    memo: dict[int, int] = {}
-
-    def merge(a: Any, b: Any) -> Any:
-        return b if a == _OFF else a
-
-    def rec(n: int) -> int:
-        r = memo.get(n)
-        if r is None:
-            if m.is_terminal(n):
-                r = n
-            else:
-                kids = [rec(c) for c in m.children(n)]
-                if m.level(n) in drop:
-                    r = kids[0]
-                    for k in kids[1:]:
-                        r = m.apply(merge, r, k)
-                else:
-                    r = m.node(m.level(n), kids)
-            memo[n] = r
-        return r
-
-    return rec(node)
+    return merged(m, node, drop, lambda a, b: b if a == _OFF else a)
 
 
 def _pick(value: Any) -> Any:

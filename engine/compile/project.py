@@ -13,7 +13,7 @@ classification; see visualize).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from engine.compile.guideline import IMPOSSIBLE, Var
@@ -71,6 +71,15 @@ def projected(model: Model, vs: tuple[Var, ...], m: MDD, section: str, node: int
     drop = set(m.support(node)) - keep
     if not drop:
         return node
+    try:
+        return merged(m, node, drop, _merge)
+    except _Clash:
+        return node
+
+
+def merged(m: MDD, node: int, drop: set[int], merge: Callable[[Any, Any], Any]) -> int:
+    """``node`` without the levels ``drop``: at each of their nodes the children are combined pointwise with
+    ``merge`` (of terminal values), so the result no longer tests them."""
     memo: dict[int, int] = {}
 
     def rec(n: int) -> int:
@@ -83,13 +92,10 @@ def projected(model: Model, vs: tuple[Var, ...], m: MDD, section: str, node: int
                 if m.level(n) in drop:
                     r = kids[0]
                     for k in kids[1:]:
-                        r = m.apply(_merge, r, k)
+                        r = m.apply(merge, r, k)
                 else:
                     r = m.node(m.level(n), kids)
             memo[n] = r
         return r
 
-    try:
-        return rec(node)
-    except _Clash:
-        return node
+    return rec(node)

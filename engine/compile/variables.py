@@ -48,30 +48,26 @@ def all_conditions(model: Model) -> Iterator[Expr]:
         yield from indicator_conditions(d.expr)
 
 
-def indicator_conditions(e: NumExpr | None) -> Iterator[Expr]:
-    """The conditions a score counts."""
+def _num_nodes(e: NumExpr | None) -> Iterator[NumExpr]:
+    """Every node of a number expression (the conditions inside points are not entered)."""
     stack = [e] if e is not None else []
     while stack:
         x = stack.pop()
-        if isinstance(x, Indicator):
-            yield x.cond
-        elif isinstance(x, NumOp):
+        yield x
+        if isinstance(x, NumOp):
             stack += [x.left, x.right]
         elif isinstance(x, NumFunc):
             stack += list(x.args)
+
+
+def indicator_conditions(e: NumExpr | None) -> Iterator[Expr]:
+    """The conditions a score counts."""
+    return (x.cond for x in _num_nodes(e) if isinstance(x, Indicator))
 
 
 def number_refs(e: NumExpr | None) -> Iterator[str]:
     """The numbers a formula or relation reads directly."""
-    stack = [e] if e is not None else []
-    while stack:
-        x = stack.pop()
-        if isinstance(x, NumRef):
-            yield x.name
-        elif isinstance(x, NumOp):
-            stack += [x.left, x.right]
-        elif isinstance(x, NumFunc):
-            stack += list(x.args)
+    return (x.name for x in _num_nodes(e) if isinstance(x, NumRef))
 
 
 def representative(cell: Interval, integer: bool) -> float:
