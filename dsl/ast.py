@@ -58,7 +58,17 @@ class String:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-Value = Name | Number | Range | Bool | String
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A comparison as a parameter value (``systolic: < 130 mmHg``): a target or a limit, kept as the author wrote
+    it rather than turned into a range whose far end nobody stated."""
+
+    op: str
+    value: Number
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Value = Name | Number | Range | Bool | String | Bound
 
 # ---------------------------------------------------------------------------------------------------------------
 # Conditions
@@ -262,7 +272,10 @@ class NumberType:
 
 @dataclass(frozen=True, slots=True)
 class BoolType:
+    """``bool`` or ``bool {true "Pregnant", false "Not pregnant"}``: the words for its answers (either or both)."""
+
     span: Span = field(default=NO_SPAN, compare=False)
+    labels: tuple[tuple[Bool, String], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +284,9 @@ class EnumType:
 
     values: tuple[Name | Number, ...]
     span: Span = field(default=NO_SPAN, compare=False)
+    labels: tuple[String | None, ...] = ()
+    """Per value, the words people read for it (``{hfref "HFrEF", ...}``), None where none is given; empty when
+    no value has a label."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,11 +457,13 @@ Attr = Evidence | Preference
 @dataclass(frozen=True, slots=True)
 class Choice:
     """``STRENGTH one_of(a[(args)] [attrs], b, ...)``: one recommendation with alternatives. Each alternative is a
-    :class:`Recommend` with the choice's strength (never ``prevails``)."""
+    :class:`Recommend` with the choice's strength (never ``prevails``). ``kind``: ``one_of`` (the patient gets one
+    of them) or ``any_of`` (one or more)."""
 
     strength: str
     alternatives: tuple[Recommend, ...]
     span: Span = field(default=NO_SPAN, compare=False)
+    kind: str = "one_of"
 
 
 Clause = When | Recommend | Choice | Evidence | Cite | Source | Footnote | Preference | Overrides
@@ -514,6 +532,7 @@ class ClassBranch:
     cond: Cond
     value: Name
     span: Span = field(default=NO_SPAN, compare=False)
+    label: String | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,9 +547,20 @@ class Classify:
     branches: tuple[ClassBranch, ...]
     otherwise: Name | None
     span: Span = field(default=NO_SPAN, compare=False)
+    otherwise_label: String | None = None
 
 
-Decl = Reference | Input | Assume | Let | Action | Together | Section | Classify
+@dataclass(frozen=True, slots=True)
+class UnitDecl:
+    """``unit mg_per_day "mg/day"``: how a unit name is printed for people (conditions, cases and JSON keep the
+    name)."""
+
+    name: Name
+    display: String
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Decl = Reference | Input | Assume | Let | Action | Together | Section | Classify | UnitDecl
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,7 +140,7 @@ _TABLE: tuple[Code, ...] = (
            "A rules file must start with its title: `guideline \"Title\"`, optionally followed by `version \"...\"`. "
            "Put the header on the first line, before any input or section."),
     _error("E011", "rule without a strength",
-           "Each rule says how strongly it gives its action: must, recommend, consider, not_recommended or never, "
+           "Each rule says how strongly it gives its action: must, recommend, consider, may_omit, not_recommended or never, "
            "followed by the action. Check the spelling of the strength and that each clause starts with a "
            "keyword."),
     _error("E012", "missing condition after 'when'",
@@ -224,7 +224,8 @@ _TABLE: tuple[Code, ...] = (
            "`recommend thiazide [evidence \"COR I\", preference preferred]`."),
     _error("E041", "bad choice set",
            "A choice set lists its alternatives in parentheses, separated by commas, each an action with its own "
-           "arguments and brackets: `recommend one_of(thiazide, ccb(dose: 5 mg) [evidence \"COR I\"], acei)`."),
+           "arguments and brackets: `recommend one_of(thiazide, ccb(dose: 5 mg) [evidence \"COR I\"], acei)` "
+           "(`any_of(...)` alike)."),
     _error("E042", "'unless' is not part of the language",
            "There is no 'unless'. Write the exception into the condition with 'and not': `when CONDITION and not "
            "(EXCEPTION)`."),
@@ -242,10 +243,10 @@ _TABLE: tuple[Code, ...] = (
            "A unit is one name (letters, digits and '_'), and '/' divides numbers: `5 mg/day` reads as 5 mg divided "
            "by something called 'day'. Write the unit as one name, e.g. `mg_per_day`, in the declaration and the "
            "values alike."),
-    _error("E047", "labelled enum values",
-           "The values of a set are plain names; they cannot have labels (not yet). Write `{hfref, hfpef}` and "
-           "explain the values in the input's label: `input hf \"Heart failure (hfref: reduced EF)\": {hfref, "
-           "hfpef}`."),
+    _error("E047", "a value's label in a condition",
+           "A value's label (the words people read for it) is written once, where the value is declared: `input "
+           "hf \"Heart failure\": {hfref \"HFrEF\", hfpef \"HFpEF\"}`. A condition names the values only: `hf in "
+           "{hfref, hfpef}`."),
     _error("E048", "'or' between actions",
            "A strength names one action. For a choice between actions write a choice set: `recommend one_of(a, b)`."),
     _error("E049", "several actions after one strength",
@@ -282,8 +283,9 @@ _TABLE: tuple[Code, ...] = (
            "'overrides' must name another rule of the file. Check the rule's name (rule names are global across "
            "sections)."),
     _error("E105", "duplicate declaration",
-           "Two declarations share a name: inputs and lets share one namespace; actions, rules, sections and "
-           "reference numbers each have their own. Rename or remove one; the note points at the first."),
+           "Two declarations share a name: inputs and lets share one namespace; actions, rules, sections, "
+           "reference numbers and unit display forms each have their own. Rename or remove one; the note points at "
+           "the first."),
     _error("E106", "value listed twice in an enum",
            "A set of values lists the same value twice. Remove the repetition."),
     _error("E107", "parameter declared or given twice",
@@ -324,6 +326,20 @@ _TABLE: tuple[Code, ...] = (
     _warning("W124", "integer input compared with a fraction",
              "An integer input is compared with a number that has a fraction (`age > 17.5`), which reads as a "
              "threshold between two whole numbers. Write the whole-number threshold you mean."),
+    _error("E125", "one display form for two units",
+           "Two `unit` declarations give the same display form (`unit mg_per_day \"mg/day\"` and `unit mg_daily "
+           "\"mg/day\"`): a reader could not tell the two units apart, although the rules never mix them. Give "
+           "each unit its own form, or use one unit name."),
+    _warning("W126", "display form for a unit nothing uses",
+             "A `unit` declaration names a unit that no input, let, parameter or number of the file is in: it is "
+             "probably misspelt (`unit mg_per_dy \"mg/day\"`). Correct the name or remove the declaration."),
+    _error("E127", "one label for two values, or two for one",
+           "Two values of one input, parameter or classification have the same label, so a reader could not "
+           "tell the answers apart (`{hfref \"HF\", hfpef \"HF\"}`); or a bool's answer, or a classification's "
+           "value, is given two different labels. Give each value one label of its own."),
+    _error("E128", "empty label",
+           "A value's label or a unit's display form is empty (`\"\"`): the value would print as nothing. Write "
+           "the words, or leave the label out (the value then prints as its name)."),
     _error("E130", "unknown parameter",
            "An entry gives a parameter the action does not declare. Check the spelling, or add the parameter to "
            "the action's declaration."),
@@ -336,6 +352,10 @@ _TABLE: tuple[Code, ...] = (
     _error("E133", "parameter value not in its enum",
            "The value given to an enum parameter is not one of its declared values. Use a declared value, or add "
            "it to the action's declaration."),
+    _error("E134", "comparison as a parameter value",
+           "A comparison as a parameter value (`systolic: < 130 mmHg`: a target or a limit) is for number "
+           "parameters, with `<`, `<=`, `>` or `>=`: `== 130 mmHg` is the plain value `130 mmHg`, and an enum or "
+           "a text parameter takes no comparison."),
     _error("E140", "unknown modality",
            "An action's modality must be one of: diagnostic, surgery, radiotherapy, systemic, supportive, "
            "surveillance, referral, other."),
@@ -345,16 +365,17 @@ _TABLE: tuple[Code, ...] = (
            "One rule gives the same action twice. Give it once; to give it with different strengths or "
            "parameters in different situations, write separate rules."),
     _error("E143", "rule without a strength, or an unknown strength",
-           "Each rule gives at least one action with a strength: must, recommend, consider, not_recommended or "
+           "Each rule gives at least one action with a strength: must, recommend, consider, may_omit, not_recommended or "
            "never. Add one, or correct the strength's spelling."),
     _error("E144", "clause given twice",
            "when, evidence, source and preference may appear once per rule. Combine the two (two conditions with "
            "'and'), or remove one; the note points at the first."),
     _error("E145", "rule overrides itself",
            "A rule names itself after 'overrides'. Name the other rule it should set aside, or remove the clause."),
-    _error("E146", "'prevails' on a positive entry",
-           "Only a negative entry (`not_recommended` or `never`) may take precedence over the positive entries on "
-           "its action: `never ace_inhibitor prevails`. Remove 'prevails' from the positive entry."),
+    _error("E146", "'prevails' on a positive or weak negative entry",
+           "Only a strong negative entry (`not_recommended` or `never`) may take precedence over the positive "
+           "entries on its action: `never ace_inhibitor prevails`. 'May be omitted' (`may_omit`) leaves the action "
+           "to judgement, so it does not set positive advice aside. Remove 'prevails'."),
     _error("E147", "overrides names an action the rule does not speak about",
            "`overrides RULE.ACTION` sets aside one entry of another rule, so RULE must give ACTION a strength. "
            "Correct the action's name, or write `overrides RULE` to set the whole rule aside."),
@@ -362,8 +383,9 @@ _TABLE: tuple[Code, ...] = (
            "A `never_together` constraint names the same action twice (or names fewer than two different actions). "
            "Name each action once: `never_together ace_inhibitor, arb`."),
     _error("E149", "bad choice set",
-           "`one_of(...)` is one positive recommendation with at least two different alternatives: "
-           "`recommend one_of(thiazide, ccb, ace_inhibitor)`. A negative strength cannot be a choice (write one "
+           "`one_of(...)` and `any_of(...)` are one positive recommendation with at least two different "
+           "alternatives: `recommend one_of(thiazide, ccb, ace_inhibitor)`. A negative strength cannot be a choice "
+           "(write one "
            "`never` line per action), and a choice of one action is that action."),
     _error("E180", "a number where a condition is expected, or the reverse",
            "Arithmetic works on number inputs and number lets, and a condition is true or false: compare a number "
@@ -505,7 +527,7 @@ _TABLE: tuple[Code, ...] = (
            "strengths and absent take lists of actions; pending a list or a mapping action -> inputs; params a "
            "mapping `action -> {param: value}`. The help line shows the form."),
     _error("E402", "unknown expectation key",
-           "The keys of expect are must, recommend, consider, not_recommended, never, absent, pending, params, "
+           "The keys of expect are must, recommend, consider, may_omit, not_recommended, never, absent, pending, params, "
            "or the name of an action (for its parameters). Check the spelling."),
     _error("E403", "unknown action in an expectation",
            "An expectation names an action the rules do not declare. Check the spelling against the action "

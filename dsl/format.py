@@ -71,6 +71,8 @@ def value(v: ast.Value) -> str:
         return range_text(v)
     if isinstance(v, ast.Bool):
         return "true" if v.value else "false"
+    if isinstance(v, ast.Bound):
+        return f"{v.op} {number(v.value)}"
     return string(v)
 
 
@@ -135,12 +137,14 @@ def _label(label: ast.String | None) -> str:
 
 
 def _enum(e: ast.EnumType) -> str:
-    return "{" + ", ".join(value(v) for v in e.values) + "}"
+    labels = e.labels or (None,) * len(e.values)
+    return "{" + ", ".join(value(v) + _label(label) for v, label in zip(e.values, labels, strict=True)) + "}"
 
 
 def input_type(t: ast.InputType) -> str:
     if isinstance(t, ast.BoolType):
-        return "bool"
+        words = ", ".join(f"{value(b)} {string(label)}" for b, label in t.labels)
+        return "bool" + (f" {{{words}}}" if words else "")
     if isinstance(t, ast.EnumType):
         return _enum(t)
     if isinstance(t, ast.SetType):
@@ -186,6 +190,8 @@ def decl_line(d: ast.Header | ast.Decl) -> str:
         return f"classify {d.name.name}{_label(d.label)}{' first_match' if d.first_match else ''}:"
     if isinstance(d, ast.Action):
         return _action(d)
+    if isinstance(d, ast.UnitDecl):
+        return f"unit {d.name.name} {string(d.display)}"
     if isinstance(d, ast.Together):
         return ("never_together " + ", ".join(a.name for a in d.actions)
                 + (f" when {cond(d.cond)}" if d.cond is not None else "")
@@ -217,7 +223,7 @@ def clause_line(c: ast.Clause) -> str:
     if isinstance(c, ast.Recommend):
         return f"{c.strength} {_entry(c)}" + (" prevails" if c.prevails else "") + _attrs(c)
     if isinstance(c, ast.Choice):
-        return f"{c.strength} one_of({', '.join(_entry(a) + _attrs(a) for a in c.alternatives)})"
+        return f"{c.strength} {c.kind}({', '.join(_entry(a) + _attrs(a) for a in c.alternatives)})"
     if isinstance(c, ast.Overrides):
         return "overrides " + ", ".join(r.name + (f".{a.name}" if a is not None else "") for r, a in c.targets())
     if isinstance(c, ast.Cite):
@@ -376,9 +382,9 @@ def format_file(f: ast.File) -> str:
         elif isinstance(d, ast.Classify):
             w.line(0, decl_line(d), d)
             for b in d.branches:
-                w.line(2, f"when {cond(b.cond)} then {b.value.name}", b)
+                w.line(2, f"when {cond(b.cond)} then {b.value.name}{_label(b.label)}", b)
             if d.otherwise is not None:
-                w.line(2, f"otherwise {d.otherwise.name}", d.otherwise)
+                w.line(2, f"otherwise {d.otherwise.name}{_label(d.otherwise_label)}", d.otherwise)
         else:
             w.line(0, decl_line(d), d)
         previous = d

@@ -28,13 +28,13 @@ MAX_NESTING = 120
 
 KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
-    "cover", "todo", "must", "recommend", "consider", "not_recommended", "never", "prevails", "evidence", "cite",
+    "cover", "todo", "must", "recommend", "consider", "may_omit", "not_recommended", "never", "prevails", "evidence", "cite",
     "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown",
-    "true", "false", "number", "integer", "bool", "never_together", "one_of", "classify", "then", "otherwise",
-    "first_match", "set", "of", "count_of", "points_of", "at_least"))
+    "true", "false", "number", "integer", "bool", "never_together", "one_of", "any_of", "classify", "then", "otherwise",
+    "first_match", "set", "of", "count_of", "points_of", "at_least", "unit"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
-STRENGTHS = "must, recommend, consider, not_recommended or never"
+STRENGTHS = "must, recommend, consider, may_omit, not_recommended or never"
 CLAUSES = f"when, a strength ({STRENGTHS}), overrides, evidence, preference, cite, source or footnote"
 H = 'guideline "T"\n'  # a valid header, to put examples in the right place
 
@@ -191,17 +191,20 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                      H + "section s:\n  rule r:\n    recommend a []",
                      H + "section s:\n  rule r:\n    recommend a [evidence \"x\"",
                      H + "section s:\n  rule r:\n    recommend a [evidence \"x\" preference p]")),
-    SyntaxErrorKind("E041", "a choice set is one_of( followed by actions separated by commas and a ')'",
+    SyntaxErrorKind("E041", "a choice set is one_of( or any_of( followed by actions separated by commas and a ')'",
                     "found {token}; e.g. recommend one_of(thiazide, ccb(dose: 5 mg) [evidence \"COR I\"], acei)",
                     (H + "section s:\n  rule r:\n    recommend one_of a, b",
                      H + "section s:\n  rule r:\n    recommend one_of(a b)",
-                     H + "section s:\n  rule r:\n    recommend one_of(a, b\n")),
+                     H + "section s:\n  rule r:\n    recommend one_of(a, b\n",
+                     H + "section s:\n  rule r:\n    recommend any_of a, b",
+                     H + "section s:\n  rule r:\n    recommend any_of(a b)",
+                     H + "section s:\n  rule r:\n    recommend any_of(a, b\n")),
 )
 """The table of known syntax errors (see the module docstring)."""
 
 _HEAD_CODES = {"input": "E016", "section": "E018", "rule": "E019", "let": "E025"}
 """The "expected ':' (or '=') after the header" row of each kind of unit, by the keyword that opened it."""
-_CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "NOT_RECOMMENDED", "NEVER", "OVERRIDES",
+_CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "MAY_OMIT", "NOT_RECOMMENDED", "NEVER", "OVERRIDES",
                               "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 _EXAMPLES: dict[str, list[str]] = {k.code: list(k.examples) for k in SYNTAX_ERRORS}
 _BY_CODE = {k.code: k for k in SYNTAX_ERRORS}

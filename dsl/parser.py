@@ -248,10 +248,21 @@ class _Builder(Transformer[Token, ast.File]):
         return ast.SetType(c[0], self._span(meta))
 
     def bool_type(self, meta: Any, c: list[Any]) -> ast.BoolType:
-        return ast.BoolType(self._span(meta))
+        return ast.BoolType(self._span(meta), tuple(c[0]) if c and c[0] else ())
 
-    def enum_type(self, meta: Any, c: list[Any]) -> ast.EnumType:
-        return ast.EnumType(tuple(c), self._span(meta))
+    def bool_labels(self, meta: Any, c: list[tuple[ast.Bool, ast.String]]) -> tuple[tuple[ast.Bool, ast.String], ...]:
+        return tuple(c)
+
+    def bool_label(self, meta: Any, c: list[Any]) -> tuple[ast.Bool, ast.String]:
+        return c[0], c[1]
+
+    def enum_value(self, meta: Any, c: list[Any]) -> tuple[ast.Name | ast.Number, ast.String | None]:
+        return c[0], c[1]
+
+    def enum_type(self, meta: Any, c: list[tuple[ast.Name | ast.Number, ast.String | None]]) -> ast.EnumType:
+        # labels are kept only when one is given, so that a plain `{a, b}` stays equal to the tree it always was
+        labels = tuple(label for _, label in c) if any(label is not None for _, label in c) else ()
+        return ast.EnumType(tuple(v for v, _ in c), self._span(meta), labels)
 
     def type_word(self, meta: Any, c: list[Token]) -> ast.Name:
         return ast.Name(str(c[0]), self._span(meta))
@@ -297,14 +308,20 @@ class _Builder(Transformer[Token, ast.File]):
     def classify(self, meta: Any, c: list[Any]) -> ast.Classify:
         name, label = c[0]
         branches = tuple(x for x in c[2:] if isinstance(x, ast.ClassBranch))
-        other = c[-1] if not isinstance(c[-1], ast.ClassBranch) else None
-        return ast.Classify(name, label, c[1] is not None, branches, other, self._span(meta))
+        other, other_label = c[-1] if isinstance(c[-1], tuple) else (None, None)
+        return ast.Classify(name, label, c[1] is not None, branches, other, self._span(meta), other_label)
 
     def class_branch(self, meta: Any, c: list[Any]) -> ast.ClassBranch:
-        return ast.ClassBranch(c[0], c[1], self._span(meta))
+        return ast.ClassBranch(c[0], c[1], self._span(meta), c[2])
 
-    def otherwise(self, meta: Any, c: list[Any]) -> ast.Name:
-        return c[0]  # type: ignore[no-any-return]
+    def otherwise(self, meta: Any, c: list[Any]) -> tuple[ast.Name, ast.String | None]:
+        return c[0], c[1]
+
+    def unit_decl(self, meta: Any, c: list[Any]) -> ast.UnitDecl:
+        return ast.UnitDecl(c[0], c[1], self._span(meta))
+
+    def bound(self, meta: Any, c: list[Any]) -> ast.Bound:
+        return ast.Bound(str(c[0]), c[1], self._span(meta))
 
     def action(self, meta: Any, c: list[Any]) -> ast.Action:
         return ast.Action(c[0], c[1] or (), c[2], c[3], self._span(meta))
@@ -346,7 +363,7 @@ class _Builder(Transformer[Token, ast.File]):
     def choice(self, meta: Any, c: list[Any]) -> ast.Choice:
         alts = tuple(ast.Recommend(c[0], name, args or (), span, False, attrs or ())
                      for name, args, attrs, span in c[2:])
-        return ast.Choice(c[0], alts, self._span(meta))
+        return ast.Choice(c[0], alts, self._span(meta), str(c[1]))
 
     def alternative(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
         return (c[0], c[1], c[2], self._span(meta))

@@ -30,7 +30,7 @@ from lark import Token, Tree
 from dsl.diagnostics import Diagnostic
 from dsl.span import Span
 
-STRENGTH_WORDS = frozenset(("must", "recommend", "consider", "not_recommended", "never"))
+STRENGTH_WORDS = frozenset(("must", "recommend", "consider", "may_omit", "not_recommended", "never"))
 DATE_WORDS = frozenset(("date", "datetime", "time", "timestamp"))
 H = 'guideline "T"\n'
 
@@ -68,8 +68,9 @@ TRIED: tuple[TriedKind, ...] = (
               (H + "input dose: number mg/day in 0..1000", H + "action d(dose: mg/day)",
                _R + "    recommend y(dose: 5 mg/day)", H + "input x: number in 0..10\nassume x > 5 mg/day",
                H + "let d: number mg/day = 5")),
-    TriedKind("E047", "values in a set cannot have labels (not yet)",
-              (H + 'input hf: {hfref "reduced EF", hfpef "preserved EF"}', H + 'action d(t: {a "A", b})')),
+    TriedKind("E047", "a value's label is written where the value is declared",
+              (H + 'input hf: {hfref, hfpef}\nassume hf in {hfref "HFrEF", hfpef}',
+               _R + '    when x in {1 "one", 2}\n    recommend y')),
     TriedKind("E048", "'or' between actions is not part of the language",
               (_R + "    recommend y or z", _R + "    consider y(dose: 5 mg) or z")),
     TriedKind("E049", "one strength names one action",
@@ -150,9 +151,9 @@ def tried_token(token: Token, expected: set[str], text: str, span: Span, context
             and (_is_number(before[-2]) or before[-2] in ("number", "integer", ":") or before[-2].endswith("..")):
         return _unit_with_slash(text, file, pos, before[-1], after)
     if kind == "STRING" and "RBRACE" in expected:
-        return _error("E047", "values in a set cannot have labels (not yet)", span,
-                      "write the values as names, e.g. {hfref, hfpef}, and explain them in the input's label: "
-                      "input hf \"Heart failure (hfref: reduced EF, hfpef: preserved EF)\": {hfref, hfpef}")
+        return _error("E047", "a value's label is written where the value is declared", span,
+                      "a condition names the values: write {hfref, hfpef} here, and the labels in the input's "
+                      "declaration: input hf \"Heart failure\": {hfref \"HFrEF\", hfpef \"HFpEF\"}")
     if context.unit == "rule" and context.clause in STRENGTH_WORDS and "MUST" in expected:
         found = _between_actions(kind, word, before, after, context.clause, span)
         if found is not None:

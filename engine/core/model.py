@@ -29,12 +29,14 @@ from dsl.span import NO_SPAN, Span
 
 if TYPE_CHECKING:
     from engine.core.derived import Derived
+from engine.core.params import Bound as Bound
 from engine.core.params import ParamValue as ParamValue  # re-exported: entries hold parameter values
 from engine.core.params import Quantity as Quantity
 from engine.core.params import QuantityRange as QuantityRange
 from engine.core.params import Symbol as Symbol
 from engine.core.params import Text as Text
 from engine.core.values import Interval as Interval  # re-exported: conditions hold intervals
+from engine.core.vocabulary import Vocabulary
 
 FactValue = bool | int | float | str
 """A known value of an input in a case (an unknown input is absent, or None where a row needs a slot)."""
@@ -44,11 +46,12 @@ EnumValue = str | int
 
 
 class Strength(StrEnum):
-    """Recommendation strengths, strongest first within each polarity."""
+    """Recommendation strengths, as one scale from the strongest positive to the strongest negative."""
 
     MUST = "must"
     RECOMMEND = "recommend"
     CONSIDER = "consider"
+    MAY_OMIT = "may_omit"
     NOT_RECOMMENDED = "not_recommended"
     NEVER = "never"
 
@@ -57,9 +60,16 @@ class Strength(StrEnum):
         return self in (Strength.MUST, Strength.RECOMMEND, Strength.CONSIDER)
 
     @property
+    def advises_against(self) -> bool:
+        """The strong negatives: giving the action goes against the guideline. ``may_omit`` (the weak negative)
+        leaves the action to judgement, so giving it is no discordance, as not giving a ``consider`` is none."""
+        return self in (Strength.NOT_RECOMMENDED, Strength.NEVER)
+
+    @property
     def rank(self) -> int:
-        """Sort key: ``never`` and ``must`` first (0), then ``not_recommended``/``recommend``, then ``consider``."""
-        return {"must": 0, "never": 0, "recommend": 1, "not_recommended": 1, "consider": 2}[self.value]
+        """Sort key: ``never`` and ``must`` first (0), then ``not_recommended``/``recommend``, then the weak ones,
+        ``consider`` and ``may_omit`` (2)."""
+        return {"must": 0, "never": 0, "recommend": 1, "not_recommended": 1, "consider": 2, "may_omit": 2}[self.value]
 
 
 MODALITIES = ("diagnostic", "surgery", "radiotherapy", "systemic", "supportive", "surveillance", "referral", "other")
@@ -245,6 +255,26 @@ class Action:
 
 
 
+class AnyOf(tuple[str, ...]):
+    """The actions of an ``any_of(...)`` choice set (the patient may get one or more of them), where a plain tuple
+    is a ``one_of(...)`` (exactly one). A tuple, so that everything that reads the alternatives of a choice (results,
+    verdicts, figures, overrides) reads both kinds alike; its type is asked only where they differ: whether two
+    alternatives may break a ``never_together`` (only an ``any_of``'s may), and the words and JSON key shown."""
+
+    __slots__ = ()
+
+
+def choice_key(actions: tuple[str, ...]) -> str:
+    """The JSON key and the language's word for a choice set's actions: ``any_of`` or ``one_of``."""
+    return "any_of" if isinstance(actions, AnyOf) else "one_of"
+
+
+def exclusive_with(actions: tuple[str, ...], other: str) -> bool:
+    """Whether ``other`` is another alternative of the same ``one_of`` choice as an entry whose choice has
+    ``actions``: then the patient gets one of the two, never both (an ``any_of``'s may be given together)."""
+    return other in actions and not isinstance(actions, AnyOf)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One ``STRENGTH action(params) [prevails]`` line of a rule. ``prevails`` (negative entries only): the entry
@@ -260,8 +290,8 @@ class Entry:
     evidence: str | None = None
     preference: str | None = None
     one_of: tuple[str, ...] = ()
-    """The actions of the choice set (``one_of(...)``) this entry is an alternative of, in the order written;
-    empty for an entry outside a choice."""
+    """The actions of the choice set (``one_of(...)`` or ``any_of(...)``: then an :class:`AnyOf`) this entry is an
+    alternative of, in the order written; empty for an entry outside a choice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +387,8 @@ class Model:
     """The ``never_together`` constraints, in source order."""
     derived: dict[str, Derived] = field(default_factory=dict)
     """The derived inputs (see :class:`Derived`), each after those it reads."""
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    """The words people read: labels of values, display forms of units (``engine.core.vocabulary``)."""
 
     def reads_of(self, names: list[str]) -> list[str]:
         """The declared inputs ``names`` stand for (a derived value by the inputs it is computed from)."""

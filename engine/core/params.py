@@ -56,4 +56,20 @@ class Text:
         return self.value
 
 
-ParamValue = Quantity | QuantityRange | Symbol | Text
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A comparison given as a parameter value (``systolic: < 130 mmHg``): a target or a limit, kept with the
+    author's operator, since "below 130" is not the range 0..129 nor the value 130."""
+
+    op: str
+    value: float
+    unit: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"op": self.op, "value": json_number(self.value), "unit": self.unit}
+
+    def __str__(self) -> str:
+        return f"{self.op} {json_number(self.value)}" + (f" {self.unit}" if self.unit else "")
+
+
+ParamValue = Quantity | QuantityRange | Bound | Symbol | Text

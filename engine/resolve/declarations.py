@@ -159,6 +159,18 @@ def _quantity(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) -> mo
                       f"{number_text(v.high, False)}", v.span, help="write the smaller bound first")
             return None
         return model.QuantityRange(lo, hi, p.unit)
+    if isinstance(v, ast.Bound):
+        if v.op not in ("<", "<=", ">", ">="):
+            ctx.error("E134", f"{what} takes a comparison with <, <=, > or >=, not '{v.op}'", v.span,
+                      help=f"write the value itself: {p.name}: {value_text(v.value)}" if v.op == "=="
+                      else "write the limit: < 130, or >= 130")
+            return None
+        if v.value.unit and not check_unit(ctx, "E132", what, p.unit, v.value.unit, v.value):
+            return None
+        if p.kind == "integer" and not float(v.value.value).is_integer():
+            ctx.error("E131", f"{what} is a whole number, not {number_text(v.value)}", v.value.span)
+            return None
+        return model.Bound(v.op, float(v.value.value), p.unit)
     unit = f" in {p.unit}" if p.unit else ""
     ctx.error("E131", f"{what} takes a {p.kind}{unit}, not '{value_text(v)}'", v.span,
               help=f"write a number{unit} or a range such as 1..2{' ' + p.unit if p.unit else ''}")
@@ -170,6 +182,10 @@ def _param_value(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) ->
     what = f"parameter '{p.name}' of '{action}'"
     if p.kind in ("number", "integer"):
         return _quantity(arg, p, action, ctx)
+    if isinstance(v, ast.Bound):
+        ctx.error("E134", f"{what} is {'a text' if p.kind == 'text' else 'an enum'}: a comparison "
+                  f"'{value_text(v)}' is for number parameters", v.span)
+        return None
     if p.kind == "text":
         if isinstance(v, ast.String):
             return model.Text(v.value)

@@ -22,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import networkx as nx
@@ -37,6 +38,7 @@ from engine.resolve.declarations import resolve_action, resolve_input
 from engine.resolve.derived import DerivedAtoms, is_number_let, resolve_definitions
 from engine.resolve.rules import Resolved, SectionResolver, resolve_citations
 from engine.resolve.text import cond_text, number_text
+from engine.resolve.vocabulary import resolve_vocabulary, with_thresholds
 
 __all__ = ["resolve"]
 
@@ -65,12 +67,14 @@ def resolve(tree: ast.File, file: str) -> tuple[model.Model | None, list[Diagnos
     _overrides(out, ctx)
     together = tuple(t for d in tree.decls if isinstance(d, ast.Together)
                      if (t := _together(d, conds, actions, references, ctx)) is not None)
+    vocabulary = resolve_vocabulary(tree, inputs, actions, conds.derived, ctx)
     diagnostics = sorted(ctx.diagnostics, key=sort_key)
     if ctx.broken:
         return None, diagnostics
-    return model.Model(tree.header.title.value, tree.header.version.value if tree.header.version else None, file,
-                       references, inputs, lets, assumptions, actions, tuple(out.sections), tuple(out.rules),
-                       tuple(out.covers), tuple(out.todos), together, conds.derived), diagnostics
+    m = model.Model(tree.header.title.value, tree.header.version.value if tree.header.version else None, file,
+                    references, inputs, lets, assumptions, actions, tuple(out.sections), tuple(out.rules),
+                    tuple(out.covers), tuple(out.todos), together, conds.derived)
+    return dataclasses.replace(m, vocabulary=dataclasses.replace(vocabulary, written=with_thresholds(m))), diagnostics
 
 
 def _duplicate(ctx: Context, what: str, name: ast.Name, first: Span, first_what: str | None = None) -> None:
