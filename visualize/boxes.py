@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from engine.core.model import Model
+from engine.core.model import Model, choice_key
 from visualize.labels import escape, html_lines, param_text, sentence
 from visualize.style import SMALL_SIZE, STRENGTH_WORDS, TINY_SIZE, Theme
 
@@ -68,7 +68,7 @@ def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str])
         for e in entries:
             params = e.get("params") or {}
             if params:
-                details.append("; ".join(param_text(k, params[k]) for k in params))
+                details.append("; ".join(param_text(k, params[k], model.vocabulary, action) for k in params))
         out.append(EntryView(
             rules=_unique([str(e.get("rule")) for e in entries]),
             strength=strength,
@@ -86,7 +86,8 @@ def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str])
 
 
 def _choices(views: list[EntryView], model: Model) -> list[EntryView]:
-    """The alternatives of one choice set (``one_of``) drawn in the box as one cell, "Choose one: A | B | C"
+    """The alternatives of one choice set drawn in the box as one cell, "Choose one: A | B | C" (``one_of``) or
+    "Choose one or more: A | B | C" (``any_of``)
     (alternatives set aside for the patient are not drawn; a choice left with one alternative is that action)."""
     rules = {r.name: r for r in model.rules}
 
@@ -102,9 +103,10 @@ def _choices(views: list[EntryView], model: Model) -> list[EntryView]:
         group = [w for w, kw in zip(views, keys, strict=True) if k is not None and kw == k]
         if len(group) < 2:
             out.append(v)
-        elif keys.index(k) == i:
+        elif k is not None and keys.index(k) == i:
+            words = "Choose one or more: " if choice_key(k[1]) == "any_of" else "Choose one: "
             out.append(EntryView(
-                v.rules, v.strength, "Choose one: " + " | ".join(w.action for w in group), v.modality,
+                v.rules, v.strength, words + " | ".join(w.action for w in group), v.modality,
                 tuple(f"{w.action}: {d}" for w in group for d in w.details),
                 _unique([e for w in group for e in w.evidence]), _unique([p for w in group for p in w.preference]),
                 v.citations, v.marks))

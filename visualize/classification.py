@@ -19,6 +19,7 @@ from engine.compile.mdd import MDD
 from engine.compile.project import merged, read_levels
 from engine.core.model import Interval
 from engine.core.values import number_text
+from engine.core.vocabulary import Vocabulary, interval_words
 from visualize.boxes import question_label
 from visualize.labels import escape, html_lines, quote_id
 from visualize.style import FONT, FONT_SIZE, SMALL_SIZE, TITLE_SIZE, theme
@@ -65,7 +66,8 @@ def classification_dot(g: CompiledGuideline, name: str, theme_name: str = "colou
                     lines.append(f'  {quote_id(nid)} [label=<<I>not classified</I>>, style="rounded,dashed", '
                                  f'fillcolor="white"];')
                 else:
-                    text = f"{d.label or name}: <B>{escape(str(v))}</B>"
+                    shown = g.model.vocabulary.label(name, v) or str(v)
+                    text = f"{escape(d.label or name)}: <B>{escape(shown)}</B>"
                     lines.append(f'  {quote_id(nid)} [label=<{text}>, fillcolor="{th.cluster_fill}", '
                                  f'color="{th.text}", penwidth=1.5];')
             return nid
@@ -106,10 +108,10 @@ def _allowed(ok: Any, value: Any) -> Any:
     return value if ok else _OFF
 
 
-def _number(cell: Interval, unit: str | None) -> str:
+def _number(cell: Interval, unit: str | None, words: Vocabulary) -> str:
     """A one-value cell (a score of exactly 2) as the value itself."""
     assert cell.low is not None
-    return number_text(cell.low) + (f" {unit}" if unit else "")
+    return words.with_unit(number_text(cell.low), unit)
 
 
 def _question(text: str) -> str:
@@ -119,7 +121,6 @@ def _question(text: str) -> str:
 def _answer(g: CompiledGuideline, lv: int, branches: list[int]) -> str:
     var = g.vars[lv]
     if var.numeric:
-        inp = g.model.input_of(var.input)
         cells = [var.branches[i] for i in branches]
         runs: list[Interval] = []
         for c in cells:
@@ -128,10 +129,11 @@ def _answer(g: CompiledGuideline, lv: int, branches: list[int]) -> str:
                 runs[-1] = Interval(runs[-1].low, c.high, runs[-1].low_closed, c.high_closed)
             else:
                 runs.append(c)
-        return " or ".join(_number(r, var.unit) if r.low is not None and r.low == r.high else
-                           r.text("typographic", unit=var.unit, domain=(inp.low, inp.high)) for r in runs)
+        words = g.model.vocabulary
+        return " or ".join(_number(r, var.unit, words) if r.low is not None and r.low == r.high else
+                           interval_words(g.model, var.input, r, "typographic") for r in runs)
     vals = [var.branches[i] for i in branches]
-    return ", ".join(("yes" if v else "no") if isinstance(v, bool) else str(v) for v in vals)
+    return ", ".join(g.model.vocabulary.value(var.input, v) for v in vals)
 
 
 __all__ = ["classification_dot", "classification_names", "interval_label"]

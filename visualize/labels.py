@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.core.values import EN_DASH, GE, Interval, number_text
+from engine.core.values import GE, Interval, number_text
+from engine.core.vocabulary import Vocabulary, authored
 from visualize.style import WRAP
 
 IntervalData = tuple[float | None, float | None, bool, bool]
@@ -79,14 +80,30 @@ def value_text(value: Any) -> str:
     return humanize(str(value))
 
 
-def _with_unit(text: str, unit: str | None) -> str:
-    return f"{text} {unit}" if unit else text
+NO_WORDS = Vocabulary()
+"""No labels, no display forms: names print as before (``humanize``d in figures)."""
 
 
-def interval_text(iv: IntervalData, unit: str | None) -> str:
+def _with_unit(text: str, unit: str | None, words: Vocabulary = NO_WORDS) -> str:
+    return words.with_unit(text, unit)
+
+
+def answer_text(words: Vocabulary, owner: str, value: Any) -> str:
+    """An answer to a question about ``owner``: the value's label when the author gave one, else
+    :func:`value_text`."""
+    label = words.label(owner, value)
+    return label if label is not None else value_text(value)
+
+
+def interval_text(iv: IntervalData, unit: str | None, words: Vocabulary = NO_WORDS, owner: str = "") -> str:
     """``(5, None, False, True)`` -> ``> 5 cm``; ``(3, 5, True, True)`` -> ``3–5 cm`` (the typographic style of
-    :meth:`engine.core.values.Interval.text`)."""
-    return Interval(*iv).text("typographic", unit=unit)
+    :meth:`engine.core.values.Interval.text`), the unit in its display form, an integer cell in the comparison
+    its author wrote (``< 80``, not ``≤ 79``)."""
+    cell = Interval(*iv)
+    if owner in words.written:
+        cell = authored(cell, words.written[owner])
+    text = cell.text("typographic")
+    return text if text == "any" else words.with_unit(text, unit)
 
 
 def edge_intervals(data: Mapping[str, Any]) -> list[IntervalData]:
@@ -125,14 +142,14 @@ def _bool_key(data: Mapping[str, Any]) -> tuple[int, str]:
 
 def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, Any]]],
              kind: str, enum_order: Sequence[Any] = (), domain: tuple[float, float] = (-math.inf, math.inf),
-             ) -> Question:
+             words: Vocabulary = NO_WORDS) -> Question:
     """The question a decision node asks, and its answers.
 
     ``node`` holds the decision attributes (``var``, ``question``, ``unit``), ``edges`` the ``(child, data)`` of
     its out-edges, ``kind`` the input's kind (``number``/``integer``/``bool``/``enum``; ``known:`` variables are
     recognised from ``var``), ``enum_order`` the declared values, which order the answers, and ``domain`` a
     number input's declared range: a bound at the edge of the range is not worth saying ("> 5 cm", not
-    "> 5 and <= 100 cm").
+    "> 5 and <= 100 cm"). ``words`` gives the values' labels and the units' display forms.
     """
     name = str(node.get("input", "?"))
     label = str(node.get("question") or name)
@@ -145,9 +162,9 @@ def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, An
         return Question(_ask(asked), tuple((c, _yes_no(d)) for c, d in ordered))
     if kind == "bool":
         ordered = sorted(edges, key=lambda e: _bool_key(e[1]))
-        return Question(_ask(label), tuple((c, _yes_no(d)) for c, d in ordered))
+        return Question(_ask(label), tuple((c, _yes_no(d, words, name)) for c, d in ordered))
     if kind in ("number", "integer"):
-        return _number_question(label, node.get("unit"), edges, domain)
+        return _number_question(label, node.get("unit"), edges, domain, words, name)
     rank = {v: i for i, v in enumerate(enum_order)}
 
     def enum_key(e: tuple[str, Mapping[str, Any]]) -> tuple[int, str]:
@@ -158,16 +175,26 @@ def question(node: Mapping[str, Any], edges: Sequence[tuple[str, Mapping[str, An
     answers = []
     for child, data in ordered:
         values = sorted(data.get("values") or [], key=lambda v: rank.get(v, len(rank)))
-        text = ", ".join(value_text(v) for v in values) if values else str(data.get("label", ""))
+        text = ", ".join(answer_text(words, name, v) for v in values) if values else str(data.get("label", ""))
         answers.append((child, text))
     return Question(_ask(label), tuple(answers))
 
 
-def _yes_no(data: Mapping[str, Any]) -> str:
+def _yes_no(data: Mapping[str, Any], words: Vocabulary = NO_WORDS, owner: str = "") -> str:
     values = data.get("values") or []
     if values and all(isinstance(v, bool) for v in values):
-        return "yes" if values == [True] else "no" if values == [False] else "yes, no"
+        if len(values) == 1:
+            return answer_text(words, owner, values[0])
+        return "yes, no"
     return str(data.get("label", ""))
+
+
+def _authored(iv: IntervalData, written: frozenset[float]) -> IntervalData:
+    """``iv`` in the comparison its author wrote (an integer cell ``≤ 79`` is ``< 80`` when the rules say so)."""
+    if not written:
+        return iv
+    cell = authored(Interval(*iv), written)
+    return (cell.low, cell.high, cell.low_closed, cell.high_closed)
 
 
 def _open_ended(iv: IntervalData, domain: tuple[float, float]) -> IntervalData:
@@ -181,9 +208,11 @@ def _open_ended(iv: IntervalData, domain: tuple[float, float]) -> IntervalData:
 
 
 def _number_question(label: str, unit: Any, edges: Sequence[tuple[str, Mapping[str, Any]]],
-                     domain: tuple[float, float]) -> Question:
+                     domain: tuple[float, float], words: Vocabulary = NO_WORDS, owner: str = "") -> Question:
     unit_s = str(unit) if unit else None
-    spans = [(child, data, [_open_ended(iv, domain) for iv in edge_intervals(data)]) for child, data in edges]
+    written = words.written.get(owner, frozenset())
+    spans = [(child, data, [_open_ended(_authored(iv, written), domain) for iv in edge_intervals(data)])
+             for child, data in edges]
     # ascending by lower bound; at an equal bound a closed one ("3 years") comes before an open one ("> 3")
     spans.sort(key=lambda s: (math.inf if not s[2] else (-math.inf if s[2][0][0] is None else s[2][0][0]),
                               0 if s[2] and s[2][0][2] else 1, s[0]))
@@ -191,37 +220,20 @@ def _number_question(label: str, unit: Any, edges: Sequence[tuple[str, Mapping[s
         (lo_child, _, [lo]), (hi_child, _, [hi]) = spans
         if lo[0] is None and hi[1] is None and lo[1] is not None and lo[1] == hi[0]:
             op = GE if hi[2] else ">"
-            text = _ask(_with_unit(f"{label} {op} {number(lo[1])}", unit_s))
+            text = _ask(_with_unit(f"{label} {op} {number(lo[1])}", unit_s, words))
             return Question(text, ((hi_child, "yes"), (lo_child, "no")))
     answers = []
     for child, data, ivs in spans:
-        text = " or ".join(interval_text(iv, unit_s) for iv in ivs) if ivs else str(data.get("label", ""))
+        text = " or ".join(interval_text(iv, unit_s, words) for iv in ivs) if ivs else str(data.get("label", ""))
         answers.append((child, text))
     return Question(_ask(label), tuple(answers))
 
 
-def param_text(name: str, value: Any) -> str:
-    """One action parameter as printed: ``dose: 50–60 Gy``, ``timing: postoperative``."""
-    return f"{humanize(name)}: {param_value_text(value)}"
-
-
-def param_value_text(value: Any) -> str:
-    """A JSON parameter value (``{"value", "unit"}``, ``{"min", "max", "unit"}``, a name or a text) as text."""
-    if isinstance(value, Mapping):
-        unit = value.get("unit")
-        if "min" in value and "max" in value:
-            return _with_unit(f"{number(float(value['min']))}{EN_DASH}{number(float(value['max']))}",
-                              str(unit) if unit else None)
-        if "value" in value:
-            v = value["value"]
-            body = number(float(v)) if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
-            return _with_unit(body, str(unit) if unit else None)
-        return ", ".join(f"{k}: {param_value_text(v)}" for k, v in sorted(value.items()))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return number(float(value))
-    return humanize(str(value))
+def param_text(name: str, value: Any, words: Vocabulary = NO_WORDS, action: str = "") -> str:
+    """One action parameter as printed: ``dose: 50–60 Gy``, ``timing: postoperative``, ``dose: 400 mg/day``,
+    ``systolic: < 130 mmHg`` (with ``words``: labels and display forms)."""
+    shown = words.param_json(action, name, value)
+    return f"{humanize(name)}: {humanize(shown) if shown == str(value) else shown}"
 
 
 def footnote_mark(index: int) -> str:

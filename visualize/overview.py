@@ -18,7 +18,7 @@ from typing import Any
 from engine.core.model import Model
 from engine.core.semantics import truth
 from engine.core.walk import inputs_read
-from visualize.labels import sentence, value_text
+from visualize.labels import answer_text, sentence
 from visualize.plan import DrawEdge, DrawNode, SectionPlan
 from visualize.scope import section_scope
 
@@ -89,7 +89,7 @@ def overview_plan(model: Model, titles: Mapping[str, str], pages: Mapping[str, i
         label = inp.label or sentence(inp.name)
         plan.nodes.append(DrawNode(qid, qid, "question", question=label + "?", tooltip=inp.name))
         for values, made, sub in tree[2]:
-            answer = ", ".join(value_text(v) for v in values)
+            answer = ", ".join(answer_text(model.vocabulary, inp.name, v) for v in values)
             if made:
                 to = link(made)
                 plan.edges.append(DrawEdge(qid, to, answer))

@@ -132,7 +132,7 @@ def question_of(guideline: DrawableGuideline, node: str) -> Question:
     edges = [(child, d) for _, child, d in g.out_edges(node, data=True)]
     if inp is None:
         return question(data, edges, kind)
-    return question(data, edges, kind, inp.values, (inp.low, inp.high))
+    return question(data, edges, kind, inp.values, (inp.low, inp.high), guideline.model.vocabulary)
 
 
 EMPTY = 0

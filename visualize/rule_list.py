@@ -29,8 +29,8 @@ from engine.core.model import (
     ValueTest,
 )
 from engine.core.semantics import truth
-from engine.core.values import NO_DOMAIN
-from visualize.labels import sentence, value_text
+from engine.core.vocabulary import atom_words, interval_words
+from visualize.labels import answer_text, sentence
 from visualize.plan import DrawEdge, DrawNode, SectionPlan
 
 
@@ -53,12 +53,14 @@ def condition_text(expr: Expr, model: Model, nested: bool = False) -> str:
             inp = model.input_or_derived(expr.input)
             order = {v: i for i, v in enumerate(inp.domain)} if inp is not None else {}
             values = sorted(expr.values, key=lambda v: (order.get(v, len(order)), str(v)))
-            return f"{_input_label(model, expr.input)}: {' or '.join(value_text(v) for v in values)}"
+            if inp is not None and inp.kind == "bool" and len(values) == 1 \
+                    and model.vocabulary.label(expr.input, values[0]) is not None:
+                return atom_words(model, expr)
+            shown = " or ".join(answer_text(model.vocabulary, expr.input, v) for v in values)
+            return f"{_input_label(model, expr.input)}: {shown}"
         case NumTest():
-            inp = model.input_or_derived(expr.input)
-            domain = (inp.low, inp.high) if inp is not None else NO_DOMAIN
-            unit = inp.unit if inp is not None else None
-            return f"{_input_label(model, expr.input)} {expr.interval.text('typographic', unit=unit, domain=domain)}"
+            cell = interval_words(model, expr.input, expr.interval, "typographic")
+            return f"{_input_label(model, expr.input)} {cell}"
         case KnownTest():
             return f"{_input_label(model, expr.input)} known"
         case LetRef(name):
@@ -66,6 +68,8 @@ def condition_text(expr: Expr, model: Model, nested: bool = False) -> str:
             return let.label if let is not None and let.label else sentence(name)
         case Not(KnownTest() as inner):
             return f"{_input_label(model, inner.input)} unknown"
+        case Not(ValueTest() as inner) if model.input_of(inner.input).kind == "bool":
+            return atom_words(model, inner, negated=True)
         case Not(item):
             return f"not {condition_text(item, model, nested=True)}"
         case And(items) | Or(items):

@@ -10,7 +10,8 @@ from typing import assert_never
 
 from engine.core.model import And, Const, Expr, KnownTest, LetRef, Model, Not, NumTest, Or, ValueTest
 from engine.core.values import is_member
-from visualize.labels import humanize, value_text
+from engine.core.vocabulary import atom_words
+from visualize.labels import answer_text, humanize
 
 
 def describe(model: Model, e: Expr) -> str:
@@ -22,15 +23,14 @@ def describe(model: Model, e: Expr) -> str:
             inp = model.input_of(e.input)
             label = inp.label or humanize(e.input)
             if inp.kind == "bool" and len(e.values) == 1:
-                return label if True in e.values else f"no {label[:1].lower()}{label[1:]}"
+                return atom_words(model, e)  # "Pregnant", "Not pregnant", "Already treated: no"
             shown = [v for v in inp.domain if is_member(v, e.values)]
-            return f"{label} {' or '.join(humanize(str(value_text(v))) for v in shown)}"
+            return f"{label} {' or '.join(humanize(answer_text(model.vocabulary, e.input, v)) for v in shown)}"
         case KnownTest():
             inp = model.input_of(e.input)
             return f"{inp.label or humanize(e.input)} known"
         case NumTest():
-            label = model.input_of(e.input).label or humanize(e.input)
-            return e.text.replace(e.input, label, 1) if e.text.startswith(e.input) else e.text or label
+            return atom_words(model, e)
         case LetRef(name):
             let = model.lets.get(name)
             return let.label if let and let.label else humanize(name)
@@ -38,6 +38,8 @@ def describe(model: Model, e: Expr) -> str:
             return "; ".join(describe(model, x) for x in items)
         case Or(items):
             return " or ".join(f"({describe(model, x)})" if isinstance(x, And) else describe(model, x) for x in items)
+        case Not(ValueTest() as item) if model.input_of(item.input).kind == "bool":
+            return atom_words(model, item, negated=True)  # "Not pregnant", "Already treated: no"
         case Not(item):
             return f"not ({describe(model, item)})"
         case _:
