@@ -140,7 +140,8 @@ _TABLE: tuple[Code, ...] = (
            "A rules file must start with its title: `guideline \"Title\"`, optionally followed by `version \"...\"`. "
            "Put the header on the first line, before any input or section."),
     _error("E011", "rule without a strength",
-           "Each rule says how strongly it gives its action: must, recommend, consider, may_omit, not_recommended or never, "
+           "Each rule says how strongly it gives its action: must, recommend, consider, may_omit, not_recommended or "
+           "never, "
            "followed by the action. Check the spelling of the strength and that each clause starts with a "
            "keyword."),
     _error("E012", "missing condition after 'when'",
@@ -365,7 +366,8 @@ _TABLE: tuple[Code, ...] = (
            "One rule gives the same action twice. Give it once; to give it with different strengths or "
            "parameters in different situations, write separate rules."),
     _error("E143", "rule without a strength, or an unknown strength",
-           "Each rule gives at least one action with a strength: must, recommend, consider, may_omit, not_recommended or "
+           "Each rule gives at least one action with a strength: must, recommend, consider, may_omit, "
+           "not_recommended or "
            "never. Add one, or correct the strength's spelling."),
     _error("E144", "clause given twice",
            "when, evidence, source and preference may appear once per rule. Combine the two (two conditions with "
@@ -527,7 +529,8 @@ _TABLE: tuple[Code, ...] = (
            "strengths and absent take lists of actions; pending a list or a mapping action -> inputs; params a "
            "mapping `action -> {param: value}`. The help line shows the form."),
     _error("E402", "unknown expectation key",
-           "The keys of expect are must, recommend, consider, may_omit, not_recommended, never, absent, pending, params, "
+           "The keys of expect are must, recommend, consider, may_omit, not_recommended, never, absent, pending, "
+           "params, "
            "or the name of an action (for its parameters). Check the spelling."),
     _error("E403", "unknown action in an expectation",
            "An expectation names an action the rules do not declare. Check the spelling against the action "

@@ -28,10 +28,10 @@ MAX_NESTING = 120
 
 KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
-    "cover", "todo", "must", "recommend", "consider", "may_omit", "not_recommended", "never", "prevails", "evidence", "cite",
-    "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known", "unknown",
-    "true", "false", "number", "integer", "bool", "never_together", "one_of", "any_of", "classify", "then", "otherwise",
-    "first_match", "set", "of", "count_of", "points_of", "at_least", "unit"))
+    "cover", "todo", "must", "recommend", "consider", "may_omit", "not_recommended", "never", "prevails", "evidence",
+    "cite", "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known",
+    "unknown", "true", "false", "number", "integer", "bool", "never_together", "one_of", "any_of", "classify", "then",
+    "otherwise", "first_match", "set", "of", "count_of", "points_of", "at_least", "unit"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, may_omit, not_recommended or never"
@@ -204,7 +204,8 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
 
 _HEAD_CODES = {"input": "E016", "section": "E018", "rule": "E019", "let": "E025"}
 """The "expected ':' (or '=') after the header" row of each kind of unit, by the keyword that opened it."""
-_CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "MAY_OMIT", "NOT_RECOMMENDED", "NEVER", "OVERRIDES",
+_CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "MAY_OMIT", "NOT_RECOMMENDED", "NEVER",
+                              "OVERRIDES",
                               "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 _EXAMPLES: dict[str, list[str]] = {k.code: list(k.examples) for k in SYNTAX_ERRORS}
 _BY_CODE = {k.code: k for k in SYNTAX_ERRORS}

@@ -1,11 +1,13 @@
 """Hypothesis strategies for random small guideline Models and random (partial) facts.
 
 Shared by the differential and export tests: inputs of every kind, lets, assumptions, sections with guards,
-rules with random overrides (always to earlier rules, so there are no cycles) and covers.
+rules with random overrides (always to earlier rules, so there are no cycles), choice sets (``one_of`` and
+``any_of``) and covers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from engine.core.model import (
     TRUE,
     Action,
     And,
+    AnyOf,
     Assumption,
     Cover,
     Entry,
@@ -109,10 +112,14 @@ def models(draw: Any) -> Model:
         when = condition(draw, ins, list(lets)) if draw(st.integers(0, 5)) else TRUE
         entries = tuple(Entry(draw(st.sampled_from(ACTIONS)), strength,
                               (("dose", Quantity(float(i), "Gy")), ("how", Symbol("x"))) if j == 0 else (),
-                              prevails=not strength.positive and draw(st.integers(0, 3)) == 0)
+                              prevails=strength.advises_against and draw(st.integers(0, 3)) == 0)
                         for j in range(draw(st.integers(1, 2)))
                         for strength in [draw(st.sampled_from(list(Strength)))])
         entries = tuple({e.action: e for e in entries}.values())  # one entry per action (E142)
+        if len(entries) == 2 and all(e.strength.positive for e in entries) and draw(st.integers(0, 2)) == 0:
+            kind = draw(st.sampled_from([tuple, AnyOf]))  # a choice set: one_of or any_of
+            alts = kind(e.action for e in entries)
+            entries = tuple(dataclasses.replace(e, strength=entries[0].strength, one_of=alts) for e in entries)
         over: tuple[str, ...] = ()
         if rules and draw(st.integers(0, 2)) == 0:
             over = tuple(sorted({draw(st.sampled_from([r.name for r in rules]))

@@ -55,7 +55,8 @@ def _strength_cells(strengths: Iterable[str], theme: Theme) -> list[str]:
         b = theme.border(s)
         word = f"{b.mark} {STRENGTH_WORDS[s]}" if b.mark else STRENGTH_WORDS[s]
         style = "" if b.style == "solid" else f' STYLE="{b.style}"'
-        cell = (f'<TD BORDER="{b.width}" COLOR="{b.color}"{style} BGCOLOR="#ffffff">'
+        pad = ' CELLPADDING="4"' if b.double and b.style != "solid" else ""  # a dashed inner border on the text
+        cell = (f'<TD BORDER="{b.width}" COLOR="{b.color}"{style}{pad} BGCOLOR="#ffffff">'
                 f'{_small(f"<B>{escape(word)}</B>", b.color)}</TD>')
         if b.double:
             cell = (f'<TD BORDER="0" CELLPADDING="0"><TABLE BORDER="1" COLOR="{b.color}" CELLBORDER="0" '

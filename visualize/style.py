@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STRENGTHS = ("must", "recommend", "consider", "not_recommended", "never")
+STRENGTHS = ("must", "recommend", "consider", "may_omit", "not_recommended", "never")
 """Strength names in legend order (positive first, strongest first)."""
 
 STRENGTH_WORDS = {
     "must": "MUST",
     "recommend": "RECOMMEND",
     "consider": "CONSIDER",
+    "may_omit": "MAY BE OMITTED",
     "not_recommended": "NOT RECOMMENDED",
     "never": "NEVER",
 }
@@ -82,6 +83,7 @@ COLOUR = Theme(
         "must": Border("#1b5e20", "solid", 3),
         "recommend": Border("#2e7d32", "solid", 2),
         "consider": Border("#2e7d32", "dashed", 2),
+        "may_omit": Border("#c62828", "dashed", 2, double=True, mark=NEGATIVE_MARK),
         "not_recommended": Border("#c62828", "solid", 2, double=True, mark=NEGATIVE_MARK),
         "never": Border("#8e0000", "solid", 3, double=True, mark=NEGATIVE_MARK),
     },
@@ -116,6 +118,7 @@ GRAYSCALE = Theme(
         "must": Border("#000000", "solid", 3),
         "recommend": Border("#000000", "solid", 1),
         "consider": Border("#000000", "dashed", 1),
+        "may_omit": Border("#000000", "dashed", 1, double=True, mark=NEGATIVE_MARK),
         "not_recommended": Border("#000000", "solid", 1, double=True, mark=NEGATIVE_MARK),
         "never": Border("#000000", "solid", 3, double=True, mark=NEGATIVE_MARK),
     },

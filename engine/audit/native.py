@@ -25,13 +25,15 @@ from dsl.diagnostics import Diagnostic, sort_key
 from engine.audit.given import FALSE_TEXTS, TRUE_TEXTS, Given, GivenChecker
 from engine.audit.tally import Audit, Discordant, result_keys, rule_order
 from engine.cases.cohort import check_rows, header_columns
+from engine.core.model import Strength
 from engine.evaluate.guideline import Guideline
 from engine.sql.plan import keyed, plan_result, plans, queries
 from engine.sql.source import CASES, RAW, _strip, lit, open_cohort
 
 GIVEN = "__gg_given"
 AUDITED = "__gg_audit_cases"
-NEGATIVE = ("not_recommended", "never")
+NEGATIVE = tuple(s.value for s in Strength if s.advises_against)
+"""The strengths whose entries, given, are discordant (the strong negatives: see engine/audit/tally.py)."""
 
 
 def _given_table(con: duckdb.DuckDBPyConnection, given: Sequence[Given], names: Sequence[str]) -> None:

@@ -134,7 +134,8 @@ def html_report(audit: Audit, cohort: str, limit: int = 100) -> Iterator[str]:
         yield f'<p class="muted">Not audited (no given column): {esc(", ".join(audit.not_audited))}</p>\n'
     yield ('<p class="muted">Received: given / (given + not given); a cell left empty is not recorded, which is '
            "not counted as not given. Concordant: a positive strength (must, recommend, consider) and given; "
-           "discordant: a negative strength (not_recommended, never) and given.</p>\n")
+           "discordant: a strong negative (not_recommended, never) and given; a weak negative (may_omit) given is "
+           "neither.</p>\n")
     yield "<h2>By action (the final verdict per patient)</h2>\n"
     yield _html_table(ACTION_HEAD, action_rows(audit), 2, bad=11)
     yield "<h2>By rule</h2>\n"

@@ -6,13 +6,14 @@ Per rule and action (each entry of a rule whose action has a given column):
 - ``given`` / ``not_given`` / ``not_recorded``: how those patients' given cell reads (an empty cell is not
   recorded, which is not "not given");
 - ``concordant``: active, the strength positive (``must``, ``recommend``, ``consider``), and given;
-- ``discordant``: active, the strength negative (``not_recommended``, ``never``), and given;
+- ``discordant``: active, the strength a strong negative (``not_recommended``, ``never``), and given (the weak
+  negative ``may_omit`` leaves the action to judgement: given, it is neither concordant nor discordant);
 - ``pending``: patients for whom the data cannot decide whether the entry applies (``Result.pending``).
 
 Per action (the final verdict of ``Result.actions``: the strongest active entry, or a conflict when both
 polarities are active): ``active`` = ``positive`` + ``negative`` + ``conflict``; ``given``/``not_given``/
 ``not_recorded`` over the active ones; ``concordant`` = positive verdict and given, ``discordant`` = negative verdict
-and given; ``pending``: no verdict, but some entry pending.
+with a strong negative entry and given; ``pending``: no verdict, but some entry pending.
 
 Why a flat counter of ``(kind, rule, action, strength, status, state)`` keys: the Python path counts one patient
 at a time and DuckDB counts a ``GROUP BY`` of the same keys (engine/audit/native.py); folding both through
@@ -32,7 +33,8 @@ from engine.evaluate.result import Result
 
 Key = tuple[str, str, str, str, str, str]
 """``(kind, rule, action, strength, status, state)``: kind ``rule`` (status ``active``/``pending``) or ``action``
-(rule and strength empty, status ``positive``/``negative``/``conflict``/``pending``); state ``yes``/``no``/``none``
+(rule and strength empty, status ``positive``/``negative``/``weak_negative``/``conflict``/``pending``); state
+``yes``/``no``/``none``
 (the given cell)."""
 
 RULE_FIELDS = ("active", "given", "not_given", "not_recorded", "concordant", "discordant", "pending")
@@ -49,10 +51,13 @@ def result_keys(result: Result, audited: Mapping[str, str]) -> list[tuple[str, s
     """What one patient's result says about the audited actions: ``(kind, rule, action, strength, status)``."""
     out: list[tuple[str, str, str, str, str]] = []
     polarity: dict[str, set[bool]] = {}
+    against: set[str] = set()
     for rec in result.recommendations:
         if rec.action in audited:
             out.append(("rule", rec.rule, rec.action, rec.strength.value, "active"))
             polarity.setdefault(rec.action, set()).add(rec.strength.positive)
+            if rec.strength.advises_against:
+                against.add(rec.action)
     pending: set[str] = set()
     for p in result.pending:
         if p.action in audited:
@@ -61,7 +66,8 @@ def result_keys(result: Result, audited: Mapping[str, str]) -> list[tuple[str, s
     for action in audited:
         pol = polarity.get(action)
         if pol:
-            status = "conflict" if len(pol) == 2 else "positive" if True in pol else "negative"
+            status = ("conflict" if len(pol) == 2 else "positive" if True in pol
+                      else "negative" if action in against else "weak_negative")
         elif action in pending:
             status = "pending"
         else:
@@ -122,17 +128,19 @@ class Audit:
                     continue
                 row["active"] += n
                 row[STATES[st]] += n
-                if st == "yes":
-                    row["concordant" if Strength(strength).positive else "discordant"] += n
+                if st == "yes" and Strength(strength).positive:
+                    row["concordant"] += n
+                elif st == "yes" and Strength(strength).advises_against:
+                    row["discordant"] += n
             else:
                 a = self.actions[action]
                 if status == "pending":
                     a["pending"] += n
                     continue
                 a["active"] += n
-                a[status] += n
+                a["negative" if status == "weak_negative" else status] += n
                 a[STATES[st]] += n
-                if st == "yes" and status != "conflict":
+                if st == "yes" and status in ("positive", "negative"):
                     a["concordant" if status == "positive" else "discordant"] += n
         return self
 
@@ -178,7 +186,7 @@ def discordant_of(keys: Sequence[tuple[str, str, str, str, str]], given: Mapping
                   columns: Mapping[str, str], order: Mapping[str, int], row: int, case: str) -> list[Discordant]:
     """The discordant entries of one patient (active, negative, given)."""
     return [Discordant(row, order[r], a, case, r, s, columns[a]) for kind, r, a, s, status in keys
-            if kind == "rule" and status == "active" and given.get(a) and not Strength(s).positive]
+            if kind == "rule" and status == "active" and given.get(a) and Strength(s).advises_against]
 
 
 def count(keys: Sequence[tuple[str, str, str, str, str]], given: Mapping[str, bool | None],

@@ -3,7 +3,8 @@
 Read like a conflict (docs/language.md, "Never together"): for each pair of the constraint's actions, the region is
 the allowed patients for whom the constraint's ``when`` is decided true and each of the two actions has a decided
 active positive entry (of any rules: an entry set aside, by an override or a prevailing prohibition, does not
-count; nor do two alternatives of one choice set, ``one_of``, of one rule: the patient gets one of them). That is
+count; nor do two alternatives of one choice set, ``one_of``, of one rule: the patient gets one of them; an
+``any_of``'s alternatives may be given together, so they do break one). That is
 exactly where ``run`` flags the patient. The region is exact and described by a few cubes; the
 witness is a patient of the region.
 """
@@ -20,6 +21,7 @@ from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
+from engine.core.model import exclusive_with
 
 
 def together_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, str, str], Space, int]]:
@@ -38,13 +40,13 @@ def together_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, 
                 region = m.and_(when, m.or_(*[m.and_(sp.entry_active(ra, a), sp.entry_active(rb, b))
                                               for ra, ea in rules_for(guideline, a, True)
                                               for rb, _ in rules_for(guideline, b, True)
-                                              if ra != rb or b not in ea.one_of]))
+                                              if ra != rb or not exclusive_with(ea.one_of, b)]))
             if region != m.FALSE:
                 yield (ti, a, b), sp, region
 
 
 def _in_a_choice(guideline: CompiledGuideline, a: str, b: str) -> bool:
-    return any(b in e.one_of for _, e in rules_for(guideline, a, True))
+    return any(exclusive_with(e.one_of, b) for _, e in rules_for(guideline, a, True))
 
 
 @without_gc

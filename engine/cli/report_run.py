@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from engine.cases.validate import Case
-from engine.core.model import FactValue, Model, ParamValue, Strength
+from engine.core.model import FactValue, Model, ParamValue, Strength, choice_key
 from engine.core.values import fact_text
 from engine.evaluate.result import Because, Pending, Recommendation, Result, Verdict
 from engine.evaluate.verdicts import pending_groups, verdicts
@@ -133,7 +133,8 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
 
 
 def choice_lines(model: Model, alts: list[Verdict], result: Result) -> Iterator[str]:
-    """A choice set as one item: ``RECOMMEND one of: A, B (dose: 5 mg), C``, then why, as for one verdict."""
+    """A choice set as one item: ``RECOMMEND one of: A, B (dose: 5 mg), C`` (``one or more of`` for an ``any_of``),
+    then why, as for one verdict."""
     first = alts[0]
     assert first.strength is not None
     shown = [(model.actions[w.action].label if w.action in model.actions else None) or w.action for w in alts]
@@ -141,7 +142,8 @@ def choice_lines(model: Model, alts: list[Verdict], result: Result) -> Iterator[
     evidence = dict.fromkeys(e for w in alts for e in w.evidence)
     cites = tuple(dict.fromkeys(c for w in alts for c in w.citations))
     tags = _tags(evidence, next((w.preference for w in alts if w.preference), None), cites)
-    yield f"  {strength_text(first.strength)} one of: {', '.join(items)}{tags}\n"
+    words = "one or more of" if first.one_of is not None and choice_key(first.one_of) == "any_of" else "one of"
+    yield f"  {strength_text(first.strength)} {words}: {', '.join(items)}{tags}\n"
     lines = list(verdict_lines(model, first, result))
     yield from lines[1:]
 

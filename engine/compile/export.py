@@ -31,6 +31,7 @@ from engine.core.model import (
     MODALITIES,
     Action,
     And,
+    AnyOf,
     Assumption,
     Const,
     Cover,
@@ -57,6 +58,7 @@ from engine.core.model import (
     Todo,
     Together,
     ValueTest,
+    choice_key,
 )
 from engine.core.values import is_member, json_number
 
@@ -139,7 +141,7 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
                                 **({"prevails": True} if e.prevails else {}),
                                 **({"evidence": e.evidence} if e.evidence is not None else {}),
                                 **({"preference": e.preference} if e.preference is not None else {}),
-                                **({"one_of": list(e.one_of)} if e.one_of else {})}
+                                **({choice_key(e.one_of): list(e.one_of)} if e.one_of else {})}
                                for e in r.entries],
                    "evidence": r.evidence, "citations": list(r.citations), "source": r.source,
                    "footnotes": list(r.footnotes), "preference": r.preference, "overrides": list(r.overrides),
@@ -398,12 +400,15 @@ def _rule(r: _Reader, x: Any, p: str, sections: set[str], actions: dict[str, Act
         params = tuple((name, r.param(v, ptypes.get(name), f"{pe}.params.{name}"))
                        for name, v in (_get(e, "params", pe, dict, optional=True) or {}).items())
         prevails = _get(e, "prevails", pe, bool, optional=True) is True
-        if prevails and Strength(strength).positive:
-            raise _Bad(f"{pe}.prevails", "only a negative entry may prevail")
+        if prevails and not Strength(strength).advises_against:
+            raise _Bad(f"{pe}.prevails", "only a strong negative entry (not_recommended, never) may prevail")
         own = (_get(e, "evidence", pe, str, optional=True), _get(e, "preference", pe, str, optional=True))
-        one_of = tuple(_get(e, "one_of", pe, list, optional=True) or ())
+        key = "any_of" if "any_of" in e else "one_of"
+        one_of: tuple[str, ...] = tuple(_get(e, key, pe, list, optional=True) or ())
         if not all(isinstance(a, str) for a in one_of) or (one_of and action not in one_of):
-            raise _Bad(f"{pe}.one_of", "a list of action names, the entry's own among them")
+            raise _Bad(f"{pe}.{key}", "a list of action names, the entry's own among them")
+        if key == "any_of":
+            one_of = AnyOf(one_of)
         entries.append(Entry(action, Strength(strength), params, _span_of(e, pe), prevails, *own, one_of))
     cites = _get(x, "citations", p, list, optional=True) or []
     return Rule(_get(x, "name", p, str), section, r.expr(_get(x, "condition", p, dict), f"{p}.condition"),

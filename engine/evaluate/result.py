@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.model import FactValue as FactValue  # re-exported: results carry fact values
-from engine.core.model import ParamValue, Strength
+from engine.core.model import ParamValue, Strength, choice_key
 from engine.core.values import fact_text, json_value
 from engine.evaluate.clashes import Clash as Clash  # re-exported: results carry clashes
 from engine.evaluate.clashes import find_clashes
@@ -65,13 +65,14 @@ class Recommendation:
     source: str | None = None
     """The sentence of the guideline the rule encodes (its ``source``), as the author quoted it."""
     one_of: tuple[str, ...] = ()
-    """The actions of the choice set this entry is an alternative of (as written), or () (no JSON key)."""
+    """The actions of the choice set this entry is an alternative of (as written), or () (no JSON key); the key is
+    ``any_of`` for an ``any_of(...)`` choice (:class:`~engine.core.model.AnyOf`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "strength": self.strength.value, "rule": self.rule,
                 "section": self.section, "params": params_to_json(self.params), "evidence": self.evidence,
                 "citations": list(self.citations), "because": [b.to_dict() for b in self.because],
-                "notes": list(self.footnotes), "source": self.source} | ({"one_of": list(self.one_of)}
+                "notes": list(self.footnotes), "source": self.source} | ({choice_key(self.one_of): list(self.one_of)}
                                                                           if self.one_of else {})
 
 
@@ -160,7 +161,7 @@ class Verdict:
                 "because": [b.to_dict() for b in self.because], "clashes": list(self.clashes),
                 "preference": self.preference} | ({} if self.together is None else
                                                   {"never_together": list(self.together)}) | (
-                    {} if self.one_of is None else {"one_of": list(self.one_of)})
+                    {} if self.one_of is None else {choice_key(self.one_of): list(self.one_of)})
 
 
 @dataclass(frozen=True, slots=True)

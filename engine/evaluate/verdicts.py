@@ -22,7 +22,20 @@ import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from engine.core.model import And, Expr, KnownTest, LetRef, Model, Not, NumTest, Or, ParamValue, ValueTest
+from engine.core.model import (
+    And,
+    AnyOf,
+    Expr,
+    KnownTest,
+    LetRef,
+    Model,
+    Not,
+    NumTest,
+    Or,
+    ParamValue,
+    ValueTest,
+    exclusive_with,
+)
 from engine.evaluate.because import atom_text
 from engine.evaluate.result import (
     Backing,
@@ -125,7 +138,8 @@ def verdicts(model: Model, result: Result, terms: Mapping[str, frozenset[str]] |
 
 def _choices(out: list[Verdict], by_action: Mapping[str, list[Recommendation]]) -> tuple[Verdict, ...]:
     """Set ``one_of`` on the verdicts given only as alternatives of one choice set: the alternatives of that choice
-    given for this patient (only as alternatives of it, not in conflict), when at least two are left."""
+    given for this patient (only as alternatives of it, not in conflict), when at least two are left (an
+    :class:`~engine.core.model.AnyOf` for an ``any_of`` choice)."""
     given = {v.action for v in out if v.strength is not None and v.strength.positive}
 
     def choice_of(action: str) -> tuple[str, tuple[str, ...]] | None:
@@ -138,7 +152,7 @@ def _choices(out: list[Verdict], by_action: Mapping[str, list[Recommendation]]) 
         if c is not None:
             alts = tuple(a for a in c[1] if a in given and choice_of(a) == c)
             if len(alts) >= 2:
-                v = dataclasses.replace(v, one_of=alts)
+                v = dataclasses.replace(v, one_of=AnyOf(alts) if isinstance(c[1], AnyOf) else alts)
         res.append(v)
     return tuple(res)
 
@@ -158,7 +172,8 @@ def never_together(model: Model, result: Result, holds: Sequence[bool], actions:
     withs: dict[str, dict[str, None]] = {}
     for t, ok in zip(model.together, holds, strict=True):
         pairs = [(a, b) for a, b in itertools.combinations([a for a in t.actions if a in given], 2)
-                 if any(x.rule != y.rule or b not in x.one_of for x in given[a] for y in given[b])]  # not one choice
+                 if any(x.rule != y.rule or not exclusive_with(x.one_of, b)  # not one one_of choice
+                        for x in given[a] for y in given[b])]
         hit = tuple(a for a in t.actions if any(a in p for p in pairs))
         if not ok or len(hit) < 2:
             continue

@@ -2,10 +2,11 @@
 
 A card's ``summary`` (under 140 characters, the spec's limit) says the strength and the action; its ``indicator``
 comes from the strength (``critical`` for never, ``warning`` for not_recommended and for conflicting rules,
-``info`` for must/recommend/consider); its ``detail`` (Markdown) gives the parameters, the conditions that held,
-each rule's source sentence, evidence and references, and the notes, so the card can be checked against the
-guideline without leaving the record. An action the map lists under ``orders`` carries a suggestion: a draft
-ServiceRequest or MedicationRequest the clinician may accept (never for a negative verdict). Then one card for
+``info`` for must/recommend/consider and the weak negative may_omit); its ``detail`` (Markdown) gives the
+parameters, the conditions that held, each rule's source sentence, evidence and references, and the notes, so the
+card can be checked against the guideline without leaving the record. An action the map lists under ``orders``
+carries a suggestion: a draft ServiceRequest or MedicationRequest the clinician may accept (never for a negative
+verdict). Then one card for
 what is pending ("Enter margin to decide ...": the inputs that would decide more recommendations), and one for
 values in the record the map could not read. The order is the result's: strongest first within each section.
 """
@@ -25,9 +26,9 @@ SUMMARY_MAX = 139
 """The CDS Hooks specification: a card's summary "SHALL be less than 140 characters"."""
 
 WORDS = {Strength.MUST: "Required", Strength.RECOMMEND: "Recommended", Strength.CONSIDER: "Consider",
-         Strength.NOT_RECOMMENDED: "Not recommended", Strength.NEVER: "Never"}
+         Strength.MAY_OMIT: "May be omitted", Strength.NOT_RECOMMENDED: "Not recommended", Strength.NEVER: "Never"}
 INDICATOR = {Strength.MUST: "info", Strength.RECOMMEND: "info", Strength.CONSIDER: "info",
-             Strength.NOT_RECOMMENDED: "warning", Strength.NEVER: "critical"}
+             Strength.MAY_OMIT: "info", Strength.NOT_RECOMMENDED: "warning", Strength.NEVER: "critical"}
 
 
 def short(text: str, limit: int = SUMMARY_MAX) -> str:

@@ -6,9 +6,10 @@ Shape (FHIR R4; checked against the fhir.resources R4B models by the tests):
   section's guard, and within it one action per rule entry: ``title`` the rule's label, ``description`` the
   source sentence it encodes, ``textEquivalent`` the recommendation in words (strength, action, parameters, what
   overrides it), ``condition`` the rule's ``when`` as an applicability expression, ``definitionCanonical`` the
-  action's ActivityDefinition (its ``-not`` twin, with ``doNotPerform``, for not_recommended and never);
+  action's ActivityDefinition (its ``-not`` twin, with ``doNotPerform``, for the negatives: may_omit,
+  not_recommended and never);
 - strength as the ``cqf-strengthOfRecommendation`` extension (GRADE's ``strong`` for must, recommend,
-  not_recommended and never, ``weak`` for consider; the text keeps guidegraph's word), evidence as
+  not_recommended and never, ``weak`` for consider and may_omit; the text keeps guidegraph's word), evidence as
   ``cqf-qualityOfEvidence`` (the author's grade, as text: "Category 1" is no GRADE level), citations as
   ``relatedArtifact`` (``citation``, labelled by the reference number);
 - conditions as ``text/fhirpath`` over one variable per input (``%size_cm > 5 and %grade in (2 | 3)``): FHIRPath's
@@ -35,9 +36,9 @@ STRENGTH_URL = "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommenda
 EVIDENCE_URL = "http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence"
 STRENGTH_SYSTEM = "http://terminology.hl7.org/CodeSystem/recommendation-strength"
 GRADE = {Strength.MUST: "strong", Strength.RECOMMEND: "strong", Strength.CONSIDER: "weak",
-         Strength.NOT_RECOMMENDED: "strong", Strength.NEVER: "strong"}
+         Strength.MAY_OMIT: "weak", Strength.NOT_RECOMMENDED: "strong", Strength.NEVER: "strong"}
 WORDS = {Strength.MUST: "Must", Strength.RECOMMEND: "Recommend", Strength.CONSIDER: "Consider",
-         Strength.NOT_RECOMMENDED: "Do not recommend", Strength.NEVER: "Never"}
+         Strength.MAY_OMIT: "May omit", Strength.NOT_RECOMMENDED: "Do not recommend", Strength.NEVER: "Never"}
 
 
 def fhir_id(text: str) -> str:

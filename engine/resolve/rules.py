@@ -159,10 +159,11 @@ class SectionResolver:
             tuple(unique), r.span, sets_aside))
 
     def choice(self, c: ast.Choice, rule: str, seen: dict[str, Span]) -> list[model.Entry]:
-        """The entries of ``STRENGTH one_of(...)``: one per alternative, each tagged with the choice's actions."""
+        """The entries of ``STRENGTH one_of(...)`` / ``any_of(...)``: one per alternative, each tagged with the choice's
+        actions (an :class:`~engine.core.model.AnyOf` for ``any_of``)."""
         names = [a.action.name for a in c.alternatives]
-        if c.strength in ("not_recommended", "never"):
-            self.ctx.error("E149", f"a choice set cannot be negative ({c.strength} one_of)", c.span,
+        if not model.Strength(c.strength).positive:
+            self.ctx.error("E149", f"a choice set cannot be negative ({c.strength} {c.kind})", c.span,
                            help=f"write one '{c.strength} ACTION' line per action")
             return []
         if len(set(names)) < 2:
@@ -170,7 +171,8 @@ class SectionResolver:
                            help=f"write '{c.strength} {names[0]}', or name the other alternatives")
             return []
         entries = [self.entry(a, rule, seen) for a in c.alternatives]
-        return [replace(e, one_of=tuple(names)) for e in entries if e is not None]
+        actions = model.AnyOf(names) if c.kind == "any_of" else tuple(names)
+        return [replace(e, one_of=actions) for e in entries if e is not None]
 
     def entry(self, rec: ast.Recommend, rule: str, seen: dict[str, Span]) -> model.Entry | None:
         try:
@@ -188,10 +190,11 @@ class SectionResolver:
                            notes=[Note("first here", seen[action.name])])
             return None
         seen[action.name] = rec.span
-        if rec.prevails and strength.positive:
-            self.ctx.error("E146", f"'prevails' on a positive entry ({strength.value} {action.name})", rec.span,
-                           help="only a negative entry (not_recommended, never) takes precedence over the positive "
-                                "entries on its action; remove 'prevails'")
+        if rec.prevails and not strength.advises_against:
+            kind = "the weak negative" if not strength.positive else "a positive entry"
+            self.ctx.error("E146", f"'prevails' on {kind} ({strength.value} {action.name})", rec.span,
+                           help="only a strong negative entry (not_recommended, never) takes precedence over the "
+                                "positive entries on its action; remove 'prevails'")
         own: dict[type, ast.Evidence | ast.Preference] = {}
         for attr in rec.attrs:
             if type(attr) in own:
@@ -203,7 +206,7 @@ class SectionResolver:
         evidence = own.get(ast.Evidence)
         preference = own.get(ast.Preference)
         return model.Entry(action.name, strength, resolve_args(rec, action, self.ctx), rec.span,
-                           rec.prevails and not strength.positive,
+                           rec.prevails and strength.advises_against,
                            evidence.text.value if isinstance(evidence, ast.Evidence) else None,
                            self.preference(preference) if isinstance(preference, ast.Preference) else None)
 
