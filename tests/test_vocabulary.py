@@ -6,7 +6,8 @@ from __future__ import annotations
 from dsl.format import format_file
 from dsl.parser import parse
 from engine.core.model import Bound, Interval
-from engine.core.vocabulary import atom_words, authored
+from engine.core.vocabulary import authored
+from engine.core.words import atom_words
 from engine.resolve.resolver import resolve
 
 VOCAB = '''guideline "Vocabulary"

@@ -19,7 +19,8 @@ from engine.compile.mdd import MDD
 from engine.compile.project import merged, read_levels
 from engine.core.model import Interval
 from engine.core.values import number_text
-from engine.core.vocabulary import Vocabulary, interval_words
+from engine.core.vocabulary import Vocabulary
+from engine.core.words import interval_words
 from visualize.boxes import question_label
 from visualize.labels import escape, html_lines, quote_id
 from visualize.style import FONT, FONT_SIZE, SMALL_SIZE, TITLE_SIZE, theme

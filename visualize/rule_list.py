@@ -29,7 +29,7 @@ from engine.core.model import (
     ValueTest,
 )
 from engine.core.semantics import truth
-from engine.core.vocabulary import atom_words, interval_words
+from engine.core.words import atom_words, interval_words
 from visualize.labels import answer_text, sentence
 from visualize.plan import DrawEdge, DrawNode, SectionPlan
 

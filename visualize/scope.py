@@ -10,7 +10,7 @@ from typing import assert_never
 
 from engine.core.model import And, Const, Expr, KnownTest, LetRef, Model, Not, NumTest, Or, ValueTest
 from engine.core.values import is_member
-from engine.core.vocabulary import atom_words
+from engine.core.words import atom_words
 from visualize.labels import answer_text, humanize
 
 

@@ -24,6 +24,7 @@ from engine.compile.guideline import CompiledGuideline, Var
 from engine.compile.mdd import MDD
 from engine.core.derived import Derived
 from engine.core.model import Input, Interval
+from engine.core.vocabulary import authored
 
 Cube = tuple[frozenset[int] | None, ...]
 """One set of branches per level (None: any branch)."""
@@ -254,7 +255,7 @@ def derived_literal(d: Derived, branches: frozenset[int]) -> str:
     return f"not ({d.text})"
 
 
-def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
+def literal(var: Var, inp: Input, branches: frozenset[int], written: frozenset[float] = frozenset()) -> str:
     """``var`` takes one of ``branches``, in the rules language."""
     chosen = sorted(branches)
     if var.kind == "known":
@@ -271,7 +272,8 @@ def literal(var: Var, inp: Input, branches: frozenset[int]) -> str:
             else:
                 runs.append(cell)
             prev = i
-        texts = [r.text("rules", name=var.input, unit=inp.unit, domain=(inp.low, inp.high)) for r in runs]
+        texts = [(authored(r, written) if written else r).text("rules", name=var.input, unit=inp.unit,
+                                                               domain=(inp.low, inp.high)) for r in runs]
         if len(texts) == 1:
             return texts[0]
         return "(" + " or ".join(f"({t})" if " and " in t else t for t in texts) + ")"
@@ -295,7 +297,8 @@ def cube_text(g: CompiledGuideline, cube: Cube) -> str:
             continue  # "x > 5" already says x is known
         d = g.model.derived.get(var.input)
         parts.append(derived_literal(d, s) if d is not None and d.kind == "bool" else
-                     literal(var, g.model.input_of(var.input), s))
+                     literal(var, g.model.input_of(var.input), s, g.model.vocabulary.written.get(var.input,
+                                                                                                 frozenset())))
     return " and ".join(parts) if parts else "true"
 
 

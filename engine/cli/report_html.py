@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from dsl.diagnostics import Diagnostic
 from engine.cases.coverage import Coverage
 from engine.cases.validate import Case
-from engine.cli.report_run import because_text, strength_text
+from engine.cli.report_run import strength_text
+from engine.cli.report_words import because_text
 from engine.core.model import Model
 from engine.core.semantics import truth
 from engine.core.values import fact_text

@@ -20,16 +20,19 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from engine.cases.validate import Case
-from engine.core.model import FactValue, Model, ParamValue, Strength, choice_key
-from engine.core.values import fact_text
-from engine.evaluate.result import Because, Pending, Recommendation, Result, Verdict
+from engine.cli.report_words import _computed, _input_ref, because_text
+from engine.core.model import Model, ParamValue, Strength, choice_key
+from engine.evaluate.result import Pending, Recommendation, Result, Verdict
 from engine.evaluate.verdicts import pending_groups, verdicts
 
 Pairs = Iterable[tuple[Case, Result]]
 
 
-def params_text(params: tuple[tuple[str, ParamValue], ...]) -> str:
-    return ", ".join(f"{name}: {value}" for name, value in params)
+def params_text(params: tuple[tuple[str, ParamValue], ...], model: Model | None = None, action: str = "") -> str:
+    """``dose: 400 mg/day, timing: Early``: with ``model``, units in their display forms and labelled values."""
+    if model is None:
+        return ", ".join(f"{name}: {value}" for name, value in params)
+    return ", ".join(f"{name}: {model.vocabulary.param(action, name, value)}" for name, value in params)
 
 
 def strength_text(strength: Strength) -> str:
@@ -50,7 +53,7 @@ def _refs(citations: tuple[int, ...]) -> str:
 def recommendation_line(model: Model, rec: Recommendation) -> str:
     line = f"{strength_text(rec.strength)} {action_text(model, rec.action)}"
     if rec.params:
-        line += f" -- {params_text(rec.params)}"
+        line += f" -- {params_text(rec.params, model, rec.action)}"
     tags = [t for t in (rec.evidence, rec.preference and rec.preference.replace("_", " "),
                         _refs(rec.citations) if rec.citations else None) if t]
     return line + (f"  [{'; '.join(tags)}]" if tags else "")
@@ -60,45 +63,6 @@ def _strongest_first(recs: Iterable[Recommendation]) -> list[Recommendation]:
     return sorted(recs, key=lambda r: (r.strength.rank, not r.strength.positive))
 
 
-
-
-def value_text(model: Model, name: str, value: FactValue | None, named: bool = False) -> str:
-    """A case value as a reader says it: ``deep``, ``grade 3``, ``8 cm``, ``mdt_reviewed yes``; with ``named``
-    (several inputs behind one derived value) always with the input's name: ``sbp 180 mmHg``."""
-    if value is None:
-        return f"{name} unknown"
-    inp = model.input_or_derived(name)
-    prefix = f"{name} " if named else ""
-    if name in model.derived and isinstance(value, float) and not hasattr(value, "high"):  # 4 significant digits
-        value = float(f"{value:.4g}")
-    if isinstance(value, str) and not isinstance(value, bool):
-        return prefix + value
-    if inp is not None and inp.kind in ("number", "integer") and inp.unit:
-        return f"{prefix}{fact_text(value, yes_no=True)} {inp.unit}"
-    return f"{name} {fact_text(value, yes_no=True)}"
-
-
-def _computed(model: Model, name: str, value: object) -> str:
-    """A computed value on its own: ``high``, ``4``, ``52.31 mL_per_min``, ``unknown``."""
-    if value is None:
-        return "unknown"
-    if isinstance(value, float) and not hasattr(value, "high"):
-        value = float(f"{value:.4g}")
-    unit = model.input_of(name).unit
-    return fact_text(value, yes_no=True) + (f" {unit}" if unit and not isinstance(value, str) else "")
-
-
-def because_text(model: Model, b: Because) -> str:
-    """``high_risk: grade 3, deep, 8 cm`` for a let, ``size_cm > 5 cm (8 cm)`` for a literal."""
-    name = b.condition.removeprefix("not ")
-    several = len(b.values) > 1 and name not in model.lets  # a relation or category over several inputs
-    values = [value_text(model, n, v, named=several) for n, v in b.values]
-    if name in model.lets:
-        return f"{b.condition}: {', '.join(values)}" if values else b.condition
-    said = {b.condition, f"not {b.condition}"}  # ``reviewed``, ``site == uterus``: the value is in the text
-    shown = [v for (n, raw), v in zip(b.values, values, strict=True)
-             if raw is None or not ({n, f"not {n}"} & said or b.condition.endswith(f"== {raw}"))]
-    return b.condition + (f" ({', '.join(shown)})" if shown else "")
 
 
 def _tags(evidence: Iterable[str], preference: str | None, citations: tuple[int, ...]) -> str:
@@ -116,7 +80,7 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
     else:
         assert v.strength is not None
         head = f"{strength_text(v.strength)} {action_text(model, v.action)}"
-        shown = [f"{name}: {value}" for name, value in v.params]
+        shown = [f"{name}: {model.vocabulary.param(v.action, name, value)}" for name, value in v.params]
         for c in result.clashes:
             if c.action == v.action and c.param in v.clashes:
                 shown.append(f"{c.param}: " + " | ".join(f"{value} ({rule})" for rule, value in c.given)
@@ -138,7 +102,8 @@ def choice_lines(model: Model, alts: list[Verdict], result: Result) -> Iterator[
     first = alts[0]
     assert first.strength is not None
     shown = [(model.actions[w.action].label if w.action in model.actions else None) or w.action for w in alts]
-    items = [s + (f" ({params_text(w.params)})" if w.params else "") for s, w in zip(shown, alts, strict=True)]
+    items = [s + (f" ({params_text(w.params, model, w.action)})" if w.params else "")
+             for s, w in zip(shown, alts, strict=True)]
     evidence = dict.fromkeys(e for w in alts for e in w.evidence)
     cites = tuple(dict.fromkeys(c for w in alts for c in w.citations))
     tags = _tags(evidence, next((w.preference for w in alts if w.preference), None), cites)
@@ -212,7 +177,8 @@ def text_case(model: Model, case: Case, result: Result, explain: bool = False) -
         for needs, pend in groups:
             count = len(pend)
             items = f"{count} item{'s' if count != 1 else ''}"
-            yield f"    Enter {', '.join(needs)} to decide {items}: {_items(model, pend)}\n"
+            enter = ", ".join(_input_ref(model, n) for n in needs)
+            yield f"    Enter {enter} to decide {items}: {_items(model, pend)}\n"
     if result.overridden:
         yield "  Set aside:\n"
         for o in result.overridden:
