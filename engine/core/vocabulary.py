@@ -44,6 +44,29 @@ class Vocabulary:
     params: dict[str, dict[str, str]] = field(default_factory=dict)
     written: dict[str, frozenset[float]] = field(default_factory=dict)
 
+    def to_data(self) -> dict[str, object]:
+        """The words as JSON-ready data (``guidegraph export``); values as ``[value, label]`` pairs, since a
+        value may be a name, an integer or a bool and JSON keys are strings."""
+        return {"units": dict(self.units),
+                "values": {k: [[v, t] for v, t in labels.items()] for k, labels in self.values.items()},
+                "params": {k: dict(labels) for k, labels in self.params.items()},
+                "written": {k: sorted(v) for k, v in self.written.items()}}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object]) -> Vocabulary:
+        """The inverse of :meth:`to_data` (raises ``ValueError``, ``TypeError`` or ``KeyError`` on bad data)."""
+        def table(key: str) -> Mapping[str, object]:
+            got = data.get(key) or {}
+            if not isinstance(got, Mapping):
+                raise TypeError(f"vocabulary.{key}: expected a mapping")
+            return got
+        return cls({str(k): str(v) for k, v in table("units").items()},
+                   {str(k): {pair[0]: str(pair[1]) for pair in pairs}  # type: ignore[attr-defined]
+                    for k, pairs in table("values").items()},
+                   {str(k): {str(a): str(b) for a, b in labels.items()}  # type: ignore[attr-defined]
+                    for k, labels in table("params").items()},
+                   {str(k): frozenset(float(x) for x in v) for k, v in table("written").items()})  # type: ignore[attr-defined]
+
     def unit(self, unit: str | None) -> str:
         """A unit's display form (its name when it has none; empty for no unit)."""
         return "" if not unit else self.units.get(unit, unit)
