@@ -466,7 +466,18 @@ class Choice:
     kind: str = "one_of"
 
 
-Clause = When | Recommend | Choice | Evidence | Cite | Source | Footnote | Preference | Overrides
+@dataclass(frozen=True, slots=True)
+class Adjust:
+    """``adjust action(args)``: wherever the rule applies (and is not set aside), the action's parameters named in
+    ``args`` take these values in the verdict of every positive recommendation of the action, whose strength is
+    unchanged (e.g. a dose exception: ``adjust imatinib(dose: 800 mg_per_day)``)."""
+
+    action: Name
+    args: tuple[Arg, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+Clause = When | Recommend | Choice | Adjust | Evidence | Cite | Source | Footnote | Preference | Overrides
 
 
 @dataclass(frozen=True, slots=True)

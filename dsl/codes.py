@@ -270,6 +270,10 @@ _TABLE: tuple[Code, ...] = (
     _error("E054", "count of conditions without at_least",
            "A number of conditions that must hold is written `at_least N of {a, b, c}` (one word, with 'of'), or "
            "as a comparison of a count: `count_of {a, b, c} >= N`."),
+    _error("E055", "adjust without its parameter values",
+           "An adjustment changes parameters of an action that other rules recommend, so it names the action and "
+           "the new values in parentheses: `adjust imatinib(dose: 800 mg_per_day)`. To recommend the action "
+           "itself, use a strength (`recommend imatinib(...)`)."),
     # -- E1xx/W1xx names, types, units and domains --------------------------------------------------------------------
     _error("E101", "unknown input or let",
            "A condition names something that is neither a declared input nor a let. Check the spelling (the help "
@@ -454,6 +458,14 @@ _TABLE: tuple[Code, ...] = (
     _warning("W206", "parameter clash",
              "Two rules give the same action with different parameter values (e.g. doses) for the same patients. "
              "Make the conditions exclusive, or let one rule override the other."),
+    _warning("W214", "two adjustments clash",
+             "Two rules adjust the same parameter of an action to different values (e.g. two doses) for the same "
+             "patients, while the action is recommended: `run` leaves the parameter out of the verdict and lists it "
+             "under clashes. Let one rule override the other (`overrides RULE`), or make the conditions exclusive."),
+    _warning("W215", "adjustment that changes nothing",
+             "An `adjust ACTION(...)` line changes the parameters of a positive recommendation of ACTION, but no "
+             "patient the rule applies to (and is not set aside for) is recommended ACTION. Widen the condition, "
+             "or check that a rule gives the action a strength for these patients."),
     _error("E210", "a classification leaves patients unclassified",
            "Some allowed patients meet no branch of a classification that has no `otherwise`: their category is "
            "unknown, so every rule on it stays pending. Add a branch for them or an `otherwise VALUE` line; the "

@@ -32,8 +32,8 @@ from dsl import ast
 from dsl.diagnostics import Diagnostic, has_errors
 from dsl.parser import parse
 
-_CLAUSE_ORDER: dict[type, int] = {ast.When: 0, ast.Recommend: 1, ast.Choice: 1, ast.Overrides: 2, ast.Evidence: 3,
-                                  ast.Preference: 4, ast.Cite: 5, ast.Source: 6, ast.Footnote: 7}
+_CLAUSE_ORDER: dict[type, int] = {ast.When: 0, ast.Recommend: 1, ast.Choice: 1, ast.Adjust: 1, ast.Overrides: 2,
+                                  ast.Evidence: 3, ast.Preference: 4, ast.Cite: 5, ast.Source: 6, ast.Footnote: 7}
 WIDTH = 120
 """Past this many characters an action declaration continues on a second line (nothing else is wrapped)."""
 _PRECEDENCE: dict[type, int] = {ast.Implies: 1, ast.Or: 2, ast.And: 3, ast.Not: 4, ast.Compare: 5, ast.Relation: 5,
@@ -209,7 +209,7 @@ def item_line(i: ast.SectionItem) -> str:
     return f"todo {string(i.text)}"
 
 
-def _entry(c: ast.Recommend) -> str:
+def _entry(c: ast.Recommend | ast.Adjust) -> str:
     return c.action.name + (f"({', '.join(f'{a.name.name}: {value(a.value)}' for a in c.args)})" if c.args else "")
 
 
@@ -222,6 +222,8 @@ def clause_line(c: ast.Clause) -> str:
         return f"when {cond(c.cond)}"
     if isinstance(c, ast.Recommend):
         return f"{c.strength} {_entry(c)}" + (" prevails" if c.prevails else "") + _attrs(c)
+    if isinstance(c, ast.Adjust):
+        return f"adjust {_entry(c)}"
     if isinstance(c, ast.Choice):
         return f"{c.strength} {c.kind}({', '.join(_entry(a) + _attrs(a) for a in c.alternatives)})"
     if isinstance(c, ast.Overrides):

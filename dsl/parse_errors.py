@@ -30,12 +30,12 @@ KEYWORDS = frozenset((
     "guideline", "version", "reference", "input", "assume", "let", "action", "modality", "section", "rule", "when",
     "cover", "todo", "must", "recommend", "consider", "may_omit", "not_recommended", "never", "prevails", "evidence",
     "cite", "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known",
-    "unknown", "true", "false", "number", "integer", "bool", "never_together", "one_of", "any_of", "classify", "then",
-    "otherwise", "first_match", "set", "of", "count_of", "points_of", "at_least", "unit"))
+    "unknown", "true", "false", "number", "integer", "bool", "never_together", "one_of", "any_of", "adjust",
+    "classify", "then", "otherwise", "first_match", "set", "of", "count_of", "points_of", "at_least", "unit"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, may_omit, not_recommended or never"
-CLAUSES = f"when, a strength ({STRENGTHS}), overrides, evidence, preference, cite, source or footnote"
+CLAUSES = f"when, a strength ({STRENGTHS}), adjust, overrides, evidence, preference, cite, source or footnote"
 H = 'guideline "T"\n'  # a valid header, to put examples in the right place
 
 
@@ -199,14 +199,20 @@ SYNTAX_ERRORS: tuple[SyntaxErrorKind, ...] = (
                      H + "section s:\n  rule r:\n    recommend any_of a, b",
                      H + "section s:\n  rule r:\n    recommend any_of(a b)",
                      H + "section s:\n  rule r:\n    recommend any_of(a, b\n")),
+    SyntaxErrorKind("E055", "adjust names an action and, in parentheses, the parameter values it sets",
+                    "found {token}; e.g. adjust imatinib(dose: 800 mg_per_day)",
+                    (H + "section s:\n  rule r:\n    adjust x\n",
+                     H + "section s:\n  rule r:\n    adjust x\n  rule q:\n",
+                     H + "section s:\n  rule r:\n    adjust x()",
+                     H + "section s:\n  rule r:\n    adjust x dose: 5 mg",
+                     H + "section s:\n  rule r:\n    adjust (dose: 5 mg)")),
 )
 """The table of known syntax errors (see the module docstring)."""
 
 _HEAD_CODES = {"input": "E016", "section": "E018", "rule": "E019", "let": "E025"}
 """The "expected ':' (or '=') after the header" row of each kind of unit, by the keyword that opened it."""
 _CLAUSE_KEYWORDS = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "MAY_OMIT", "NOT_RECOMMENDED", "NEVER",
-                              "OVERRIDES",
-                              "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
+                              "ADJUST", "OVERRIDES", "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 _EXAMPLES: dict[str, list[str]] = {k.code: list(k.examples) for k in SYNTAX_ERRORS}
 _BY_CODE = {k.code: k for k in SYNTAX_ERRORS}
 _PUNCT_NAMES = {"LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'",

@@ -365,6 +365,9 @@ class _Builder(Transformer[Token, ast.File]):
                      for name, args, attrs, span in c[2:])
         return ast.Choice(c[0], alts, self._span(meta), str(c[1]))
 
+    def adjust(self, meta: Any, c: list[Any]) -> ast.Adjust:
+        return ast.Adjust(c[0], c[1], self._span(meta))
+
     def alternative(self, meta: Any, c: list[Any]) -> tuple[Any, ...]:
         return (c[0], c[1], c[2], self._span(meta))
 

@@ -2,7 +2,7 @@
 
 Shared by the differential and export tests: inputs of every kind, lets, assumptions, sections with guards,
 rules with random overrides (always to earlier rules, so there are no cycles), choice sets (``one_of`` and
-``any_of``) and covers.
+``any_of``), adjustments and covers.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from engine.core.model import (
     TRUE,
     Action,
+    Adjustment,
     And,
     AnyOf,
     Assumption,
@@ -128,8 +129,13 @@ def models(draw: Any) -> Model:
         if rules and draw(st.integers(0, 3)) == 0:  # action-level exceptions, to earlier rules (no cycles)
             target = draw(st.sampled_from(rules))
             aside = ((target.name, draw(st.sampled_from(target.entries)).action),)
+        adjusts: tuple[Adjustment, ...] = ()
+        free = [a for a in ACTIONS if a not in {e.action for e in entries}]  # a rule does not give what it adjusts
+        if free and draw(st.integers(0, 3)) == 0:
+            adjusts = (Adjustment(draw(st.sampled_from(free)), (("dose", Quantity(float(draw(st.integers(0, 2))),
+                                                                                   "Gy")),)),)
         rules.append(Rule(f"r{i}", sec.name, And((sec.guard, when)), when, entries, evidence="E" if i % 2 else None,
-                          citations=(1,) if i % 3 == 0 else (), overrides=over, sets_aside=aside))
+                          citations=(1,) if i % 3 == 0 else (), overrides=over, sets_aside=aside, adjusts=adjusts))
     covers = tuple(Cover(draw(st.sampled_from(ACTIONS)), s.name, s.guard) for s in sections if draw(st.booleans()))
     return Model("Random", "1", "random.rules", {1: "Ref"}, ins, lets, assumptions, actions, tuple(sections),
                  tuple(rules), covers, ())

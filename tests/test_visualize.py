@@ -550,7 +550,7 @@ def _small_guideline() -> Any:
 
 def test_condition_text_and_three_valued_holds() -> None:
     from engine.core.semantics import truth
-    from visualize.rule_list import condition_text
+    from visualize.conditions import condition_text
 
     g = _small_guideline()
     m = g.model

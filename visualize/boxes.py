@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from engine.core.model import Model, choice_key
+from visualize.conditions import condition_text, lower_first
 from visualize.labels import escape, html_lines, param_text, sentence
 from visualize.style import SMALL_SIZE, STRENGTH_WORDS, TINY_SIZE, Theme
 
@@ -52,6 +53,22 @@ def _unique(items: list[Any]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys(items))
 
 
+POSITIVE = ("must", "recommend", "consider")
+
+
+def _adjustments(model: Model, action: str, sections: set[str]) -> list[str]:
+    """The adjustments of ``action`` in the sections of the box's rules, one line each: "dose: 800 mg if KIT exon:
+    9" (an adjustment changes the parameters of the recommendation for the patients its rule applies to,
+    without a branch of its own in the tree)."""
+    out = []
+    for ri, a in model.adjustments:
+        rule = model.rules[ri]
+        if a.action == action and rule.section in sections:
+            values = "; ".join(param_text(k, v.to_json(), model.vocabulary, action) for k, v in a.params)
+            out.append(f"{values} if {lower_first(condition_text(rule.when, model))}")
+    return out
+
+
 def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str]) -> list[EntryView]:
     """The active entries of a leaf, merged per (action, strength) in graph order, with their rules' evidence,
     citations and footnote marks."""
@@ -69,6 +86,8 @@ def entry_views(leaf: Mapping[str, Any], model: Model, marks: Mapping[str, str])
             params = e.get("params") or {}
             if params:
                 details.append("; ".join(param_text(k, params[k], model.vocabulary, action) for k in params))
+        if strength in POSITIVE:
+            details.extend(_adjustments(model, action, {r.section for r in found}))
         out.append(EntryView(
             rules=_unique([str(e.get("rule")) for e in entries]),
             strength=strength,

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 
 from dsl.diagnostics import Diagnostic, Note
+from engine.checks.adjustments import adjustments
 from engine.checks.classifications import classifications
 from engine.checks.conflicts import conflicts
 from engine.checks.dead_rules import dead_rules
@@ -56,8 +57,8 @@ def _inexact_noted(check: Check) -> Check:
 
 
 CHECKS: tuple[Check, ...] = tuple(_inexact_noted(c) for c in (
-    classifications, conflicts, gaps, dead_rules, overrides, param_clashes, precedence, together, todos,
+    classifications, conflicts, gaps, dead_rules, overrides, param_clashes, adjustments, precedence, together, todos,
 ))
 
-__all__ = ["CHECKS", "classifications", "conflicts", "dead_rules", "gaps", "overrides", "param_clashes", "precedence",
-           "todos", "together"]
+__all__ = ["CHECKS", "adjustments", "classifications", "conflicts", "dead_rules", "gaps", "overrides",
+           "param_clashes", "precedence", "todos", "together"]

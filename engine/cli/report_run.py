@@ -85,6 +85,10 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
             if c.action == v.action and c.param in v.clashes:
                 shown.append(f"{c.param}: " + " | ".join(f"{value} ({rule})" for rule, value in c.given)
                              + " [CLASH]")
+        for name in v.clashes:  # two adjustments in force that disagree
+            given = [(a.rule, x) for a in v.adjusted or () if not a.needs for n, x in a.params if n == name]
+            if len(given) > 1:
+                shown.append(f"{name}: " + " | ".join(f"{value} ({rule})" for rule, value in given) + " [CLASH]")
         if shown:
             head += " -- " + ", ".join(shown)
     yield f"  {head}{_tags(v.evidence, v.preference, v.citations)}\n"
@@ -92,6 +96,10 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
         yield f"      because {'; '.join(because_text(model, b) for b in v.because)}\n"
     rules = "; ".join(f"{b.label} ({b.rule})" if b.label else b.rule for b in v.rules)
     yield f"      {'rule' if len(v.rules) == 1 else 'rules'}: {rules}\n"
+    for a in v.adjusted or ():
+        values = ", ".join(f"{name}: {model.vocabulary.param(v.action, name, value)}" for name, value in a.params)
+        yield (f"      adjusted by {a.rule} ({values})\n" if not a.needs else
+               f"      may be adjusted by {a.rule} ({values}): enter {', '.join(a.needs)} to decide\n")
     for note in v.notes:
         yield f"      note: {note}\n"
 

@@ -295,6 +295,9 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         building = ("the never_together conditions", [t.condition for t in model.together],
                     model.together[0].span if model.together else None)
         together = tuple(m.apply(_or_impossible, b.cond(t.condition), assume) for t in model.together)
+        adjust_nodes = tuple(
+            m.apply(_or_impossible, m.and_(rule_nodes[ri], m.not_(m.or_(*[rule_nodes[o] for o in over[ri]]))), assume)
+            for ri, _ in model.adjustments)
         by_section: dict[str, tuple[list[int], list[int]]] = {sec.name: ([], []) for sec in model.sections}
         for ri, rule in enumerate(model.rules):
             by_section[rule.section][0].append(ri)
@@ -349,5 +352,5 @@ def _compile(model: Model, max_nodes: int) -> CompiledGuideline:
         rule_nodes={r.name: rule_nodes[i] for i, r in enumerate(model.rules)}, leaves=leaves,
         rule_index={r.name: i for i, r in enumerate(model.rules)}, parts=tuple(parts), part_roots=part_roots,
         section_rules={s.name: tuple(by_section[s.name][0]) for s in model.sections}, drawn=drawn,
-        cover_gaps=cover_gaps, together=together, solve=theory.solve if theory is not None else None,
-        classified=classified(model, b.cond, m))
+        cover_gaps=cover_gaps, together=together, adjust_nodes=adjust_nodes,
+        solve=theory.solve if theory is not None else None, classified=classified(model, b.cond, m))

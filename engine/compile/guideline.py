@@ -168,6 +168,8 @@ class CompiledGuideline:
     cover_gaps: tuple[int, ...] = ()       # cover index -> MDD: True where it is a gap, False where answered or
                                            # outside it, None where the assumptions are broken
     together: tuple[int, ...] = ()         # never_together index -> MDD of its condition (None: assumptions broken)
+    adjust_nodes: tuple[int, ...] = ()     # per ``model.adjustments``: MDD True where its rule is active (applies,
+                                           # no overrider applies), False where not, None: assumptions broken
     classified: int | None = None
     """Boolean MDD: every classification without ``otherwise`` gives the patient a value (None: all do). The
     checks reason on these patients only; the others are E210's."""

@@ -29,6 +29,9 @@ from dsl.span import NO_SPAN, Span
 
 if TYPE_CHECKING:
     from engine.core.derived import Derived
+from engine.core.choices import AnyOf as AnyOf  # re-exported: entries hold choice sets
+from engine.core.choices import choice_key as choice_key
+from engine.core.choices import exclusive_with as exclusive_with
 from engine.core.params import Bound as Bound
 from engine.core.params import ParamValue as ParamValue  # re-exported: entries hold parameter values
 from engine.core.params import Quantity as Quantity
@@ -255,26 +258,6 @@ class Action:
 
 
 
-class AnyOf(tuple[str, ...]):
-    """The actions of an ``any_of(...)`` choice set (the patient may get one or more of them), where a plain tuple
-    is a ``one_of(...)`` (exactly one). A tuple, so that everything that reads the alternatives of a choice (results,
-    verdicts, figures, overrides) reads both kinds alike; its type is asked only where they differ: whether two
-    alternatives may break a ``never_together`` (only an ``any_of``'s may), and the words and JSON key shown."""
-
-    __slots__ = ()
-
-
-def choice_key(actions: tuple[str, ...]) -> str:
-    """The JSON key and the language's word for a choice set's actions: ``any_of`` or ``one_of``."""
-    return "any_of" if isinstance(actions, AnyOf) else "one_of"
-
-
-def exclusive_with(actions: tuple[str, ...], other: str) -> bool:
-    """Whether ``other`` is another alternative of the same ``one_of`` choice as an entry whose choice has
-    ``actions``: then the patient gets one of the two, never both (an ``any_of``'s may be given together)."""
-    return other in actions and not isinstance(actions, AnyOf)
-
-
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One ``STRENGTH action(params) [prevails]`` line of a rule. ``prevails`` (negative entries only): the entry
@@ -295,10 +278,22 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Adjustment:
+    """``adjust action(param: value, ...)``: wherever its rule is active (it applies and is not set aside), the
+    named parameters of the action take these values in the action's verdict, when that verdict is positive; its
+    strength, rules and evidence are unchanged (docs/language.md, "Adjustments")."""
+
+    action: str
+    params: tuple[tuple[str, ParamValue], ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A resolved rule. ``condition`` is ``And(section guard, when)`` simplified; ``when`` alone is kept for
     display. ``overrides`` lists the rules this one sets aside directly (by name); ``sets_aside`` the single
-    entries it sets aside directly, as (rule, action) pairs (``overrides rule.action``)."""
+    entries it sets aside directly, as (rule, action) pairs (``overrides rule.action``); ``adjusts`` its
+    adjustments (a rule may have only adjustments, and then no entries)."""
 
     name: str
     section: str
@@ -314,6 +309,7 @@ class Rule:
     overrides: tuple[str, ...] = ()
     span: Span = field(default=NO_SPAN, compare=False)
     sets_aside: tuple[tuple[str, str], ...] = ()
+    adjusts: tuple[Adjustment, ...] = ()
 
     def evidence_of(self, e: Entry) -> str | None:
         """The evidence shown with entry ``e`` of this rule: its own, else the rule's."""
@@ -389,6 +385,11 @@ class Model:
     """The derived inputs (see :class:`Derived`), each after those it reads."""
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     """The words people read: labels of values, display forms of units (``engine.core.vocabulary``)."""
+
+    @property
+    def adjustments(self) -> tuple[tuple[int, Adjustment], ...]:
+        """Every adjustment with its rule's index, in rule order: the order of the compiled ``adjust_nodes``."""
+        return tuple((ri, a) for ri, r in enumerate(self.rules) for a in r.adjusts)
 
     def reads_of(self, names: list[str]) -> list[str]:
         """The declared inputs ``names`` stand for (a derived value by the inputs it is computed from)."""

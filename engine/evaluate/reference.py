@@ -36,6 +36,7 @@ from engine.core.derive import deriver
 from engine.core.model import EnumValue, Input, Model, NumTest
 from engine.core.semantics import Kleene, kleene
 from engine.core.walk import iter_atoms
+from engine.evaluate.adjust import adjust_verdicts, states_of
 from engine.evaluate.assemble import Outcome, assemble
 from engine.evaluate.result import Derived, FactValue, NotAddressed, Result
 from engine.evaluate.verdicts import never_together, verdicts
@@ -127,6 +128,7 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
     covers = [_two_valued(kleene(c.condition, model)) for c in model.covers]
     together = [_two_valued(kleene(t.condition, model)) for t in model.together]
     together_seen: list[set[bool]] = [set() for _ in model.together]
+    adjust_seen: list[set[bool]] = [set() for _ in model.adjustments]
     gaps: list[set[bool]] = [set() for _ in model.covers]
     lets = {n: _two_valued(kleene(let.expr, model)) for n, let in model.lets.items()}
     worlds: list[tuple[tuple[FactValue | EnumValue, ...], dict[int, tuple[str, tuple[int, ...]]]]] = []
@@ -150,6 +152,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
             let_seen[n].add(holds(values, facts))
         for ti, holds in enumerate(together):
             together_seen[ti].add(holds(values, facts))
+        for k, (ri, _) in enumerate(model.adjustments):  # in force: its rule applies, no overrider of it does
+            adjust_seen[k].add(applies[ri] and not any(applies[o] for o in over[ri]))
     for p, name in enumerate(unknown):
         worlds = _merge_unknowable(p, name, worlds, facts, domains[p], unknown, assumptions,
                                    lambda values: _completions(model, derive, values))
@@ -177,7 +181,8 @@ def evaluate_direct(model: Model, facts: Mapping[str, FactValue], case_id: str |
                  if seen == {True})
     maybe = tuple((NotAddressed(c.action, c.section, c.note), ()) for c, seen in zip(model.covers, gaps, strict=True)
                   if len(seen) == 2)
-    actions, broken = never_together(model, result, [seen == {True} for seen in together_seen], verdicts(model, result))
+    actions = adjust_verdicts(model, verdicts(model, result), states_of(model, adjust_seen, facts))
+    actions, broken = never_together(model, result, [seen == {True} for seen in together_seen], actions)
     object.__setattr__(result, "derived", Derived(actions, sure, maybe, broken))
     return result
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.core.model import FactValue as FactValue  # re-exported: results carry fact values
 from engine.core.model import ParamValue, Strength, choice_key
@@ -26,7 +26,8 @@ from engine.core.values import fact_text, json_value
 from engine.evaluate.clashes import Clash as Clash  # re-exported: results carry clashes
 from engine.evaluate.clashes import find_clashes
 
-"""A validated case value: bool, number (int/float) or enum member (str or int)."""
+if TYPE_CHECKING:
+    from engine.evaluate.adjust import Adjusted
 
 
 def params_to_json(params: tuple[tuple[str, ParamValue], ...]) -> dict[str, Any]:
@@ -46,8 +47,6 @@ class Because:
     def __str__(self) -> str:
         vals = ", ".join(f"{k} = {'unknown' if v is None else fact_text(v)}" for k, v in self.values)
         return f"{self.condition}" + (f" ({vals})" if vals else "")
-
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +151,9 @@ class Verdict:
     """Actions given with this one against a ``never_together``; None (no JSON key) if the guideline has none."""
     one_of: tuple[str, ...] | None = None
     """The choice set this action is given as an alternative of (those of its alternatives given), or None."""
+    adjusted: tuple[Adjusted, ...] | None = None
+    """The adjustments of this action in force or pending (engine/evaluate/adjust.py); None (no JSON key) if the
+    guideline has none."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"action": self.action, "label": self.label,
@@ -161,7 +163,8 @@ class Verdict:
                 "because": [b.to_dict() for b in self.because], "clashes": list(self.clashes),
                 "preference": self.preference} | ({} if self.together is None else
                                                   {"never_together": list(self.together)}) | (
-                    {} if self.one_of is None else {choice_key(self.one_of): list(self.one_of)})
+                    {} if self.one_of is None else {choice_key(self.one_of): list(self.one_of)}) | (
+                    {} if self.adjusted is None else {"adjusted": [a.to_dict() for a in self.adjusted]})
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +212,10 @@ class LazyDerived(tuple):  # type: ignore[type-arg]
         return tuple.__new__(cls, (fn, *args))
 
 
+new_lazy_derived: Callable[[tuple[Any, ...]], LazyDerived] = functools.partial(tuple.__new__, LazyDerived)
+"""``LazyDerived(fn, *args)`` from the tuple ``(fn, *args)``, built in C (no Python frame: one per case)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     case: str | None
@@ -218,11 +225,11 @@ class Result:
     conflicts: tuple[Conflict, ...] = ()
     lets: tuple[tuple[str, bool | None], ...] = field(default=())
     derived: Derived | LazyDerived | None = field(default=None, compare=False, repr=False)
+    """The verdicts and the actions not addressed (see :func:`engine.evaluate.verdicts.attach`): None for a
+    result built without the guideline (then ``actions`` and ``not_addressed`` are empty)."""
     values: tuple[tuple[str, Any], ...] = field(default=(), compare=False, repr=False)
     """The named classifications, scores and formulas the case's facts decide (None: undecided), for results
     that say "Stroke risk: high" (set by the evaluator; empty for guidelines without them)."""
-    """The verdicts and the actions not addressed (see :func:`engine.evaluate.verdicts.attach`): None for a
-    result built without the guideline (then ``actions`` and ``not_addressed`` are empty)."""
 
     def _derived(self) -> Derived:
         d = self.derived
@@ -282,10 +289,9 @@ _NOTHING = Derived()
 # Fast constructors for the evaluator
 #
 # A frozen dataclass's ``__init__`` sets every field through ``object.__setattr__`` (about 1 us for a
-# Recommendation), and the evaluator builds several of these objects per case. Each twin below has exactly the
-# slots of its dataclass, sets them with plain attribute stores, then becomes an instance of the real class
-# (``__class__`` assignment between identical slot layouts). The objects made are ordinary, frozen instances of
-# the public classes: same type, equality, hash, repr and ``to_dict``. Positional arguments only, every field.
+# Recommendation), and the evaluator builds dozens per case. Each twin has exactly the slots of its dataclass, sets
+# them with plain stores, then becomes an instance of the real class (``__class__`` assignment between identical
+# slot layouts): ordinary frozen instances of the public classes (same type, equality, hash, repr, ``to_dict``).
 
 
 class _BecauseTwin:
@@ -326,17 +332,32 @@ class _ResultTwin:
 
     def __init__(self, case: str | None, recommendations: tuple[Recommendation, ...],
                  overridden: tuple[Overridden, ...], pending: tuple[Pending, ...], conflicts: tuple[Conflict, ...],
-                 lets: tuple[tuple[str, bool | None], ...]) -> None:
+                 lets: tuple[tuple[str, bool | None], ...], derived: LazyDerived | None = None) -> None:
         self.case = case
         self.recommendations = recommendations
         self.overridden = overridden
         self.pending = pending
         self.conflicts = conflicts
         self.lets = lets
-        self.derived = None
+        self.derived = derived
         self.values = ()
         self.__class__ = Result  # type: ignore[assignment]
 
+
+class _EntryTwin:
+    """``(fields, because)``: the other fields are one tuple per rule entry (the fast path's, shared by all cases)."""
+
+    __slots__ = ("action", "strength", "rule", "section", "params", "evidence", "citations", "because",  # noqa: RUF023 (field order)
+                 "preference", "footnotes", "source", "one_of")
+
+    def __init__(self, fields: tuple[Any, ...], because: tuple[Because, ...]) -> None:
+        (self.action, self.strength, self.rule, self.section, self.params, self.evidence, self.citations,
+         self.preference, self.footnotes, self.source, self.one_of) = fields
+        self.because = because
+        self.__class__ = Recommendation  # type: ignore[assignment]
+
+
+ENTRY_FIELDS = tuple(f for f in _RecommendationTwin.__slots__ if f != "because")  # the order new_entry takes
 
 new_because: Callable[[str, tuple[tuple[str, FactValue | None], ...]], Because] = _BecauseTwin  # type: ignore[assignment]
 """``Because(condition, values)``, built faster (both arguments positional)."""
@@ -345,9 +366,14 @@ new_recommendation: Callable[..., Recommendation] = _RecommendationTwin  # type:
 """``Recommendation(...)`` with all twelve fields positional, built faster."""
 
 new_result: Callable[..., Result] = _ResultTwin  # type: ignore[assignment]
-"""``Result(...)`` with all six fields positional, built faster."""
+"""``Result(...)`` with the six fields up to ``lets`` positional (and ``derived``, optionally), built faster."""
 
-for _twin, _real in ((_BecauseTwin, Because), (_RecommendationTwin, Recommendation), (_ResultTwin, Result)):
+new_entry: Callable[[tuple[Any, ...], Any], Recommendation] = _EntryTwin  # type: ignore[assignment]
+"""A Recommendation from the tuple of its fields but ``because`` (:data:`ENTRY_FIELDS`), and its ``because``: two
+arguments make the call cheaper than twelve, and the tuple is unpacked in C."""
+
+for _twin, _real in ((_BecauseTwin, Because), (_RecommendationTwin, Recommendation), (_ResultTwin, Result),
+                     (_EntryTwin, Recommendation)):
     if set(_twin.__slots__) != set(_real.__slots__):  # a field was added to the dataclass but not to its twin
         raise TypeError(f"{_twin.__name__} must have the slots of {_real.__name__}: {_real.__slots__}")
 
@@ -356,10 +382,9 @@ for _twin, _real in ((_BecauseTwin, Because), (_RecommendationTwin, Recommendati
 # Lazy "because"
 #
 # A ``because`` list costs more to build than the rest of a recommendation, and many callers never read it (a
-# cohort run that only counts recommendations, an embedding that reads actions). The evaluator may therefore
-# store a :class:`LazyBecause` in the slot; the descriptor below turns it into the tuple on first read and keeps
-# the tuple. Every reader (attribute access, ``==``, ``repr``, ``to_dict``, ``dataclasses`` helpers) goes through
-# the descriptor, so a Recommendation looks the same whether its ``because`` was built early or late.
+# cohort run that only counts recommendations, an embedding that reads actions). The evaluator may therefore store
+# a :class:`LazyBecause` in the slot; the descriptor below turns it into the tuple on first read and keeps it. Every
+# reader (attributes, ``==``, ``repr``, ``to_dict``, ``dataclasses`` helpers) goes through the descriptor.
 
 
 class LazyBecause(tuple):  # type: ignore[type-arg]

@@ -36,6 +36,7 @@ from engine.core.model import (
     ValueTest,
     exclusive_with,
 )
+from engine.evaluate.adjust import adjust_states, adjust_verdicts, reach
 from engine.evaluate.because import atom_text
 from engine.evaluate.result import (
     Backing,
@@ -53,7 +54,6 @@ from engine.evaluate.result import (
 
 if TYPE_CHECKING:
     from engine.compile.guideline import CompiledGuideline
-    from engine.compile.mdd import MDD
 
 
 def written_terms(model: Model) -> dict[str, frozenset[str]]:
@@ -194,7 +194,7 @@ def together_holds(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> list
         return []
     branch = branches(g, {k: v for k, v in facts.items() if v is not None})
     memo: dict[int, frozenset[bool]] = {}
-    return [_reach(g.mdd, branch, root, memo, set()) == {True} for root in g.together]
+    return [reach(g.mdd, branch, root, memo, set()) == {True} for root in g.together]
 
 
 def not_addressed(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> tuple[
@@ -211,7 +211,7 @@ def not_addressed(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> tuple
     maybe: list[tuple[NotAddressed, tuple[str, ...]]] = []
     for ci, root in enumerate(g.cover_gaps):
         needs: set[int] = set()
-        seen = _reach(m, branch, root, {}, needs)
+        seen = reach(m, branch, root, {}, needs)
         if True not in seen:
             continue
         cover = g.model.covers[ci]
@@ -222,30 +222,6 @@ def not_addressed(g: CompiledGuideline, facts: Mapping[str, FactValue]) -> tuple
             inputs = tuple(dict.fromkeys(g.vars[lv].input for lv in sorted(needs)))
             maybe.append((item, inputs))
     return tuple(sure), tuple(maybe)
-
-
-def _reach(m: MDD, branch: Sequence[int | None], n: int, memo: dict[int, frozenset[bool]],
-           needs: set[int]) -> frozenset[bool]:
-    """The values (True: a gap, False: not) a case may reach below ``n`` (None terminals, which the assumptions
-    rule out, are dropped), adding to ``needs`` the unknown levels whose branches disagree."""
-    found = memo.get(n)
-    if found is not None:
-        return found
-    if m.is_terminal(n):
-        v = m.value(n)
-        found = frozenset() if v is None else frozenset((bool(v),))
-    else:
-        level = m.level(n)
-        b = branch[level]
-        if b is None:
-            kids = [_reach(m, branch, c, memo, needs) for c in m.children(n)]
-            found = frozenset().union(*kids)
-            if len(found) == 2 and any(k and k != found for k in kids):
-                needs.add(level)
-        else:
-            found = _reach(m, branch, m.children(n)[b], memo, needs)
-    memo[n] = found
-    return found
 
 
 def _overridden_by(model: Model, rule: str) -> set[str]:
@@ -314,6 +290,8 @@ class Deriver:
     def derive(self, result: Result, facts: Mapping[str, FactValue]) -> Derived:
         sure, maybe = not_addressed(self.compiled, facts)
         actions = verdicts(self.compiled.model, result, self.terms, self.labels)
+        if self.compiled.adjust_nodes:
+            actions = adjust_verdicts(self.compiled.model, actions, adjust_states(self.compiled, facts))
         actions, broken = never_together(self.compiled.model, result, together_holds(self.compiled, facts), actions)
         return Derived(actions, sure, maybe, broken)
 

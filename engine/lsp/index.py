@@ -157,7 +157,7 @@ def _rule(rule: ast.Rule, use: Callable[[Key, Span], None], cond: Callable[[ast.
     for clause in rule.clauses:
         if isinstance(clause, ast.When):
             cond(clause.cond)
-        elif isinstance(clause, ast.Recommend | ast.Choice):
+        elif isinstance(clause, ast.Recommend | ast.Choice | ast.Adjust):
             for rec in clause.alternatives if isinstance(clause, ast.Choice) else (clause,):
                 use(("action", rec.action.name), rec.action.span)
                 for arg in rec.args:

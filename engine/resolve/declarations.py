@@ -201,7 +201,7 @@ def _param_value(arg: ast.Arg, p: model.ParamType, action: str, ctx: Context) ->
     return None
 
 
-def resolve_args(rec: ast.Recommend, action: model.Action,
+def resolve_args(rec: ast.Recommend | ast.Adjust, action: model.Action,
                  ctx: Context) -> tuple[tuple[str, model.ParamValue], ...]:
     """The checked arguments of one entry, in the order written; a wrong argument is reported and dropped."""
     declared = {p.name: p for p in action.params}

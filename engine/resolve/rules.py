@@ -111,6 +111,8 @@ class SectionResolver:
         preference: str | None = None
         overrides: list[ast.Name] = []
         entry_targets: list[tuple[ast.Name, ast.Name]] = []
+        adjusts: list[model.Adjustment] = []
+        adjust_spans: dict[str, Span] = {}
         for clause in r.clauses:
             kind = type(clause)
             if kind in _SINGLE:
@@ -129,6 +131,10 @@ class SectionResolver:
                     entries.append(entry)
             elif isinstance(clause, ast.Choice):
                 entries.extend(self.choice(clause, name, entry_spans))
+            elif isinstance(clause, ast.Adjust):
+                found = self.adjust(clause, name, adjust_spans)
+                if found is not None:
+                    adjusts.append(found)
             elif isinstance(clause, ast.Evidence):
                 values["evidence"] = clause.text.value
             elif isinstance(clause, ast.Source):
@@ -145,9 +151,15 @@ class SectionResolver:
                         overrides.append(target)
                     else:
                         entry_targets.append((target, action))
-        if not any(isinstance(c, ast.Recommend | ast.Choice) for c in r.clauses):
+        if not any(isinstance(c, ast.Recommend | ast.Choice | ast.Adjust) for c in r.clauses):
             ctx.fatal("E143", f"rule '{name}' has no strength; a rule needs a strength: {_STRENGTHS}", r.name.span,
-                      help="add a line such as: recommend ACTION")
+                      help="add a line such as: recommend ACTION (or adjust ACTION(PARAM: VALUE))")
+        for adjusted, span in adjust_spans.items():
+            if adjusted in entry_spans:
+                ctx.error("E142", f"rule '{name}' both gives and adjusts '{adjusted}'", span,
+                          notes=[Note("it gives it here", entry_spans[adjusted])],
+                          help="write the parameter values in the entry itself, or move the adjustment to a rule "
+                               "of its own")
         self.out.overrides[name] = overrides
         self.out.entry_overrides[name] = entry_targets
         self.out.entry_actions[name] = entry_spans
@@ -156,7 +168,21 @@ class SectionResolver:
         self.out.rules.append(model.Rule(
             name, section, conjoin([guard, when]), when, tuple(entries), r.label.value if r.label else None,
             values.get("evidence"), tuple(citations), values.get("source"), tuple(footnotes), preference,
-            tuple(unique), r.span, sets_aside))
+            tuple(unique), r.span, sets_aside, tuple(adjusts)))
+
+    def adjust(self, a: ast.Adjust, rule: str, seen: dict[str, Span]) -> model.Adjustment | None:
+        """``adjust ACTION(PARAM: VALUE, ...)``: the arguments checked as an entry's are."""
+        action = self._action(a.action)
+        if action is None:
+            return None
+        if action.name in seen:
+            self.ctx.error("E142", f"rule '{rule}' adjusts '{action.name}' twice", a.span,
+                           help="give all the parameters in one adjust line",
+                           notes=[Note("first here", seen[action.name])])
+            return None
+        seen[action.name] = a.span
+        params = resolve_args(a, action, self.ctx)
+        return model.Adjustment(action.name, params, a.span) if params else None
 
     def choice(self, c: ast.Choice, rule: str, seen: dict[str, Span]) -> list[model.Entry]:
         """The entries of ``STRENGTH one_of(...)`` / ``any_of(...)``: one per alternative, each tagged with the choice's
