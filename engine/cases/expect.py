@@ -23,7 +23,7 @@ from typing import Any
 from dsl.diagnostics import Diagnostic, did_you_mean
 from engine.cases.validate import Case
 from engine.cases.values import describe
-from engine.core.model import Model, ParamType, ParamValue, Quantity, QuantityRange, Strength, Symbol, Text
+from engine.core.model import Bound, Model, ParamType, ParamValue, Quantity, QuantityRange, Strength, Symbol, Text
 from engine.evaluate.result import Result
 
 STRENGTH_KEYS = tuple(s.value for s in Strength)
@@ -31,6 +31,7 @@ EXPECT_KEYS = (*STRENGTH_KEYS, "absent", "pending", "params")
 
 _NUM = r"[-+]?\d+(?:\.\d+)?"
 _QUANTITY = re.compile(rf"^\s*({_NUM})\s*(?:\.\.\s*({_NUM}))?\s*([A-Za-z_%][\w/%]*)?\s*$")
+_BOUND = re.compile(r"^\s*(<=|>=|<|>)\s*(.*)$")  # a comparison-valued parameter: "< 130 mmHg"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,12 @@ def parse_param(ptype: ParamType, raw: Any) -> ParamValue:
         example = f"'66{' ' + unit if unit else ''}' or a range like '50..60{' ' + unit if unit else ''}'"
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return Quantity(float(raw), unit)
+        bound = _BOUND.match(raw) if isinstance(raw, str) else None
+        if bound is not None:
+            inner = parse_param(ptype, bound.group(2))
+            if not isinstance(inner, Quantity):
+                raise ValueError(f"expected a comparison like '< 130{' ' + unit if unit else ''}', got {describe(raw)}")
+            return Bound(bound.group(1), inner.value, unit)
         m = _QUANTITY.match(raw) if isinstance(raw, str) else None
         if m is None:
             raise ValueError(f"expected a number like {example}, got {describe(raw)}")
@@ -222,6 +229,8 @@ def _same(expected: ParamValue, actual: ParamValue) -> bool:
     if isinstance(expected, QuantityRange) and isinstance(actual, QuantityRange):
         return (expected.min, expected.max) == (actual.min, actual.max) and (
             expected.unit == actual.unit or None in (expected.unit, actual.unit))
+    if isinstance(expected, Bound) and isinstance(actual, Bound):
+        return (expected.op, expected.value) == (actual.op, actual.value)
     if isinstance(expected, Symbol | Text) and isinstance(actual, Symbol | Text):
         return str(expected) == str(actual)
     return False
