@@ -11,11 +11,12 @@ rules, as ``intolerant_dose ... overrides exon9_dose``, or exclusive conditions.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 from dsl.diagnostics import Diagnostic
 from engine.checks.findings import rule_note, rules_for, slug, sort
 from engine.checks.regions import region_text
-from engine.checks.space import space
+from engine.checks.space import Space, space
 from engine.checks.witness import witness
 from engine.compile.guideline import CompiledGuideline
 from engine.compile.mdd import without_gc
@@ -31,12 +32,12 @@ def _text(a: Adjustment) -> str:
     return f"adjust {a.action}({', '.join(f'{k}: {v}' for k, v in a.params)})"
 
 
-@without_gc
-def adjustments(guideline: CompiledGuideline) -> list[Diagnostic]:
+def adjustment_regions(guideline: CompiledGuideline) -> Iterator[tuple[tuple[int, int, str], Space, int]]:
+    """Per action with adjustments, in the action's scratch space: ``((ri, ri, action), sp, region)`` for each
+    adjustment, the patients it is in force for while the action is positively recommended (FALSE: W215); then
+    ``((ra, rb, action), sp, region)`` for each pair of rules whose adjustments give a parameter different values,
+    the patients both are in force for while the action is recommended (W214 where not FALSE)."""
     model = guideline.model
-    if not model.adjustments:
-        return []
-    found: list[Diagnostic] = []
     by_action: dict[str, list[tuple[int, Adjustment]]] = {}
     for ri, a in model.adjustments:
         by_action.setdefault(a.action, []).append((ri, a))
@@ -44,32 +45,43 @@ def adjustments(guideline: CompiledGuideline) -> list[Diagnostic]:
         sp = space(guideline)
         m = sp.m
         given = m.or_(*[sp.entry_active(ri, action) for ri, _ in rules_for(guideline, action, True)])
-        for ri, a in items:
-            if m.and_(sp.active(ri), given) == m.FALSE:
-                rule = model.rules[ri]
+        for ri, _ in items:
+            yield (ri, ri, action), sp, m.and_(sp.active(ri), given)
+        for (ra, a), (rb, b) in itertools.combinations(items, 2):
+            if ra != rb and _differ(a, b):
+                yield (ra, rb, action), sp, m.and_(sp.active(ra), sp.active(rb), given)
+
+
+@without_gc
+def adjustments(guideline: CompiledGuideline) -> list[Diagnostic]:
+    model = guideline.model
+    found: list[Diagnostic] = []
+    adjusts = {(ri, a.action): a for ri, a in model.adjustments}
+    for (ra, rb, action), sp, region in adjustment_regions(guideline):
+        m = sp.m
+        a, b = adjusts[ra, action], adjusts[rb, action]
+        if ra == rb:
+            if region == m.FALSE:
                 found.append(Diagnostic(
                     "W215", "warning",
-                    f"rule '{rule.name}' ({_text(a)}) changes nothing: no patient it applies to is recommended "
-                    f"'{action}'", a.span,
+                    f"rule '{model.rules[ra].name}' ({_text(a)}) changes nothing: no patient it applies to is "
+                    f"recommended '{action}'", a.span,
                     help=f"an adjustment changes the parameters of a positive recommendation of '{action}'; "
                          "widen its condition, or give the action a strength in a rule for these patients"))
-        for (ra, a), (rb, b) in itertools.combinations(items, 2):
-            names = _differ(a, b)
-            if ra == rb or not names:
-                continue
-            region = m.and_(sp.active(ra), sp.active(rb), given)
-            if region == m.FALSE:
-                continue
-            first, second = model.rules[ra], model.rules[rb]
-            text, cubes = region_text(guideline, m, region, sp.allowed)
-            found.append(Diagnostic(
-                "W214", "warning",
-                f"rules '{first.name}' ({_text(a)}) and '{second.name}' ({_text(b)}) give '{action}' different "
-                f"values of {', '.join(repr(n) for n in names)} when {text}", b.span,
-                help=f"let one rule override the other (e.g. 'overrides {first.name}' in rule '{second.name}'), "
-                     "or make the conditions exclusive",
-                notes=(rule_note(first, f"gives '{_text(a)}' here"),),
-                witness=witness(guideline, m, region, slug("adjustments", first.name, second.name, action),
-                                f"'{first.name}' and '{second.name}' adjust '{action}' differently",
-                                cubes[0] if cubes else None)))
+            continue
+        if region == m.FALSE:
+            continue
+        names = _differ(a, b)
+        first, second = model.rules[ra], model.rules[rb]
+        text, cubes = region_text(guideline, m, region, sp.allowed)
+        found.append(Diagnostic(
+            "W214", "warning",
+            f"rules '{first.name}' ({_text(a)}) and '{second.name}' ({_text(b)}) give '{action}' different "
+            f"values of {', '.join(repr(n) for n in names)} when {text}", b.span,
+            help=f"let one rule override the other (e.g. 'overrides {first.name}' in rule '{second.name}'), "
+                 "or make the conditions exclusive",
+            notes=(rule_note(first, f"gives '{_text(a)}' here"),),
+            witness=witness(guideline, m, region, slug("adjustments", first.name, second.name, action),
+                            f"'{first.name}' and '{second.name}' adjust '{action}' differently",
+                            cubes[0] if cubes else None)))
     return sort(found)
