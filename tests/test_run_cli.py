@@ -52,7 +52,7 @@ def test_text_output(cli: Cli, cases: str) -> None:
     assert "    Enter grade to decide 1 item: RECOMMEND Radiation therapy (rt)" in out.split("Case unknown_grade")[1]
     code, explained, _ = cli("run", TOY, cases, "--explain")
     assert explained.startswith(out.split("\n\nCase uterus_reviewed")[0])
-    assert "      rule rt_big, because:\n          - big (size_cm = 8)\n" in explained
+    assert "      rule rt_big, because:\n          - Big tumour: 8 cm\n" in explained
     assert "  True: Big tumour (big)" in explained
 
 

@@ -99,3 +99,66 @@ def test_tests_in_words() -> None:
     assert atom_words(m, atoms["treated"]) == "Already taking BP-lowering medication"
     assert atom_words(m, atoms["treated"], negated=True) == "Already taking BP-lowering medication: no"
     assert atom_words(m, atoms["sbp"]) == "Systolic BP < 80 mmHg"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# No labelled identifier reaches an output for people
+
+
+def _people_outputs(tmp_path, capsys) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """What people read of the words fixture: run text (and --explain), report HTML, the figures' visible text,
+    and diff text (against a copy with one rule changed)."""
+    import html
+    import re
+    from pathlib import Path
+
+    from engine.cli.main import main
+
+    here = Path(__file__).parent / "fixtures" / "vocabulary"
+    rules, cases = str(here / "words.rules"), str(here / "cases.yaml")
+    out: dict[str, str] = {}
+    for name, args in (("run", ["run", rules, cases]), ("explain", ["run", rules, cases, "--explain"])):
+        main(args)
+        out[name] = capsys.readouterr().out
+    main(["report", rules, cases, "-o", str(tmp_path / "r.html")])
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    page = re.sub(r"<code>(\w+)</code>", r"(\1)", page)  # the name after a label, as in the text: a reference
+    # the inline figures' <title> elements are Graphviz's node ids (hover text), not words on the page
+    text = re.sub(r"<script.*?</script>|<style.*?</style>|<title>.*?</title>|<[^>]+>", " ", page, flags=re.S)
+    # check's findings are in the rules language (a region to paste into a rule): they keep the names
+    out["report"] = "\n".join(line for line in text.splitlines() if not re.search(r"\b[EWN]\d{3}\b", line))
+    capsys.readouterr()
+    main(["render", rules, "-o", str(tmp_path / "f.svg")])
+    capsys.readouterr()
+    out["figures"] = " ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for svg in tmp_path.glob("f*.svg")
+                              for t in re.findall(r"<text[^>]*>.*?</text>", svg.read_text(encoding="utf-8")))
+    new = tmp_path / "new.rules"
+    new.write_text((here / "words.rules").read_text(encoding="utf-8").replace("sbp > 180", "sbp > 170"),
+                   encoding="utf-8")
+    main(["diff", rules, str(new)])
+    # the regions ("when ...") are in the rules language and the examples are case data, as in check
+    out["diff"] = "\n".join(line for line in capsys.readouterr().out.splitlines()
+                            if not line.lstrip().startswith(("when ", "example: ")))
+    return out
+
+
+def test_no_labelled_identifier_reaches_people(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Values with labels and units with display forms never print by name; inputs and actions with labels
+    print by name only as the cross-reference in parentheses after their label (``Imatinib (imatinib_drug)``,
+    the name a case file or a test uses)."""
+    import re
+
+    outputs = _people_outputs(tmp_path, capsys)
+    assert all(outputs.values()), [k for k, v in outputs.items() if not v]
+    never = ["jejunum_ileum", "trunk_wall", "early_on", "late_on", "high_risk", "low_risk", "mg_per_day",
+             "per_5mm2"]
+    labelled = ["bp_target", "imatinib_drug", "risk_band", "untreated_pts"]
+    for where, text in outputs.items():
+        for name in never:
+            assert not re.search(rf"\b{name}\b", text), (where, name)
+        for name in labelled if where != "diff" else ():  # diff heads an action's changes "name (Label)"
+            bare = re.sub(rf"\({name}\)|\(rule {name}\)", "", text)
+            assert not re.search(rf"\b{name}\b", bare), (where, name)
+    assert "< 80 mmHg" in outputs["figures"] and "> 180 mmHg" in outputs["figures"]
+    assert "≤ 79" not in outputs["figures"] and "≥ 181" not in outputs["figures"]
+    assert "400 mg/day" in outputs["run"] and "< 130 mmHg" in outputs["run"] and "Not pregnant" in outputs["run"]

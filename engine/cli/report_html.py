@@ -199,7 +199,7 @@ def _verdict_row(model: Model, v: Verdict, result: Result) -> str:
     kind = "conflict" if v.conflict or v.strength is None else v.strength.value
     badge = "CONFLICT" if kind == "conflict" else strength_text(v.strength) if v.strength else ""
     parts = [_action(model, v.action)]
-    params = [f"{esc(name)}: {esc(value)}" for name, value in v.params]
+    params = [f"{esc(name)}: {esc(model.vocabulary.param(v.action, name, value))}" for name, value in v.params]
     for c in result.clashes:
         if c.action == v.action and c.param in v.clashes:
             given = " | ".join(f"{esc(value)} ({esc(rule)})" for rule, value in c.given)
@@ -230,8 +230,9 @@ def _verdict_row(model: Model, v: Verdict, result: Result) -> str:
 
 
 def _facts(model: Model, case: Case) -> str:
-    shown = [f"<code>{esc(name)} = {esc(fact_text(case.facts[name]))}</code>" for name in model.inputs
-             if name in case.facts]
+    words = model.vocabulary  # the case's names as a case file writes them; a value with a label in its words
+    shown = [f"<code>{esc(name)} = {esc(words.label(name, case.facts[name]) or fact_text(case.facts[name]))}</code>"
+             for name in model.inputs if name in case.facts]
     return f'<p class="facts">Facts: {" ".join(shown) if shown else "none given"}</p>'
 
 

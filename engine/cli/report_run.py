@@ -143,7 +143,7 @@ def _trace(model: Model, result: Result) -> Iterator[str]:
             yield f"      {recommendation_line(model, rec)}\n"
             yield f"        rule {rec.rule}" + (", because:\n" if rec.because else "\n")
             for b in rec.because:
-                yield f"          - {b}\n"
+                yield f"          - {because_text(model, b)}\n"
             for note in rec.footnotes:
                 yield f"        note: {note}\n"
             if rec.source:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from engine.core.model import ParamValue, Strength
+from engine.core.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     from engine.evaluate.result import Result
@@ -122,12 +123,15 @@ def pattern_of(kind: str, action_in_old: bool, action_in_new: bool, replaces: bo
     return "condition refinement"
 
 
-def params_text(params: Params) -> str:
-    return ", ".join(f"{name} {' / '.join(str(v) for v in vs)}" + (" (clash)" if len(vs) > 1 else "")
+def params_text(params: Params, words: Vocabulary | None = None, action: str = "") -> str:
+    """``dose 66 Gy``; with ``words``, values in the guideline's words (``dose 400 mg/day``)."""
+    def shown(name: str, v: ParamValue) -> str:
+        return words.param(action, name, v) if words is not None else str(v)
+    return ", ".join(f"{name} {' / '.join(shown(name, v) for v in vs)}" + (" (clash)" if len(vs) > 1 else "")
                      for name, vs in params)
 
 
-def key_text(key: Key) -> str:
+def key_text(key: Key, words: Vocabulary | None = None, action: str = "") -> str:
     """``recommend (dose 66 Gy)``, ``conflict``, ``no verdict``; ``, pending: consider`` when some entries wait on
     omitted inputs."""
     summary, pending = key
@@ -136,7 +140,7 @@ def key_text(key: Key) -> str:
     else:
         text = summary[0].replace("_", " ")
         if summary[1]:
-            text += f" ({params_text(summary[1])})"
+            text += f" ({params_text(summary[1], words, action)})"
     if pending:
         text += f", pending: {', '.join(p.replace('_', ' ') for p in pending)}"
     return text

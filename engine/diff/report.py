@@ -53,7 +53,8 @@ def to_text(d: Diff, old_name: str, new_name: str, cohort: CohortCounts | None =
         for i, r in enumerate(d.regions):
             if r.action != action:
                 continue
-            lines.append(f"  {r.kind} [{r.pattern}]: {key_text(r.old)} -> {key_text(r.new)}")
+            old, new = key_text(r.old, d.old.vocabulary, action), key_text(r.new, d.new.vocabulary, action)
+            lines.append(f"  {r.kind} [{r.pattern}]: {old} -> {new}")
             lines.append(f"    when {r.condition}")
             if r.within:
                 lines.append(f"    lets: {', '.join(r.within)}")
