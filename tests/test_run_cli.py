@@ -48,7 +48,8 @@ def test_text_output(cli: Cli, cases: str) -> None:
     assert "  True: Big tumour (big)" not in lines  # the full trace is --explain's
     block = out.split("Case uterus_reviewed")[1].split("Case unknown_grade")[0]
     assert "  Set aside:\n    RECOMMEND Radiation therapy (rt) (rule rt_big) -- set aside by" in block
-    assert "  CONSIDER Radiation therapy (rt) -- dose: 66 Gy\n      because Site: uterus; Reviewed by the team\n" in block
+    assert ("  CONSIDER Radiation therapy (rt) -- dose: 66 Gy\n"
+            "      because Site: uterus; Reviewed by the team\n") in block
     assert "    Enter grade to decide 1 item: RECOMMEND Radiation therapy (rt)" in out.split("Case unknown_grade")[1]
     code, explained, _ = cli("run", TOY, cases, "--explain")
     assert explained.startswith(out.split("\n\nCase uterus_reviewed")[0])
