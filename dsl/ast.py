@@ -510,7 +510,18 @@ class Todo:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
-SectionItem = Rule | Cover | Todo
+@dataclass(frozen=True, slots=True)
+class QuestionOrder:
+    """``question_order a, b [as_sequence]`` (a section item): the section's figure asks about ``a``, then ``b``,
+    then the questions it does not name in the order the layout finds best; ``sequence``: the answers to the first
+    question are drawn side by side as the stages of a sequence (lines of therapy, years of follow-up)."""
+
+    names: tuple[Name, ...]
+    span: Span = field(default=NO_SPAN, compare=False)
+    sequence: bool = False
+
+
+SectionItem = Rule | Cover | Todo | QuestionOrder
 
 
 @dataclass(frozen=True, slots=True)

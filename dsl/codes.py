@@ -425,6 +425,13 @@ _TABLE: tuple[Code, ...] = (
     _error("E151", "cycle among overrides",
            "Rules override each other in a circle, so no rule can win. Decide which rule takes precedence and "
            "remove the other 'overrides'."),
+    _error("E152", "bad question_order",
+           "`question_order a, b` names the inputs (or classifications) a section's figure asks about first, each "
+           "once, in one line per section. Check the spelling; the help line suggests the closest input."),
+    _warning("W153", "question_order names a question the figure never asks",
+             "A section's `question_order` pins an input that none of the section's rules asks about (or the "
+             "section is drawn as a list of rules, where no question is asked), so the pin changes nothing. Remove "
+             "the name or correct it."),
     _error("E160", "citation of an undeclared reference",
            "'cite' names a reference number that is not declared. Declare it (`reference N \"Title\"`) or correct "
            "the number."),

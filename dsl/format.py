@@ -206,6 +206,8 @@ def item_line(i: ast.SectionItem) -> str:
         return f"rule {i.name.name}{_label(i.label)}:"
     if isinstance(i, ast.Cover):
         return f"cover {i.action.name}{_label(i.note)}" + (f" when {cond(i.cond)}" if i.cond else "")
+    if isinstance(i, ast.QuestionOrder):
+        return "question_order " + ", ".join(n.name for n in i.names) + (" as_sequence" if i.sequence else "")
     return f"todo {string(i.text)}"
 
 

@@ -31,7 +31,8 @@ KEYWORDS = frozenset((
     "cover", "todo", "must", "recommend", "consider", "may_omit", "not_recommended", "never", "prevails", "evidence",
     "cite", "source", "footnote", "preference", "overrides", "and", "or", "not", "implies", "in", "is", "known",
     "unknown", "true", "false", "number", "integer", "bool", "never_together", "one_of", "any_of", "adjust",
-    "classify", "then", "otherwise", "first_match", "set", "of", "count_of", "points_of", "at_least", "unit"))
+    "question_order", "as_sequence", "classify", "then", "otherwise", "first_match", "set", "of", "count_of",
+    "points_of", "at_least", "unit"))
 """The reserved words of docs/language.md (a test checks that they are exactly the grammar's keywords)."""
 
 STRENGTHS = "must, recommend, consider, may_omit, not_recommended or never"

@@ -351,6 +351,9 @@ class _Builder(Transformer[Token, ast.File]):
     def todo(self, meta: Any, c: list[Any]) -> ast.Todo:
         return ast.Todo(c[0], self._span(meta))
 
+    def question_order(self, meta: Any, c: list[Any]) -> ast.QuestionOrder:
+        return ast.QuestionOrder(tuple(c[:-1]), self._span(meta), c[-1] is not None)
+
     def when(self, meta: Any, c: list[Any]) -> ast.When:
         return ast.When(c[0], self._span(meta))
 

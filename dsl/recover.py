@@ -41,7 +41,7 @@ from dsl.tried import Context
 
 TOP = frozenset(("REFERENCE", "INPUT", "ASSUME", "LET", "ACTION", "NEVER_TOGETHER", "CLASSIFY", "UNIT", "SECTION"))
 """Keywords that open a declaration (they appear nowhere else: keywords are reserved)."""
-ITEMS = frozenset(("RULE", "COVER", "TODO"))
+ITEMS = frozenset(("RULE", "COVER", "TODO", "QUESTION_ORDER"))
 CLAUSES = frozenset(("WHEN", "MUST", "RECOMMEND", "CONSIDER", "MAY_OMIT", "NOT_RECOMMENDED", "NEVER", "ADJUST",
                      "OVERRIDES", "EVIDENCE", "PREFERENCE", "CITE", "SOURCE", "FOOTNOTE"))
 BRANCHES = frozenset(("WHEN", "OTHERWISE"))

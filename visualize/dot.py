@@ -36,6 +36,7 @@ from visualize.plan import (
 )
 from visualize.rule_list import list_plan
 from visualize.scope import section_scope
+from visualize.sequence import as_sequence
 from visualize.style import (
     FONT,
     FONT_SIZE,
@@ -118,6 +119,12 @@ class _Emitter:
                      "tooltip": dn.question.replace("\n", "; ")}
             if self.anchors and dn.page:
                 attrs["href"] = f"#p{dn.page}"
+        elif dn.kind == "stage":  # a stage of a sequence (visualize.sequence)
+            attrs = {"shape": "box", "style": "rounded,filled,bold", "id": dn.id,
+                     "label": Html(boxes.question_label(dn.question, t, st)),
+                     "color": {"on": t.path, "off": t.dim_border}.get(st, t.question_border),
+                     "fillcolor": {"on": t.path_fill, "off": t.dim_fill}.get(st, t.question_fill),
+                     "penwidth": "3" if st == "on" else "2", "margin": "0.14,0.08", "tooltip": dn.tooltip}
         elif dn.kind == "question":
             tooltip = dn.tooltip or str(self.guideline.graph.nodes[dn.node].get("var", ""))
             attrs = {"shape": "box", "style": "rounded,filled", "id": dn.id,
@@ -148,6 +155,8 @@ class _Emitter:
             else:
                 color, width, font = t.dim_border, "0.8", t.dim_text
         attrs = {"color": color, "penwidth": width}
+        if de.chain:  # one stage to the next: a heavy arrow across the row
+            attrs.update({"penwidth": "3" if de.on else "2.2", "arrowsize": "1.2"})
         if de.label:
             attrs["label"] = Html(f'<FONT COLOR="{font}">{html_lines(de.label, 20)}</FONT>')
         self.lines.append(f"{indent}{quote_id(de.src)} -> {quote_id(de.dst)} {_attrs(attrs)}")
@@ -167,6 +176,9 @@ class _Emitter:
             self.node(dn, inner)
         for de in plan.edges:
             self.edge(de, inner)
+        if plan.form == "sequence":  # the stages side by side, in order
+            stages = " ".join(f"{quote_id(dn.id)};" for dn in plan.nodes if dn.kind == "stage")
+            self.lines.append(f"{inner}{{rank=same; {stages}}}")
         if plan.form == "list":  # rows: condition and box side by side, rows stacked in rule order
             for de in plan.edges:
                 self.lines.append(f"{inner}{{rank=same; {quote_id(de.src)}; {quote_id(de.dst)}}}")
@@ -192,7 +204,8 @@ def estimate(plan: SectionPlan) -> tuple[float, float]:
         return (4.5, sum(0.16 * dn.lines + 0.45 for dn in rows))
     parents: dict[str, list[str]] = {}
     for e in plan.edges:
-        parents.setdefault(e.dst, []).append(e.src)
+        if not e.chain:  # the stages of a sequence share a rank
+            parents.setdefault(e.dst, []).append(e.src)
     rank: dict[str, int] = {}
 
     def rank_of(n: str) -> int:
@@ -228,7 +241,7 @@ def choose_plan(guideline: DrawableGuideline, name: str, case_facts: Mapping[str
     if name not in guideline.roots:
         return list_plan(guideline.model, name, section_title(guideline, name), case_facts)
     path = None if case_facts is None else guideline.case_path(name, case_facts)
-    plan = plan_section(guideline, name, path)
+    plan = as_sequence(guideline, plan_section(guideline, name, path))
     if estimate(plan)[0] <= LIST_WIDTH:
         return plan
     return list_plan(guideline.model, name, plan.title, case_facts)

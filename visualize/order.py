@@ -6,7 +6,8 @@ question that matters little and duplicate the whole tree under it. Here each se
 position, the others kept in their order, and the best position is kept: the fewest rows of boxes too wide for a
 page (see ``LEAF_ROW``), then the fewest drawn boxes (the plan's nodes), then the fewest edge crossings (estimated
 in ``dot``'s layered model: ``visualize.crossing``), then the fewest diagram nodes, then the earlier order; rounds
-repeat while the figure improves. ``known:x`` and ``x`` move together, ``known:x`` first.
+repeat while the figure improves. ``known:x`` and ``x`` move together, ``known:x`` first. A section's
+``question_order`` pins the questions it names at the top, in its order; sifting places the others below them.
 Only the drawing changes: evaluation and the checks keep the compiled order.
 
 A figure with a highlighted case is drawn in the reading order too: the case's path is evaluation's walk
@@ -118,16 +119,27 @@ class _One:
         return set(), set()
 
 
+def pinned(model: Model, section: str, support: Sequence[str]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The blocks of ``support`` the section's ``question_order`` names, in its order, and the others in theirs (a
+    name the section does not test is ignored: ``check`` warns about it, W153)."""
+    order = next((s.order for s in model.sections if s.name == section), ())
+    blocks = _blocks(tuple(support))
+    of_input = {b[-1]: b for b in blocks}
+    first = [of_input[n] for n in order if n in of_input]
+    return first, [b for b in blocks if b not in first]
+
+
 def reading_order(guideline: DrawableGuideline, compiled: CompiledGuideline, section: str) -> tuple[str, ...]:
-    """The sifted order of the variables section ``section`` tests (see the module docstring)."""
-    start = _blocks(section_support(compiled, section))
+    """The sifted order of the variables section ``section`` tests (see the module docstring), after the ones
+    its ``question_order`` pins, which keep their places."""
+    fixed, start = pinned(compiled.model, section, section_support(compiled, section))
     costs: dict[tuple[tuple[str, ...], ...], tuple[int, int, int, int]] = {}
 
     def cost(blocks: list[tuple[str, ...]]) -> tuple[int, int, int, int]:
         key = tuple(blocks)
         c = costs.get(key)
         if c is None:
-            r = Reordered(compiled, section, [n for b in blocks for n in b])
+            r = Reordered(compiled, section, [n for b in (*fixed, *blocks) for n in b])
             g, root = r.graph(compiled, section)
             plan = plan_section(_One(guideline, g, section, root), section)
             c = costs[key] = (_wide_rows(plan), len(plan.nodes), crossings(plan), r.size())
@@ -143,7 +155,7 @@ def reading_order(guideline: DrawableGuideline, compiled: CompiledGuideline, sec
                 cand = [*rest[:i], block, *rest[i:]]
                 if cost(cand) < cost(best):
                     best, improved = cand, True
-    return tuple(n for b in best for n in b)
+    return tuple(n for b in (*fixed, *best) for n in b)
 
 
 def reading_view(guideline: DrawableGuideline, sections: Sequence[str] | None = None) -> DrawableGuideline:

@@ -76,15 +76,25 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
     kinds = {dn.id: dn for dn in plan.nodes}
     out: dict[str, list[DrawEdge]] = {}
     for e in plan.edges:
-        out.setdefault(e.src, []).append(e)
-    stem = [plan.nodes[0].id]
-    while len(out.get(stem[-1], [])) == 1:
-        stem.append(out[stem[-1]][0].dst)
-    head = SectionPlan(plan.name, plan.title, [kinds[n] for n in stem],
-                       [e for e in plan.edges if e.src in stem[:-1]])
+        if not e.chain:
+            out.setdefault(e.src, []).append(e)
+    if plan.form == "sequence":  # the stem and the row of stages stay; what each stage leads to may get a page
+        stages = [dn for dn in plan.nodes if dn.kind == "stage"]
+        below = set().union(*(_reach(plan, e.dst) for s in stages for e in out.get(s.id, [])))
+        kept = {dn.id for dn in plan.nodes if dn.id not in below}
+        head = SectionPlan(plan.name, plan.title, [dn for dn in plan.nodes if dn.id in kept],
+                           [e for e in plan.edges if e.src in kept and e.dst in kept], "sequence")
+        answers = [(e, s.tooltip) for s in stages for e in out.get(s.id, [])]
+    else:
+        stem = [plan.nodes[0].id]
+        while len(out.get(stem[-1], [])) == 1:
+            stem.append(out[stem[-1]][0].dst)
+        head = SectionPlan(plan.name, plan.title, [kinds[n] for n in stem],
+                           [e for e in plan.edges if e.src in stem[:-1]])
+        question = kinds[stem[-1]].question.rstrip("?")
+        answers = [(e, f"{question}: {e.label}") for e in out.get(stem[-1], [])]
     parts: list[tuple[SectionPlan, str]] = []
-    question = kinds[stem[-1]].question.rstrip("?")
-    for e in out.get(stem[-1], []):
+    for e, part_title in answers:
         if kinds[e.dst].kind in ("empty", "end") or not out.get(e.dst):
             head.nodes.append(kinds[e.dst])
             head.edges.append(e)
@@ -97,7 +107,7 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
         sub = SectionPlan(plan.name, plan.title, [dn for dn in plan.nodes if dn.id in keep],
                           [x for x in plan.edges if x.src in keep])
         sub.nodes.sort(key=lambda dn: dn.id != e.dst)  # the part's root first
-        parts.append((sub, f"{question}: {e.label}"))
+        parts.append((sub, part_title))
     return head, parts
 
 

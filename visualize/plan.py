@@ -35,7 +35,7 @@ from engine.core.model import Model
 from visualize.boxes import entry_views, leaf_notes
 from visualize.labels import Question, question, sentence
 
-Kind = Literal["question", "leaf", "empty", "end", "link"]
+Kind = Literal["question", "leaf", "empty", "end", "link", "stage"]
 Entry = tuple[str, str, str, str]
 """An active entry as drawn: rule, action, strength and its parameters (as text)."""
 
@@ -99,6 +99,7 @@ class DrawEdge:
     dst: str
     label: str
     on: bool = False
+    chain: bool = False  # from one stage of a sequence to the next (drawn across, not down)
 
 
 @dataclass(slots=True)
@@ -107,7 +108,8 @@ class SectionPlan:
     title: str
     nodes: list[DrawNode] = field(default_factory=list)
     edges: list[DrawEdge] = field(default_factory=list)
-    form: Literal["tree", "list"] = "tree"  # a list is drawn as rows (visualize.rule_list)
+    form: Literal["tree", "list", "sequence"] = "tree"  # a list is drawn as rows (visualize.rule_list); a sequence
+    # as a tree whose first question's answers are stages side by side (visualize.sequence)
 
 
 def section_names(guideline: DrawableGuideline) -> list[str]:

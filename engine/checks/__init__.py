@@ -25,6 +25,7 @@ from engine.checks.gaps import gaps
 from engine.checks.overrides import overrides
 from engine.checks.param_clashes import param_clashes
 from engine.checks.precedence import precedence
+from engine.checks.question_orders import question_orders
 from engine.checks.todos import todos
 from engine.checks.together import together
 from engine.compile.guideline import CompiledGuideline
@@ -58,7 +59,8 @@ def _inexact_noted(check: Check) -> Check:
 
 CHECKS: tuple[Check, ...] = tuple(_inexact_noted(c) for c in (
     classifications, conflicts, gaps, dead_rules, overrides, param_clashes, adjustments, precedence, together, todos,
+    question_orders,
 ))
 
 __all__ = ["CHECKS", "adjustments", "classifications", "conflicts", "dead_rules", "gaps", "overrides",
-           "param_clashes", "precedence", "todos", "together"]
+           "param_clashes", "precedence", "question_orders", "todos", "together"]

@@ -341,10 +341,15 @@ class Todo:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """A section. ``order``: the inputs (or derived values) its figure asks about first, in this order
+    (``question_order``); ``sequence``: the first one's answers are drawn as the stages of a sequence."""
+
     name: str
     guard: Expr
     label: str | None = None
     span: Span = field(default=NO_SPAN, compare=False)
+    order: tuple[str, ...] = ()
+    sequence: bool = False
 
 
 @dataclass(frozen=True, slots=True)

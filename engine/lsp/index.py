@@ -149,6 +149,9 @@ def build(tree: ast.File) -> Index:
                     cond(item.cond)
                 elif isinstance(item, ast.Rule):
                     _rule(item, use, cond)
+                elif isinstance(item, ast.QuestionOrder):
+                    for n in item.names:
+                        use(subject(n), n.span)
     index.occurrences.sort(key=lambda o: o.span.start)
     return index
 

@@ -70,14 +70,39 @@ class SectionResolver:
         else:
             self._section_spans[name] = s.name.span
         guard = self.conds.convert(s.guard) if s.guard is not None else model.TRUE
-        self.out.sections.append(model.Section(name, guard, s.label.value if s.label else None, s.span))
+        order, sequence = self.question_order(s)
+        self.out.sections.append(model.Section(name, guard, s.label.value if s.label else None, s.span, order,
+                                               sequence))
         for item in s.items:
             if isinstance(item, ast.Rule):
                 self.rule(item, name, guard)
             elif isinstance(item, ast.Cover):
                 self.cover(item, name, guard)
-            else:
+            elif isinstance(item, ast.Todo):
                 self.out.todos.append(model.Todo(item.text.value, name, item.span))
+
+    def question_order(self, s: ast.Section) -> tuple[tuple[str, ...], bool]:
+        """The section's ``question_order``: names of inputs or derived values, each once (E152), at most one
+        clause per section (E152)."""
+        clauses = [i for i in s.items if isinstance(i, ast.QuestionOrder)]
+        for extra in clauses[1:]:
+            self.ctx.error("E152", f"section '{s.name.name}' has two question_order lines", extra.span,
+                           notes=[Note("the first one is here", clauses[0].span)], help="merge them into one")
+        if not clauses:
+            return (), False
+        seen: dict[str, Span] = {}
+        for n in clauses[0].names:
+            if self.conds.lookup(n.name) is None:
+                known = [*self.conds.inputs, *self.conds.derived]
+                self.ctx.error("E152", f"question_order names '{n.name}', which is not an input", n.span,
+                               help=did_you_mean(n.name, known) or "name inputs (or classifications) the section's "
+                                                                    "rules ask about")
+            elif n.name in seen:
+                self.ctx.error("E152", f"question_order names '{n.name}' twice", n.span,
+                               notes=[Note("first here", seen[n.name])])
+            else:
+                seen[n.name] = n.span
+        return tuple(seen), clauses[0].sequence
 
     def _action(self, n: ast.Name) -> model.Action | None:
         action = self.actions.get(n.name)
