@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 from engine.core.choices import AnyOf as AnyOf  # re-exported: entries hold choice sets
 from engine.core.choices import choice_key as choice_key
 from engine.core.choices import exclusive_with as exclusive_with
+from engine.core.params import Adjustment as Adjustment  # re-exported: rules hold adjustments
 from engine.core.params import Bound as Bound
 from engine.core.params import ParamValue as ParamValue  # re-exported: entries hold parameter values
 from engine.core.params import Quantity as Quantity
@@ -275,17 +276,6 @@ class Entry:
     one_of: tuple[str, ...] = ()
     """The actions of the choice set (``one_of(...)`` or ``any_of(...)``: then an :class:`AnyOf`) this entry is an
     alternative of, in the order written; empty for an entry outside a choice."""
-
-
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    """``adjust action(param: value, ...)``: wherever its rule is active (it applies and is not set aside), the
-    named parameters of the action take these values in the action's verdict, when that verdict is positive; its
-    strength, rules and evidence are unchanged (docs/language.md, "Adjustments")."""
-
-    action: str
-    params: tuple[tuple[str, ParamValue], ...]
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

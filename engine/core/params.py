@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from dsl.span import NO_SPAN, Span
 from engine.core.values import json_number
 
 
@@ -73,3 +74,14 @@ class Bound:
 
 
 ParamValue = Quantity | QuantityRange | Bound | Symbol | Text
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """``adjust action(param: value, ...)``: wherever its rule is active (it applies and is not set aside), the
+    named parameters of the action take these values in the action's verdict, when that verdict is positive; its
+    strength, rules and evidence are unchanged (docs/language.md, "Adjustments")."""
+
+    action: str
+    params: tuple[tuple[str, ParamValue], ...]
+    span: Span = field(default=NO_SPAN, compare=False)
