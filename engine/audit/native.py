@@ -3,9 +3,10 @@ Python path (:mod:`engine.audit.recount`) by construction.
 
 How: DuckDB opens and validates the cohort as ``run --engine duckdb`` does (:func:`engine.sql.source.open_cohort`,
 with the audit's checker so the given columns are the loader's business for the rows DuckDB cannot settle), and
-computes each patient's *plan* hash (:func:`engine.sql.plan.keyed`). A cohort has few distinct plans; Python
-turns each into its result once (:func:`engine.sql.plan.plan_result`) and into the same tally keys the Python path
-counts per patient (:func:`engine.audit.tally.result_keys`). Those keys go back to DuckDB as a small table, and one
+computes each patient's *plan* key (:func:`engine.sql.plan.plans`, decided once per distinct combination of
+cells). A cohort has few distinct plans; Python turns each into its result once
+(:func:`engine.sql.plan.plan_result`) and into the same tally keys the Python path counts per patient
+(:func:`engine.audit.tally.result_keys`). Those keys go back to DuckDB as a small table, and one
 ``GROUP BY`` joins them to the patients' given cells: the counts are summed in SQL, never per row in Python. The
 discordant rows are a join too.
 
@@ -27,7 +28,7 @@ from engine.audit.tally import Audit, Discordant, result_keys, rule_order
 from engine.cases.cohort import check_rows, header_columns
 from engine.core.model import Strength
 from engine.evaluate.guideline import Guideline
-from engine.sql.plan import keyed, plan_result, plans, queries
+from engine.sql.plan import plan_result, plans, queries
 from engine.sql.source import CASES, RAW, _strip, lit, open_cohort
 
 GIVEN = "__gg_given"
@@ -98,8 +99,6 @@ def audit_duckdb(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str
     diags = _bad_given(con, guideline, path, given, source.names)
     skipped = source.skipped + con.execute("SELECT count(*) FROM __gg_refused").fetchall()[0][0]
     diagnostics = sorted([*source.diagnostics, *diags], key=sort_key)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW __gg_src AS SELECT * FROM {AUDITED}")
-    keyed(con, qs)
     found = plans(con, guideline, qs, AUDITED)
     columns = {g.action: g.column for g in given}
     rows: list[tuple[Any, ...]] = []

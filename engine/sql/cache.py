@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.fileio.atomic import write_text
 from engine.sql.query import Query
 
-_CODE = [Path(__file__).with_name(n) for n in ("query.py", "plan.py", "cache.py")]
+_CODE = [Path(__file__).with_name(n) for n in ("query.py", "plan.py", "cache.py", "cells.py")]
 
 
 def cache_dir() -> Path:
@@ -34,7 +34,7 @@ def digest(q: Query) -> str:
     """What the text of ``q``'s queries depends on, hashed."""
     h = hashlib.sha256()
     for part in (repr(q.dag.items), repr(q.g.vars), repr([(u.unit, u.name, u.node) for u in q.units]),
-                 repr(q.lets), repr(q.assume), repr(sorted(q.over_bits.items())), repr(q.inputs),
+                 repr(q.lets), repr(q.assume), repr(sorted(q.over_bits.items())), repr(q.inputs), repr(q.cells),
                  repr([r.name for r in q.g.model.rules]), version("sqlglot")):
         h.update(part.encode("utf-8"))
         h.update(b"\0")

@@ -47,8 +47,9 @@ from engine.cli.support import (
 from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import Result
 from engine.fileio.atomic import replacing
+from engine.sql.cells import Collision
 from engine.sql.duckdb_engine import evaluate_duckdb
-from engine.sql.plan import Collision, Written, queries, write_report
+from engine.sql.plan import Written, queries, write_report
 from engine.sql.source import CASES, Fallback, cases_from_loader, open_cohort
 
 NATIVE = ("csv", "parquet")

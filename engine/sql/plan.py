@@ -3,10 +3,10 @@
 Why it can be exact without Python per row: every row of the CSV report but the case id is fixed by the case's
 *plan*, what each status unit is (active, pending on which inputs, set aside by which rules: the query's ``f``,
 ``b``, ``q`` columns); recommendations, pending and set-aside rows, conflicts and clashes all follow from it, and
-a cohort has few distinct plans (LMS: a few thousand in 10 million rows). So DuckDB computes a key per case (two
-independent 64-bit hashes of the plan columns; a collision of the first is detected by the second, and refused),
-Python formats each distinct plan once with the report code of ``guidegraph run`` (:func:`csv_report`, parsed
-back into cells), and DuckDB joins the cases to their plan's rows and writes them in case order.
+a cohort has few distinct plans (LMS: under a thousand in a million rows). So DuckDB gives each case a plan key,
+decided once per distinct combination of the cells the diagrams test (:mod:`engine.sql.cells`), Python formats
+each distinct plan once with the report code of ``guidegraph run`` (:func:`csv_report`, parsed back into cells),
+and DuckDB writes each case's id with its plan's rows, in case order.
 """
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ from engine.evaluate.assemble import ACTIVE, Outcome, Plan, assemble, plan_of
 from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import Result
 from engine.sql.cache import cached
-from engine.sql.query import Query, build, raw_query
+from engine.sql.cells import KEYED, SEEN, PartQuery, keyed, part_keys, part_query
+from engine.sql.cells import Collision as Collision  # re-exported: the audit command catches it here
+from engine.sql.query import Query, build
+from engine.sql.source import lit
 
 SRC = "__gg_src"
 """The view every cached query reads: ``__gg_ord``, ``__gg_case`` and one column per input."""
-
-
-class Collision(Exception):
-    """Two plans with the same first hash (never seen; the run stops rather than mix them up)."""
 
 
 @dataclass
@@ -41,24 +40,13 @@ class Queries:
     """The SQL texts of one guideline for DuckDB (cached on disk: :mod:`engine.sql.cache`)."""
 
     q: Query
-    raw: str
-    keys: str
+    parts: list[PartQuery]
     possible: str
-
-
-def _plan_cols(q: Query) -> list[str]:
-    return [q.col(k, u.node).sql("duckdb") for u in q.units for k in ("f", "b", "q")]
 
 
 def queries(guideline: Guideline) -> Queries:
     """The queries over :data:`SRC`."""
     q = build(guideline.compiled, SRC)
-
-    def keys() -> str:
-        cols = _plan_cols(q) or ["0"]
-        return (f"SELECT __gg_ord, __gg_case, hash({', '.join(cols)}) AS __gg_h1, "
-                f"hash({', '.join(reversed(cols))}, 'gg') AS __gg_h2 "
-                f"FROM {q.inner.subquery('__gg_nodes').sql('duckdb')}")
 
     def possible() -> str:
         a = build(guideline.compiled, SRC, assume_only=True)
@@ -66,8 +54,8 @@ def queries(guideline: Guideline) -> Queries:
         return (f"SELECT __gg_ord, __gg_ok, __gg_id, (({f}) & 2) <> 0 AS __gg_possible "
                 f"FROM {a.inner.subquery('__gg_n').sql('duckdb')}")
 
-    return Queries(q, cached(q, "raw", lambda: raw_query(q, "__gg_ord").sql(dialect="duckdb")),
-                   cached(q, "keys", keys), cached(q, "possible", possible))
+    parts = [part_query(guideline, k) for k in part_keys(guideline.compiled)]
+    return Queries(q, parts, cached(q, "possible", possible))
 
 
 def decode(guideline: Guideline, q: Query, row: Sequence[int]) -> Plan:
@@ -116,60 +104,61 @@ class Written:
     clashes: int
 
 
-def keyed(con: duckdb.DuckDBPyConnection, qs: Queries) -> None:
-    """``__gg_keyed``: per case (in file order) its id and plan hashes; ``__gg_plans_seen``: the distinct plans,
-    with a representative case and how many cases have it."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_keyed AS {qs.keys}")
-    con.execute("CREATE OR REPLACE TEMP TABLE __gg_plans_seen AS SELECT __gg_h1, min(__gg_ord) AS rep, "
-                "count(*) AS n, min(__gg_h2) <> max(__gg_h2) AS clash FROM __gg_keyed GROUP BY __gg_h1")
-    if con.execute("SELECT count(*) FROM __gg_plans_seen WHERE clash").fetchall()[0][0]:
-        raise Collision("two different plans share a hash")
-
-
 def plans(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queries, cases_view: str) -> dict[int, Plan]:
-    """The plan of every distinct hash in ``__gg_plans_seen`` (one query over the representative cases)."""
-    reps = dict(con.execute("SELECT rep, __gg_h1 FROM __gg_plans_seen").fetchall())
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {SRC} AS SELECT * FROM {cases_view} WHERE __gg_ord IN "
-                "(SELECT rep FROM __gg_plans_seen)")
-    out: dict[int, Plan] = {}
-    for row in con.execute(qs.raw).fetchall():
-        out[reps[row[0]]] = decode(guideline, qs.q, row[1:1 + 3 * len(qs.q.units)])
-    return out
+    """Create :data:`engine.sql.cells.KEYED` (per case its plan key ``__gg_h1``) and :data:`engine.sql.cells.SEEN`
+    (per key how many cases have it) for the cases in ``cases_view``; return the plan of every key."""
+    return {h: decode(guideline, qs.q, row) for h, row in keyed(con, guideline.compiled, qs.parts, cases_view).items()}
+
+
+def _enum(values: Sequence[str | None]) -> str:
+    """The SQL type a report column is written as: an ``ENUM`` of its values. Why: DuckDB writes an ``ENUM``
+    column to Parquet as its dictionary and the codes (about 5x faster than hashing every text of the ~11 rows per
+    LMS case); readers see text, and CSV gets the same text."""
+    found = sorted({v for v in values if v is not None})
+    if not found:
+        return "VARCHAR"
+    return "ENUM(" + ", ".join(lit(v) for v in found) + ")"
 
 
 def write_report(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queries, cases_view: str, path: str,
                  fmt: str) -> Written:
-    """Write the CSV report of the cases in ``cases_view`` to ``path`` as ``fmt`` (``csv`` or ``parquet``)."""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {SRC} AS SELECT * FROM {cases_view}")
-    keyed(con, qs)
+    """Write the CSV report of the cases in ``cases_view`` to ``path`` as ``fmt`` (``csv`` or ``parquet``).
+
+    The plans' rows become one list per plan, held in a DuckDB variable; each case, in file order, is its id and
+    the rows of its plan's list (a lookup by position, no join per output row)."""
     found = plans(con, guideline, qs, cases_view)
-    table: dict[str, list[Any]] = {n: [] for n in ("__gg_h1", "__gg_seq", *CSV_COLUMNS[1:])}
-    flags: list[tuple[int, bool, bool]] = []
-    for h, plan in found.items():
+    columns = CSV_COLUMNS[1:]
+    table: dict[str, list[Any]] = {n: [] for n in ("__gg_pid", "__gg_seq", *columns)}
+    pids: list[tuple[int, int]] = []
+    flags: list[tuple[int, bool, bool, int]] = []
+    for pid, (h, plan) in enumerate(found.items(), 1):
         rows, conflict, clash = plan_rows(guideline, plan)
-        flags.append((h, conflict, clash))
+        pids.append((h, pid))
+        flags.append((h, conflict, clash, len(rows)))
         for seq, r in enumerate(rows):
-            table["__gg_h1"].append(h)
+            table["__gg_pid"].append(pid)
             table["__gg_seq"].append(seq)
-            for name, cell in zip(CSV_COLUMNS[1:], r, strict=True):
+            for name, cell in zip(columns, r, strict=True):
                 table[name].append(cell)
     import pyarrow as pa
 
-    arrow = pa.table({"__gg_h1": pa.array(table["__gg_h1"], pa.uint64()),
+    arrow = pa.table({"__gg_pid": pa.array(table["__gg_pid"], pa.int64()),
                       "__gg_seq": pa.array(table["__gg_seq"], pa.int32()),
-                      **{n: pa.array(table[n], pa.string()) for n in CSV_COLUMNS[1:]}})
+                      **{n: pa.array(table[n], pa.string()) for n in columns}})
     con.register("__gg_plan_arrow", arrow)
-    con.execute("CREATE OR REPLACE TEMP TABLE __gg_plan_rows AS SELECT __gg_h1, list(struct_pack("
-                + ", ".join(f'"{n}" := "{n}"' for n in CSV_COLUMNS[1:])
-                + ") ORDER BY __gg_seq) AS r FROM __gg_plan_arrow GROUP BY __gg_h1")
+    fields = ", ".join(f'"{n}" := CAST("{n}" AS {_enum(table[n])})' for n in columns)
+    con.execute(f"SET VARIABLE __gg_rows = (SELECT list(r ORDER BY __gg_pid) FROM (SELECT __gg_pid, "
+                f"list(struct_pack({fields}) ORDER BY __gg_seq) AS r FROM __gg_plan_arrow GROUP BY __gg_pid))")
     con.unregister("__gg_plan_arrow")
-    select = ('SELECT __gg_case AS "case", unnest(r, recursive := true) FROM (SELECT k.__gg_ord, k.__gg_case, '
-              "p.r FROM __gg_keyed k JOIN __gg_plan_rows p USING (__gg_h1) ORDER BY k.__gg_ord)")
+    con.register("__gg_pid_arrow", pa.table({"__gg_h1": pa.array([h for h, _ in pids], pa.uint64()),
+                                             "__gg_pid": pa.array([p for _, p in pids], pa.int64())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE __gg_pids AS SELECT * FROM __gg_pid_arrow")
+    con.unregister("__gg_pid_arrow")
+    select = (f'SELECT __gg_case AS "case", unnest(getvariable(\'__gg_rows\')[__gg_pid], recursive := true) FROM '
+              f"(SELECT k.__gg_ord, k.__gg_case, p.__gg_pid FROM {KEYED} k JOIN __gg_pids p USING (__gg_h1) "
+              "ORDER BY k.__gg_ord)")
     options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true, QUOTE '\"'"
-    con.execute(f"COPY ({select}) TO '{path.replace(chr(39), chr(39) * 2)}' ({options})")
-    counts = dict(con.execute("SELECT __gg_h1, n FROM __gg_plans_seen").fetchall())
-    total = sum(counts.values())
-    out_rows = con.execute("SELECT sum(n * len(r)) FROM __gg_plans_seen JOIN __gg_plan_rows USING (__gg_h1)") \
-        .fetchall()[0][0] or 0
-    return Written(total, int(out_rows), len(found), sum(counts[h] for h, c, _ in flags if c),
-                   sum(counts[h] for h, _, k in flags if k))
+    con.execute(f"COPY ({select}) TO {lit(path)} ({options})")
+    counts = {int(h): int(n) for h, n in con.execute(f"SELECT __gg_h1, n FROM {SEEN}").fetchall()}
+    return Written(sum(counts.values()), sum(counts[h] * k for h, _, _, k in flags), len(found),
+                   sum(counts[h] for h, c, _, _ in flags if c), sum(counts[h] for h, _, k, _ in flags if k))

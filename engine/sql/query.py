@@ -21,7 +21,7 @@ it applies and is set aside in every one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +104,8 @@ class Query:
     assume: int = -1
     """The node of all the assumptions together, as a let (its ``f`` has bit 2 when some completion of the
     case's unknown inputs satisfies them: the loader's E311 test, ``Evaluator.possible``)."""
+    cells: bool = False
+    """The table holds each level's cell (``__gg_v{level}``, NULL = unknown) instead of the inputs' values."""
 
     def col(self, kind: str, n: int) -> exp.Expression:
         item = self.dag.items[n]
@@ -185,7 +187,7 @@ def _index_test(col: exp.Expression, branches: list[int]) -> exp.Expression:
 
 def _node_exprs(q: Query, n: int, node: Any, kind_of: dict[int, str]) -> list[tuple[str, exp.Expression]]:
     var = q.g.vars[node.level]
-    col = exp.column(var.input if var.kind == "known" else f"__gg_v{node.level}")
+    col = exp.column(var.input if var.kind == "known" and not q.cells else f"__gg_v{node.level}")
     distinct = list(dict.fromkeys(node.kids))
     kinds = ["f", "b", "q"] if kind_of[n] == "u" else ["f"]
     out = []
@@ -218,9 +220,12 @@ def _node_exprs(q: Query, n: int, node: Any, kind_of: dict[int, str]) -> list[tu
     return out
 
 
-def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_only: bool = False) -> Query:
+def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_only: bool = False,
+          parts: Sequence[int] | None = None) -> Query:
     """The query over ``table`` (a name, or a subquery expression); ``assume_only``: only the assumptions' node
-    (what validation needs: a far smaller query than the rules')."""
+    (what validation needs: a far smaller query than the rules'). ``parts``: only the units of these parts, no
+    lets and no assumptions, over a table of cells (:attr:`Query.cells`: what :mod:`engine.sql.cells` decides
+    once per distinct cell combination)."""
     if len(g.vars) > MAX_BITS:
         raise Unsupported(f"more than {MAX_BITS} variables in the decision graph")
     if g.model.derived:  # they would need their definitions computed in SQL too (issue 13 left that for later)
@@ -235,7 +240,8 @@ def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_on
     dag = Dag()
     outs: list[UnitOut] = []
     kind_of: dict[int, str] = {}
-    for p in () if assume_only else g.parts:
+    chosen = () if assume_only else g.parts if parts is None else [g.parts[i] for i in parts]
+    for p in chosen:
         for u in (u for ri in p.rules for u in units.of_rule[ri]):
             def leaf(key: object, u: int = u) -> Hashable:
                 assert isinstance(key, LeafKey)
@@ -248,20 +254,21 @@ def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_on
             root = project(g, dag, p.node, leaf)
             outs.append(UnitOut(u, unit_name(g, u), root))
     start = len(dag.items)
-    lets = [] if assume_only else [(name, project(g, dag, node, lambda v: v)) for name, node in g.let_nodes.items()]
-    assume = project(g, dag, g.assume_node, lambda v: v)
+    lets = [] if assume_only or parts is not None else [
+        (name, project(g, dag, node, lambda v: v)) for name, node in g.let_nodes.items()]
+    assume = -1 if parts is not None else project(g, dag, g.assume_node, lambda v: v)
     for i in range(len(dag.items)):
         kind_of[i] = "u" if i < start else "l"
     # a let node equal to a unit node cannot happen: their terminals differ (tuples vs bools/None)
     inputs = tuple(dict.fromkeys(v.input for v in g.vars))
-    q = Query(g, dag, exp.Expression(), outs, lets, over_bits, inputs, assume)
+    q = Query(g, dag, exp.Expression(), outs, lets, over_bits, inputs, assume, cells=parts is not None)
     by_level: dict[int, list[int]] = {}
     for i, item in enumerate(dag.items):
         if isinstance(item, Node):
             by_level.setdefault(item.level, []).append(i)
     src: exp.Expression = exp.to_table(table) if isinstance(table, str) else table
-    index = [_index(v, exp.column(v.input)).as_(f"__gg_v{lv}", copy=False) for lv, v in enumerate(g.vars)
-             if v.kind != "known" and lv in by_level]
+    index = [] if q.cells else [_index(v, exp.column(v.input)).as_(f"__gg_v{lv}", copy=False)
+                                for lv, v in enumerate(g.vars) if v.kind != "known" and lv in by_level]
     select: Any = exp.select("*", *index, copy=False).from_(src, copy=False)
     for depth, level in enumerate(sorted(by_level, reverse=True)):
         cols = [e.as_(name, copy=False) for n in by_level[level]
