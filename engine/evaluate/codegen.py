@@ -19,8 +19,16 @@ INLINE_LIMIT = 4000  # generated lines per section before shared nodes become fu
 MEMO_LIMIT = 50_000
 
 
-def _test(var: Var, x: str, branches: list[int]) -> str:
-    """A Python test that the (known) value ``x`` of ``var`` takes one of ``branches``."""
+def _number(v: float) -> str:
+    """A threshold as a literal: a whole float as an int (``x <= 41`` is ``x <= 41.0`` for every int and float,
+    Python compares them exactly, and an int with an int is the interpreter's specialised, faster comparison)."""
+    return repr(int(v)) if isinstance(v, float) and v.is_integer() and abs(v) < 2**53 else repr(v)
+
+
+def _test(var: Var, x: str, branches: list[int], excluded: frozenset[int] = frozenset()) -> str:
+    """A Python test that the (known) value ``x`` of ``var`` takes one of ``branches``, given that it is in none
+    of the cells ``excluded`` (the branches an ``if``/``elif`` chain tested before): a bound between a span and
+    cells already excluded up to the domain's end is implied, and left out."""
     if var.numeric:
         parts = []
         last = len(var.branches) - 1
@@ -28,10 +36,10 @@ def _test(var: Var, x: str, branches: list[int]) -> str:
             a, b = var.branches[lo], var.branches[hi]
             assert isinstance(a, Interval) and isinstance(b, Interval)
             conds = []  # the first cell's low end and the last cell's high end are the domain's: facts are in it
-            if a.low is not None and lo > 0:
-                conds.append(f"{x} {'>=' if a.low_closed else '>'} {a.low!r}")
-            if b.high is not None and hi < last:
-                conds.append(f"{x} {'<=' if b.high_closed else '<'} {b.high!r}")
+            if a.low is not None and lo > 0 and not excluded.issuperset(range(lo)):
+                conds.append(f"{x} {'>=' if a.low_closed else '>'} {_number(a.low)}")
+            if b.high is not None and hi < last and not excluded.issuperset(range(hi + 1, last + 1)):
+                conds.append(f"{x} {'<=' if b.high_closed else '<'} {_number(b.high)}")
             parts.append(" and ".join(conds) or "True")
         return " or ".join(f"({p})" for p in parts)
     vals = [var.branches[i] for i in branches]
@@ -60,6 +68,7 @@ class _Emitter:
         self.g, self.m, self.names, self.partial = g, g.mdd, names, partial
         self.leaf_ids: dict[Any, int] = {}
         self.funcs: dict[int, str] = {}
+        self.args: dict[int, str] = {}
         self.func_src: list[str] = []
         self._size: dict[int, int] = {}
 
@@ -89,7 +98,7 @@ class _Emitter:
             out.append(f"{pad}{target} = {self.terminal(m.value(n))}")
             return
         if not top and n in self.funcs:
-            out.append(f"{pad}{target} = {self.funcs[n]}(facts_)")
+            out.append(f"{pad}{target} = {self.funcs[n]}({self.args[n]})")
             return
         var = self.g.vars[m.level(n)]
         x = self.names[m.level(n)]
@@ -108,11 +117,13 @@ class _Emitter:
         for i, c in enumerate(m.children(n)):
             groups.setdefault(c, []).append(i)
         items = list(groups.items())
+        excluded: frozenset[int] = frozenset()  # the branches of the tests above in this chain (they failed)
         for k, (child, branches) in enumerate(items):
             if k == len(items) - 1:
                 out.append(f"{pad}else:" if k or self.partial else f"{pad}if True:")
             else:
-                out.append(f"{pad}{first if k == 0 else 'elif'} {_test(var, x, branches)}:")
+                out.append(f"{pad}{first if k == 0 else 'elif'} {_test(var, x, branches, excluded)}:")
+                excluded |= frozenset(branches)
             self.emit(child, target, indent + 1, out)
 
     def read(self, name: str) -> str:
@@ -131,10 +142,11 @@ class _Emitter:
         for n, d in sorted(indeg.items()):
             if d > 1 and not self.m.is_terminal(n) and self.tree_size(n) > 16:
                 self.funcs[n] = f"_{'p' if self.partial else 'n'}{n}"
+        for n in sorted(self.funcs):  # the values a helper tests are its arguments: the caller has read them (a
+            # helper's variables are among its caller's), and passing them costs less than reading the facts again
+            self.args[n] = ", ".join(self.names[i] for i in self.m.support(n) if i in self.names)
         for n in sorted(self.funcs):
-            body: list[str] = [f"def {self.funcs[n]}(facts_):"]
-            body += [f"    {self.names[i]} = {self.read(v.input)}" for i, v in enumerate(self.g.vars)
-                     if i in self.names and i in self.m.support(n)]
+            body: list[str] = [f"def {self.funcs[n]}({self.args[n]}):"]
             self.emit(n, "r_", 1, body, top=True)
             body.append("    return r_")
             self.func_src.append("\n".join(body))
