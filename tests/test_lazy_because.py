@@ -8,7 +8,7 @@ from pathlib import Path
 
 import engine
 from engine.core.model import Strength
-from engine.evaluate.result import Because, LazyBecause, Recommendation
+from engine.evaluate.result import Because, CaseBecause, LazyBecause, Recommendation
 
 LMS = str(Path(__file__).resolve().parent.parent / "rules" / "lms.rules")
 FACTS = {"phase": "treatment", "extent": "localized", "site": "extremity", "depth": "deep", "size_cm": 8.0, "grade": 3,
@@ -24,7 +24,7 @@ def test_fast_and_slow_paths_agree_and_later_changes_to_the_facts_do_not_leak() 
     facts = dict(FACTS)
     fast = g.evaluate(facts, "c")
     raw = Recommendation.__dict__["because"].member  # the slot itself, without computing anything
-    assert any(type(raw.__get__(r)) is LazyBecause for r in fast.recommendations), "the fast path was not used"
+    assert any(type(raw.__get__(r)) is CaseBecause for r in fast.recommendations), "the fast path was not used"
     facts["size_cm"] = 99.0  # the caller reuses its dict: the lazy lists must still show 8
     slow = g.evaluator.walk(dict(FACTS, size_cm=8.0), "c")
     assert fast == slow
@@ -48,3 +48,23 @@ def test_a_lazy_recommendation_is_an_ordinary_one() -> None:
     assert calls == [1, 1]  # computed once, then kept
     assert pickle.loads(pickle.dumps(lazy)) == eager
     assert dataclasses.asdict(lazy) == dataclasses.asdict(eager)
+
+
+def test_the_recommendations_of_a_case_share_one_lazy_because_each_read_for_its_own_rule() -> None:
+    g = engine.load(LMS)
+    fast = g.evaluate(dict(FACTS), "c")
+    raw = Recommendation.__dict__["because"].member
+    lazies = {id(raw.__get__(r)) for r in fast.recommendations}
+    assert len(fast.recommendations) > 1 and len(lazies) == 1
+    slow = g.evaluator.walk(dict(FACTS), "c")
+    assert [r.because for r in fast.recommendations] == [r.because for r in slow.recommendations]
+    assert all(type(raw.__get__(r)) is tuple for r in fast.recommendations)  # computed once, then kept
+
+
+def test_a_case_lazy_recommendation_is_an_ordinary_one() -> None:
+    made = (Because("x == 1", (("x", 1),)),)
+    lazy = Recommendation("a", Strength.MUST, "r", "s",
+                          because=CaseBecause({"r": lambda facts, lets: made}, {"x": 1}, ()))  # type: ignore[arg-type]
+    eager = Recommendation("a", Strength.MUST, "r", "s", because=made)
+    assert lazy == eager and repr(lazy) == repr(eager) and lazy.to_dict() == eager.to_dict()
+    assert pickle.loads(pickle.dumps(lazy)) == eager

@@ -1,8 +1,12 @@
 """The fast path: the generated all-known code (engine/evaluate/codegen.py) wrapped with the result assembly.
 
-Everything that depends only on the leaves reached (recommendation templates, overridden entries, conflicts) is
-decoded once per leaf; a tuple of leaves that comes back gets its plan memoised; per case only the recommendations
-(memoised per rule on the values their ``because`` reads, where that pays) and the ``Result`` are built.
+Everything that depends only on the leaves reached is decoded once per leaf: the entries it makes active (each
+the tuple of every field of its Recommendation but ``because``), the overridden entries, the actions it recommends
+for and against. A tuple of leaves is put together by chaining those in C (its plan), memoised when the tuple
+comes back. Per case only what differs between cases is built: one Recommendation per active entry, all sharing
+one lazy ``because`` (``(functions, facts, lets)``, made in C; see engine/evaluate/lazy.py), and the ``Result``.
+Why recommendations are not memoised per rule on the values they read: on a guideline of a thousand rules nearly
+every tuple of leaves is new and most rules read a number, so a memo key costs more than the object it saves.
 """
 
 from __future__ import annotations
@@ -10,19 +14,24 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from functools import reduce
+from itertools import repeat
 from operator import or_
 from typing import Any, NamedTuple
 
 from engine.compile.guideline import CompiledGuideline, Leaf, RuleStatus
+from engine.core.model import Entry, Rule
 from engine.evaluate.assemble import BecauseFn, conflict_orders, conflicts
-from engine.evaluate.because import rule_keys
 from engine.evaluate.codegen import all_known_function
 from engine.evaluate.result import (
+    ENTRY_FIELDS,
     Conflict,
+    Derived,
     Overridden,
     Recommendation,
     Result,
-    new_lazy_because,
+    new_case_because,
+    new_entry,
+    new_lazy_derived,
     new_recommendation,
     new_result,
 )
@@ -44,25 +53,35 @@ class LeafPart(NamedTuple):
 class LeafPlan(NamedTuple):
     """What a tuple of leaves (one per part) decides."""
 
-    rules: tuple[int, ...]                      # the rules whose recommendations appear
-    picks: tuple[tuple[int, int], ...]          # (position in ``rules``, entry) per recommendation, in order
+    entries: tuple[tuple[Any, ...], ...]  # per recommendation, in order, its fields but because (``new_entry``)
     overridden: tuple[Overridden, ...]
     conflicts: tuple[Conflict, ...]
+
+
+def entry_fields(rule: Rule, entry: Entry) -> tuple[Any, ...]:
+    """The fields of the Recommendation of ``rule``'s ``entry`` but ``because``, in the order ``new_entry`` takes
+    them (:data:`ENTRY_FIELDS`: a field added to Recommendation and not here fails here, at the first load)."""
+    known = {"action": entry.action, "strength": entry.strength, "rule": rule.name, "section": rule.section,
+             "params": entry.params, "evidence": rule.evidence_of(entry), "citations": rule.citations,
+             "preference": rule.preference_of(entry), "footnotes": rule.footnotes, "source": rule.source,
+             "one_of": entry.one_of}
+    return tuple([known[name] for name in ENTRY_FIELDS])
 
 
 FastPath = Callable[[Mapping[str, Any], str | None], Result | None]
 """``fast(facts, case_id)``: the result, or None when an input the diagrams read is missing."""
 
 
-def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
+def build_fast(g: CompiledGuideline, because_of: list[BecauseFn],
+               derive: Callable[[Result, Mapping[str, Any]], Derived]) -> FastPath:
     """Compile the generated source and wrap it with the memoised result assembly (``because_of``: the per-rule
-    functions of :func:`engine.evaluate.because.because_functions`)."""
+    functions of :func:`engine.evaluate.because.because_functions`; ``derive``: what derives a result's verdicts
+    from it and its facts, attached to each result lazily, :class:`~engine.evaluate.result.LazyDerived`)."""
     fast, keys = all_known_function(g)
     leaves: list[Leaf] = [g.leaves[k] for k in keys]
     model = g.model
     wide = len(g.parts) != len(g.section_nodes)
     let_names = tuple(model.lets)
-    memo: dict[tuple[int, ...], LeafPlan] = {}
     orders = conflict_orders(model)
     action_bit = {a: 1 << i for i, a in enumerate(model.actions)}
 
@@ -103,91 +122,45 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         r = model.rules[ri]
         return section_pos[r.section], r.entries[ei].strength.rank, ri, ei
 
+    # per leaf number, its active entries in result order, each the fields of its Recommendation but ``because``:
+    # a case's recommendations are then built by one C-level map over the chained entries of its leaves
+    fields = [tuple(entry_fields(r, e) for e in r.entries) for r in model.rules]
+    entries_of = [tuple([fields[ri][ei] for ri, ei in p.picks]) for p in parts]
+    because_by_rule = {r.name: because_of[ri] for ri, r in enumerate(model.rules)}
+    any_over = any(over_of)
+    any_negative = any(neg_of)
+
     def plan(key: tuple[int, ...]) -> LeafPlan:
-        """What a tuple of leaves (one per part) decides: the rules whose recommendations appear, which entry
-        of which rule goes where, the overridden entries and the conflicts. Parts come in section order and
-        each leaf lists its entries in result order, so the leaves' parts are concatenated; a wide section has
-        one part per rule, whose entries are then put in result order."""
-        active = list(chain(map(picks_of.__getitem__, key)))
-        over_list = list(chain(map(over_of.__getitem__, key)))
+        """What a tuple of leaves (one per part) decides: the entries in result order, the overridden entries and
+        the conflicts. Parts come in section order and each leaf lists its entries in result order, so the
+        leaves' entries are concatenated; a wide section has one part per rule, whose entries are then put in
+        result order."""
         if wide:
-            active.sort(key=lambda pick: order(*pick))
+            active = sorted(chain(map(picks_of.__getitem__, key)), key=lambda pick: order(*pick))
+            entries = tuple([fields[ri][ei] for ri, ei in active])
             where = list(chain(map(at_of.__getitem__, key)))
-            over_list = [o for _, o in sorted(zip(where, over_list, strict=True), key=lambda w: order(*w[0]))]
-        rules = tuple(dict.fromkeys([ri for ri, _ in active]))
-        index = {ri: k for k, ri in enumerate(rules)}
-        picks = tuple([(index[ri], ei) for ri, ei in active])
-        clash = reduce(or_, map(pos_of.__getitem__, key), 0) & reduce(or_, map(neg_of.__getitem__, key), 0)
-        conf = conflicts(model, list(chain(map(stand_of.__getitem__, key))), orders) if clash else ()
-        return LeafPlan(rules, picks, tuple(over_list), conf)
+            over_list = list(chain(map(over_of.__getitem__, key)))
+            over = tuple([o for _, o in sorted(zip(where, over_list, strict=True), key=lambda w: order(*w[0]))])
+        else:
+            entries = tuple(chain(map(entries_of.__getitem__, key)))
+            over = tuple(chain(map(over_of.__getitem__, key))) if any_over else ()
+        return LeafPlan(entries, over, clashes(key))
 
-    keys_of = rule_keys(model, numbers=False)
-    made: dict[Any, tuple[Recommendation, ...]] = {}
-
-    # per rule, the fields of each entry's recommendation but its ``because``, read from the model once
-    fields = [tuple((e.action, e.strength, r.name, r.section, e.params, r.evidence_of(e), r.citations,
-                     r.preference_of(e), r.footnotes, r.source, e.one_of) for e in r.entries) for r in model.rules]
-
-    def build(ri: int, facts: Mapping[str, Any], lets: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
-        b = new_lazy_because((because_of[ri], facts, lets))  # read later (``facts`` is run's own copy)
-        return tuple([new_recommendation(a, s, n, sec, params, ev, cites, b, pref, notes, src, alts)
-                      for a, s, n, sec, params, ev, cites, pref, notes, src, alts in fields[ri]])
+    def clashes(key: tuple[int, ...]) -> tuple[Conflict, ...]:
+        """The conflicts of a tuple of leaves: none unless an action is recommended both for and against (the
+        bits of every leaf's actions, or-ed in C); a guideline without negative entries has none at all."""
+        if not any_negative:
+            return ()
+        neg = reduce(or_, map(neg_of.__getitem__, key), 0)
+        if not neg or not neg & reduce(or_, map(pos_of.__getitem__, key), 0):
+            return ()
+        return conflicts(model, list(chain(map(stand_of.__getitem__, key))), orders)
 
     no_lets: tuple[tuple[str, bool | None], ...] = ()
     let_memo: dict[tuple[bool | None, ...], tuple[tuple[str, bool | None], ...]] = {}
-
-    def objs_for(ri: int, facts: Mapping[str, Any], let_vals: tuple[bool | None, ...]) -> tuple[Recommendation, ...]:
-        """A rule's recommendations for this case. They depend only on the values its condition reads (its
-        ``because``), so they are memoised on those values, for rules that read no number (:func:`rule_keys`)."""
-        key_of = keys_of[ri]
-        if key_of is None:
-            entries = fields[ri]
-            if len(entries) == 1:  # build() written out for the one-entry rule
-                a, s, n, sec, params, ev, cites, pref, notes, src, alts = entries[0]
-                return (new_recommendation(a, s, n, sec, params, ev, cites,
-                                           new_lazy_because((because_of[ri], facts, let_vals)), pref, notes, src,
-                                           alts),)
-            return build(ri, facts, let_vals)
-        k = key_of(facts, let_vals)
-        o = made.get(k)
-        if o is None:
-            o = build(ri, facts, let_vals)
-            if len(made) >= MEMO_LIMIT:
-                made.clear()
-            made[k] = o
-        return o
-
-    def finish(case_id: str | None, recs: tuple[Recommendation, ...], over: tuple[Overridden, ...],
-               conf: tuple[Conflict, ...], let_vals: tuple[bool | None, ...]) -> Result:
-        if not let_names:
-            return new_result(case_id, recs, over, (), conf, no_lets)
-        lets = let_memo.get(let_vals)
-        if lets is None:  # at most 2 ** len(lets) distinct tuples
-            lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
-        return new_result(case_id, recs, over, (), conf, lets)
-
-    def direct(key: tuple[int, ...], facts: Mapping[str, Any], let_vals: tuple[bool | None, ...],
-               case_id: str | None) -> Result:
-        """The result of a tuple of leaves seen for the first time, without building its plan: when the parts
-        are whole sections (no wide section) their rules are disjoint and each leaf lists its entries in result
-        order, so the recommendations are the leaves' picks in part order."""
-        recs: list[Recommendation] = []
-        append = recs.append
-        here: dict[int, tuple[Recommendation, ...]] = {}
-        own: dict[str, Any] | None = None
-        for lid in key:
-            for ri, ei in picks_of[lid]:
-                o = here.get(ri)
-                if o is None:
-                    if own is None:
-                        own = dict(facts)  # the lazy because lists read this copy
-                    o = here[ri] = objs_for(ri, own, let_vals)
-                append(o[ei])
-        clash = reduce(or_, map(pos_of.__getitem__, key), 0) & reduce(or_, map(neg_of.__getitem__, key), 0)
-        conf = conflicts(model, list(chain(map(stand_of.__getitem__, key))), orders) if clash else ()
-        return finish(case_id, tuple(recs), tuple(chain(map(over_of.__getitem__, key))), conf, let_vals)
-
+    memo: dict[tuple[int, ...], LeafPlan] = {}
     seen: set[tuple[int, ...]] = set()
+    new_derived = new_lazy_derived
 
     def run(facts: Mapping[str, Any], case_id: str | None) -> Result | None:
         out = fast(facts)
@@ -196,23 +169,29 @@ def build_fast(g: CompiledGuideline, because_of: list[BecauseFn]) -> FastPath:
         key, let_vals = out
         p = memo.get(key)
         if p is None:
-            if not wide and key not in seen:  # a plan pays off for tuples that come back: build it the 2nd time
+            if wide or key in seen:  # a plan is kept for tuples that come back: keep it the 2nd time
+                p = plan(key)
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = p
+            else:  # the first time, the same plan is built and not kept (most tuples of a big guideline never return)
                 if len(seen) >= MEMO_LIMIT:
                     seen.clear()
                 seen.add(key)
-                return direct(key, facts, let_vals, case_id)
-            p = plan(key)
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = p
-        rules, picks = p.rules, p.picks
-        if not rules:
-            recs: tuple[Recommendation, ...] = ()
+                p = plan(key)
+        entries = p.entries
+        if entries:  # one lazy because for the case, read by its rule (the copy: the caller may change its dict)
+            lazy = new_case_because((because_by_rule, dict(facts), let_vals))
+            recs = tuple(map(new_entry, entries, repeat(lazy, len(entries))))
         else:
-            own = dict(facts)  # the lazy because lists read this copy, whatever the caller does with its dict
-            objs = [objs_for(ri, own, let_vals) for ri in rules]
-            recs = tuple([objs[pos][ei] for pos, ei in picks])
-        return finish(case_id, recs, p.overridden, p.conflicts, let_vals)
+            recs = ()
+        if not let_names:
+            lets = no_lets
+        else:
+            lets = let_memo.get(let_vals)  # type: ignore[assignment]
+            if lets is None:  # at most 2 ** len(lets) distinct tuples
+                lets = let_memo[let_vals] = tuple(zip(let_names, let_vals, strict=True))
+        return new_result(case_id, recs, p.overridden, (), p.conflicts, lets, new_derived((derive, facts)))
 
     return run
 

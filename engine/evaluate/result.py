@@ -25,6 +25,11 @@ from engine.core.model import ParamValue, Strength, choice_key
 from engine.core.values import fact_text, json_value
 from engine.evaluate.clashes import Clash as Clash  # re-exported: results carry clashes
 from engine.evaluate.clashes import find_clashes
+from engine.evaluate.lazy import BecauseSlot
+from engine.evaluate.lazy import CaseBecause as CaseBecause  # re-exported: a Recommendation's slot may hold one
+from engine.evaluate.lazy import LazyBecause as LazyBecause  # re-exported, as above
+from engine.evaluate.lazy import new_case_because as new_case_because  # re-exported for the evaluator
+from engine.evaluate.lazy import new_lazy_because as new_lazy_because  # re-exported for the evaluator
 
 if TYPE_CHECKING:
     from engine.evaluate.adjust import Adjusted
@@ -378,50 +383,5 @@ for _twin, _real in ((_BecauseTwin, Because), (_RecommendationTwin, Recommendati
         raise TypeError(f"{_twin.__name__} must have the slots of {_real.__name__}: {_real.__slots__}")
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Lazy "because"
-#
-# A ``because`` list costs more to build than the rest of a recommendation, and many callers never read it (a
-# cohort run that only counts recommendations, an embedding that reads actions). The evaluator may therefore store
-# a :class:`LazyBecause` in the slot; the descriptor below turns it into the tuple on first read and keeps it. Every
-# reader (attributes, ``==``, ``repr``, ``to_dict``, ``dataclasses`` helpers) goes through the descriptor.
-
-
-class LazyBecause(tuple):  # type: ignore[type-arg]
-    """``fn(*args)`` -> the because tuple, called at most once. ``args`` must not change afterwards (the evaluator
-    passes its own copy of the facts). A tuple ``(fn, *args)`` underneath: the evaluator makes one per rule and
-    per case, and a tuple is built in C (:data:`new_lazy_because`), several times faster than an object with an
-    ``__init__``."""
-
-    __slots__ = ()
-
-    def __new__(cls, fn: Callable[..., tuple[Because, ...]], *args: Any) -> LazyBecause:
-        return tuple.__new__(cls, (fn, *args))
-
-    def compute(self) -> tuple[Because, ...]:
-        result: tuple[Because, ...] = self[0](*self[1:])
-        return result
-
-
-new_lazy_because: Callable[[tuple[Any, ...]], LazyBecause] = functools.partial(tuple.__new__, LazyBecause)
-"""``LazyBecause(fn, *args)`` from the tuple ``(fn, *args)``, built in C (no Python frame)."""
-
-
-class _BecauseSlot:
-    def __init__(self, member: Any) -> None:
-        self.member = member
-
-    def __get__(self, obj: Any, cls: Any = None) -> Any:
-        if obj is None:
-            return self
-        value = self.member.__get__(obj, cls)
-        if type(value) is LazyBecause:
-            value = value.compute()
-            self.member.__set__(obj, value)
-        return value
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        self.member.__set__(obj, value)
-
-
-setattr(Recommendation, "because", _BecauseSlot(Recommendation.__dict__["because"]))  # noqa: B010
+# The lazy "because" (engine/evaluate/lazy.py): a lazy value in the slot is computed on its first read.
+setattr(Recommendation, "because", BecauseSlot(Recommendation.__dict__["because"]))  # noqa: B010
