@@ -113,7 +113,7 @@ def test_unknown_data_leaves_an_adjustment_pending_with_what_decides_it() -> Non
     text = "".join(text_case(g.model, Case("c", None, facts, None, "c.yaml", 1), r))
     assert "      may be adjusted by exon9_dose (dose: 800 mg): enter intolerant to decide\n" in text
     in_force = {**facts, "intolerant": False}
-    assert "      adjusted by exon9_dose (dose: 800 mg)\n" in "".join(
+    assert "      adjusted by exon9_dose: dose: 800 mg\n" in "".join(
         text_case(g.model, Case("c", None, in_force, None, "c.yaml", 1), g.evaluate(in_force, "c")))
 
 
@@ -158,3 +158,15 @@ def test_export_round_trip_and_figure_box() -> None:
     assert views and all(v.details == ("dose: 400 mg; duration: 3 years", "dose: 800 mg if KIT mutation exon: 9",
                                        "dose: 300 mg if intolerant of the full dose: yes")
                          for v in views if v.strength == "recommend")
+
+
+def test_coverage_counts_an_adjustment_that_changed_a_dose_and_finds_witnesses() -> None:
+    from engine.cases.coverage import coverage
+
+    g = load(str(RULES))
+    cases = [FULL, {**FULL, "kit_exon": 9}]
+    cov = coverage(g, cases, [g.evaluate(c, "c") for c in cases])
+    assert "exon9_dose" in cov.fired and "intolerant_dose" in cov.uncovered
+    facts = cov.witnesses["intolerant_dose"]
+    assert facts is not None and facts.get("intolerant") is True
+    assert [a.rule for a in _imatinib(g.evaluate(facts, "w")).adjusted if not a.needs] == ["intolerant_dose"]

@@ -105,6 +105,22 @@ def test_min_font_splits_pages_until_each_prints_at_it(lms: Guideline) -> None:
 
 
 @needs_dot
+def test_boxes_side_by_side_get_pages_of_their_own_when_too_wide() -> None:
+    """The AF dose section asks one question whose answers end in columns of dose boxes, 19.9 cm side by side:
+    each column goes to a page of its own, so every page prints at 7 pt (it used to be an error)."""
+    from engine.evaluate.api import load
+    from visualize.pages import section_pages
+    from visualize.run_dot import layout_width, render_svg
+    from visualize.style import page
+
+    af = load(str(Path(__file__).resolve().parent.parent / "rules" / "af.rules"))
+    pages = section_pages(af, "dosing", None, page("a4"), layout_width)
+    assert len(pages) == 3 and "see p. 2" in pages[0]
+    measure: Any = _measure()
+    assert all(round(measure(render_svg(dot)).min_font, 2) >= 7 for dot in pages)
+
+
+@needs_dot
 def test_a_page_that_cannot_be_split_is_an_error_naming_it(cli: Cli, tmp_path: Path) -> None:
     out = tmp_path / "f.svg"
     res = cli("render", str(SMALL), "-o", str(out), "--page", "5cm")

@@ -70,9 +70,11 @@ def _reach(plan: SectionPlan, start: str) -> set[str]:
     return seen
 
 
-def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[SectionPlan, str]]]:
+def _cut(plan: SectionPlan, first_page: int, boxes: bool = False) -> tuple[SectionPlan, list[tuple[SectionPlan, str]]]:
     """The page that keeps the stem and the first branching question, and the parts each of its answers leads
-    to (with the answer as their title); connectors point at pages ``first_page``, ``first_page + 1``, ..."""
+    to (with the answer as their title); connectors point at pages ``first_page``, ``first_page + 1``, ...
+    An answer that ends in action boxes stays on the page, unless ``boxes`` (the boxes side by side are what
+    makes the page too wide): then it gets a page of its own too."""
     kinds = {dn.id: dn for dn in plan.nodes}
     out: dict[str, list[DrawEdge]] = {}
     for e in plan.edges:
@@ -95,7 +97,7 @@ def _cut(plan: SectionPlan, first_page: int) -> tuple[SectionPlan, list[tuple[Se
         answers = [(e, f"{question}: {e.label}") for e in out.get(stem[-1], [])]
     parts: list[tuple[SectionPlan, str]] = []
     for e, part_title in answers:
-        if kinds[e.dst].kind in ("empty", "end") or not out.get(e.dst):
+        if kinds[e.dst].kind in ("empty", "end") or (not out.get(e.dst) and not boxes):
             head.nodes.append(kinds[e.dst])
             head.edges.append(e)
             continue
@@ -142,6 +144,10 @@ def section_pages(guideline: DrawableGuideline, name: str, case_facts: Mapping[s
         head, parts = _cut(part, first + len(done) + 1 + len(queue))
         text = draw(guideline, [head], title=title, **kw)
         width = measure(text)
+        if smallest_text(width, page) < min_font:  # the answers' boxes side by side: give them pages too
+            head, parts = _cut(part, first + len(done) + 1 + len(queue), boxes=True)
+            text = draw(guideline, [head], title=title, **kw)
+            width = measure(text)
         if smallest_text(width, page) < min_font:  # the answers of one question side by side: nothing to cut
             raise _too_small(title, width, page, min_font, "the answers of its first question do not fit side "
                              "by side")

@@ -1,7 +1,8 @@
 """Rule coverage of a test suite, measured on the compiled decision graph.
 
 A rule is *covered* ("fired") when it applied for at least one case: its entries were recommended, or it applied
-but was set aside by an overriding rule (the override was exercised). A decision-graph leaf is *reached* when some
+but was set aside by an overriding rule (the override was exercised), or one of its adjustments changed a
+recommendation (``adjusted`` in force in a verdict). A decision-graph leaf is *reached* when some
 case's known facts lead to it and to no other possible leaf of its section (unknown inputs follow every branch;
 a case whose missing data leaves several possible leaves only might reach them, and does not count).
 
@@ -49,12 +50,15 @@ def node_order(node: str) -> tuple[str, str, int]:
     return (section, local[:1], int(digits) if digits.isdigit() else 0)
 
 
-def fired_rules(results: Sequence[Result]) -> set[str]:
-    """Rules that applied in at least one result (active or set aside)."""
+def fired_rules(results: Sequence[Result], adjustments: bool = False) -> set[str]:
+    """Rules that applied in at least one result (active or set aside; with ``adjustments``, the guideline has
+    some: also the rules whose adjustment changed a verdict)."""
     out: set[str] = set()
     for r in results:
         out.update(rec.rule for rec in r.recommendations)
         out.update(o.rule for o in r.overridden)
+        if adjustments:
+            out.update(a.rule for v in r.actions for a in v.adjusted or () if not a.needs)
     return out
 
 
@@ -139,6 +143,8 @@ def _facts_of(guideline: Guideline, path: list[tuple[str, str, dict[str, Any]]])
 def witness(guideline: Guideline, rule: str) -> dict[str, FactValue] | None:
     """Facts of a patient for whom ``rule`` is active, or None when the graph has no such possible leaf."""
     model = guideline.model
+    if not model.rule(rule).entries:
+        return _adjusting(guideline, rule)
     section = model.rule(rule).section
     root = guideline.roots.get(section)
     if root is None:  # a wide section: one diagram per rule, in rule order
@@ -164,7 +170,26 @@ def witness(guideline: Guideline, rule: str) -> dict[str, FactValue] | None:
 
 
 def _fires(guideline: Guideline, rule: str, facts: Mapping[str, FactValue]) -> bool:
-    return any(r.rule == rule for r in guideline.evaluate(facts).recommendations)
+    result = guideline.evaluate(facts)
+    if any(r.rule == rule for r in result.recommendations):
+        return True
+    return any(a.rule == rule and not a.needs for v in result.actions for a in v.adjusted or ())
+
+
+def _adjusting(guideline: Guideline, rule: str) -> dict[str, FactValue] | None:
+    """A witness for a rule with only adjustments: a patient of the region where one of them changes a
+    recommendation (the region ``check``'s W215 reads), checked by evaluating it."""
+    from engine.checks.adjustments import adjustment_regions
+    from engine.checks.witness import witness as region_witness
+
+    ri = guideline.compiled.rule_index[rule]
+    checks = [kleene(a.expr, guideline.model) for a in guideline.model.assumptions]
+    for (ra, rb, _), sp, region in adjustment_regions(guideline.compiled):
+        if ra == rb == ri and region != sp.m.FALSE:
+            found = region_witness(guideline.compiled, sp.m, region, rule, "")
+            if found is not None and _fires(guideline, rule, found["facts"]):
+                return _minimal(guideline, rule, dict(found["facts"]), checks)
+    return None
 
 
 def _minimal(guideline: Guideline, rule: str, facts: dict[str, FactValue],
@@ -182,7 +207,7 @@ def coverage(guideline: Guideline, cases: Sequence[Mapping[str, FactValue]], res
     """Coverage of ``results`` (one per case, same order as ``cases``' facts) over the guideline's rules and
     leaves; a witness for every uncovered rule unless ``witnesses`` is False."""
     rules = tuple(r.name for r in guideline.model.rules)
-    fired = fired_rules(results)
+    fired = fired_rules(results, bool(guideline.model.adjustments))
     graph = guideline.graph
     leaves = tuple(sorted((n for n, a in graph.nodes(data=True) if a.get("kind") == "leaf" and not a.get("impossible")
                            and a.get("inside", True)),

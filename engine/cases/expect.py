@@ -269,11 +269,26 @@ def failures(exp: Expectation, result: Result) -> list[str]:
                        f"(not waiting on {', '.join(missing)})")
     for action, wanted in exp.params:
         recs = [r for r in result.recommendations if r.action == action]
-        if not any(all(any(n == name and _same(v, got) for n, got in r.params) for name, v in wanted)
-                   for r in recs):
-            got = "; ".join(f"{_params_text(r.params)} (rule {r.rule})" for r in recs) or _got(action, result)
-            out.append(f"expected {action} with {_params_text(wanted)}, got: {got}")
+        given = [_adjusted(r.params, action, result) for r in recs]
+        if not any(all(any(n == name and _same(v, got) for n, got in params) for name, v in wanted)
+                   for params in given):
+            got = "; ".join(f"{_params_text(params)} (rule {r.rule})" for r, params in zip(recs, given, strict=True))
+            out.append(f"expected {action} with {_params_text(wanted)}, got: {got or _got(action, result)}")
     return out
+
+
+def _adjusted(params: tuple[tuple[str, ParamValue], ...], action: str,
+              result: Result) -> tuple[tuple[str, ParamValue], ...]:
+    """A rule's parameters for ``action`` as the patient gets them: with the values of the adjustments in force
+    (``adjust ACTION(...)``, engine/evaluate/adjust.py) in place of the rule's own."""
+    verdict = next((v for v in result.actions if v.action == action), None) if result.recommendations else None
+    if verdict is None or not verdict.adjusted:
+        return params
+    merged = dict(params)
+    for adj in verdict.adjusted:
+        if not adj.needs:
+            merged.update(adj.params)
+    return tuple(merged.items())
 
 
 __all__ = ["EXPECT_KEYS", "Expectation", "failures", "parse_expectation", "parse_param"]

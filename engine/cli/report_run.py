@@ -98,8 +98,10 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
     yield f"      {'rule' if len(v.rules) == 1 else 'rules'}: {rules}\n"
     for a in v.adjusted or ():
         values = ", ".join(f"{name}: {model.vocabulary.param(v.action, name, value)}" for name, value in a.params)
-        yield (f"      adjusted by {a.rule} ({values})\n" if not a.needs else
-               f"      may be adjusted by {a.rule} ({values}): enter {', '.join(a.needs)} to decide\n")
+        label = model.rule(a.rule).label
+        by = f"{label} ({a.rule})" if label else a.rule
+        yield (f"      adjusted by {by}: {values}\n" if not a.needs else
+               f"      may be adjusted by {by} ({values}): enter {', '.join(a.needs)} to decide\n")
     for note in v.notes:
         yield f"      note: {note}\n"
 

@@ -75,7 +75,9 @@ def _worded(model: Model, b: Because) -> str | None:
     if atom is None or isinstance(atom, KnownTest):
         return None
     inp = model.input_or_derived(atom.input)
-    if inp is None or (atom.input not in model.inputs and atom.input not in model.vocabulary.values):
+    computed = isinstance(atom, NumTest) and atom.input in model.derived  # a number let: ``crcl >= 15 mL/min``
+    if inp is None or (atom.input not in model.inputs and atom.input not in model.vocabulary.values
+                       and not computed):
         return None
     words = model.vocabulary
     if not (inp.label or atom.input in words.values or (inp.unit and inp.unit in words.units)):
