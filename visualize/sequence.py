@@ -4,7 +4,8 @@ Lines of therapy, years of follow-up, phases of care: the source reads them as s
 draws them as a row of stages ("Years since treatment: < 3" -> "3-5" -> "> 5"), each with what holds at that
 stage below it, rather than as a question fanning out. The author asks for it with ``question_order NAME, ...
 as_sequence``: NAME is asked first (the order pins it), and :func:`as_sequence` turns that question's answers,
-in their order, into stage boxes linked by ``chain`` edges (each box says its answer; the question labels the
+in the input's order (numbers ascending, enum values as declared, a yes/no input from no to yes), into stage
+boxes linked by ``chain`` edges (each box says its answer; the question labels the
 arrow into the row); everything below each answer is drawn as before.
 """
 
@@ -38,6 +39,9 @@ def as_sequence(guideline: DrawableGuideline, plan: SectionPlan) -> SectionPlan:
     answers = out.get(root.id, [])
     if root.kind != "question" or var.removeprefix("known:") != along or len(answers) < 2:
         return plan
+    inp = guideline.model.input_or_derived(along)
+    if inp is not None and inp.kind == "bool" and not var.startswith("known:"):
+        answers = answers[::-1]  # figures ask yes first; a sequence runs from "not yet" to "done"
     stem = root.question.rstrip("?")
     led = any(e.dst == root.id for e in plan.edges)
     stages = [DrawNode(f"{root.id}/stage{i}", root.node, "stage", on=e.on, tooltip=f"{stem}: {e.label}",
