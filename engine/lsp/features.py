@@ -185,7 +185,7 @@ class Candidate:
 _VALUE_AFTER = re.compile(r"([A-Za-z_]\w*)\s*(?:==|!=)\s*\w*$")
 _IN_SET = re.compile(r"([A-Za-z_]\w*)\s+in\s*\{[^}]*$")
 _OVERRIDES = re.compile(r"\boverrides\s+(?:\w+\s*,\s*)*\w*$")
-_STRENGTH = re.compile(r"\b(?:must|recommend|consider|may_omit|not_recommended|never|cover)\s+\w*$")
+_STRENGTH = re.compile(r"\b(?:must|recommend|consider|may_omit|not_recommended|never|cover|adjust)\s+\w*$")
 _ARGS = re.compile(r"\b([A-Za-z_]\w*)\((?:[^()]*,)?\s*\w*$")
 _PREFERENCE = re.compile(r"\bpreference\s+\w*$")
 
