@@ -25,7 +25,7 @@ def _number(v: float) -> str:
     return repr(int(v)) if isinstance(v, float) and v.is_integer() and abs(v) < 2**53 else repr(v)
 
 
-def _test(var: Var, x: str, branches: list[int], excluded: frozenset[int] = frozenset()) -> str:
+def branch_test(var: Var, x: str, branches: list[int], excluded: frozenset[int] = frozenset()) -> str:
     """A Python test that the (known) value ``x`` of ``var`` takes one of ``branches``, given that it is in none
     of the cells ``excluded`` (the branches an ``if``/``elif`` chain tested before): a bound between a span and
     cells already excluded up to the domain's end is implied, and left out."""
@@ -58,7 +58,7 @@ def _spans(branches: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-class _Emitter:
+class Emitter:
     """Writes diagrams out as nested ``if``s. ``partial``: inputs may be missing (read as ``M_``); a test of a
     missing input's variable gives ``-1 - node`` ("undecided from this node on") instead of choosing a branch, and
     ``known:x``
@@ -122,7 +122,7 @@ class _Emitter:
             if k == len(items) - 1:
                 out.append(f"{pad}else:" if k or self.partial else f"{pad}if True:")
             else:
-                out.append(f"{pad}{first if k == 0 else 'elif'} {_test(var, x, branches, excluded)}:")
+                out.append(f"{pad}{first if k == 0 else 'elif'} {branch_test(var, x, branches, excluded)}:")
                 excluded |= frozenset(branches)
             self.emit(child, target, indent + 1, out)
 
@@ -152,7 +152,7 @@ class _Emitter:
             self.func_src.append("\n".join(body))
 
 
-def _finish(g: CompiledGuideline, em: _Emitter, lines: list[str]) -> tuple[str, list[Any]]:
+def _finish(g: CompiledGuideline, em: Emitter, lines: list[str]) -> tuple[str, list[Any]]:
     """The body shared by the all-known and the partial function: every part's diagram into ``s<k>``, every
     let's into ``t<k>``, both returned as tuples; and the leaf keys by leaf number."""
     for k, p in enumerate(g.parts):
@@ -170,7 +170,7 @@ def generate(g: CompiledGuideline) -> tuple[str, list[Any]]:
     """The source of ``fast_(facts_)`` -> (leaf numbers per section, let values), or None when an input is
     missing; and the leaf keys by leaf number."""
     names = {i: f"x{i}" for i, v in enumerate(g.vars) if v.kind != "known"}
-    em = _Emitter(g, names)
+    em = Emitter(g, names)
     roots = [p.node for p in g.parts] + list(g.let_nodes.values())
     em.plan_functions(roots)
     lines = ["def fast_(facts_):"]
@@ -186,7 +186,7 @@ def generate_partial(g: CompiledGuideline) -> tuple[str, list[Any]]:
     decided when the path the known values take never tests a missing input; and the leaf keys by leaf
     number."""
     names = {i: f"x{i}" for i in range(len(g.vars))}
-    em = _Emitter(g, names, partial=True)
+    em = Emitter(g, names, partial=True)
     roots = [p.node for p in g.parts] + list(g.let_nodes.values())
     em.plan_functions(roots)
     lines = ["def partial_(facts_):"]
@@ -206,7 +206,7 @@ def generate_branches(g: CompiledGuideline) -> str:
             continue
         lines.append(f"    {x} = facts_.get({v.input!r})")
         if v.numeric:
-            parts = [f"{k} if {_test(v, x, [k])} else " for k in range(len(v.branches) - 1)]
+            parts = [f"{k} if {branch_test(v, x, [k])} else " for k in range(len(v.branches) - 1)]
             out.append(f"None if {x} is None else ({''.join(parts)}{len(v.branches) - 1})")
         else:
             table = {b: k for k, b in enumerate(v.branches)}
@@ -242,4 +242,14 @@ def all_known_function(g: CompiledGuideline) -> tuple[Callable[[Mapping[str, Any
     return namespace["fast_"], keys
 
 
-__all__ = ["all_known_function", "branches_function", "generate", "generate_partial", "partial_evaluator"]
+def rules_function(src: str, label: str) -> Callable[[Mapping[str, Any]], Any]:
+    """The ``rules_`` function of ``src``, the source :func:`engine.evaluate.rulecode.generate_rules` wrote from
+    the diagrams (like every source compiled here: no author text, names and values only as ``repr`` literals).
+    Compiled here so that this module stays the one place where the evaluator runs generated code."""
+    namespace: dict[str, Any] = {}
+    exec(compile(src, f"<guidegraph rule path: {label}>", "exec"), namespace)
+    return namespace["rules_"]  # type: ignore[no-any-return]
+
+
+__all__ = ["Emitter", "all_known_function", "branch_test", "branches_function", "generate", "generate_partial",
+           "partial_evaluator", "rules_function"]

@@ -1,10 +1,11 @@
 """The evaluator: everything that runs cases on a compiled guideline, and owns what it builds for that.
 
 :class:`Evaluator` reads a :class:`~engine.compile.guideline.CompiledGuideline` (frozen data) and keeps, for
-itself, what makes evaluation fast: the generated all-known fast path (built on first use: ``check`` and
-``render`` compile guidelines they never evaluate), the generated partial path and branch finder with the memoised
-walks (:class:`engine.evaluate.walk.SlowMemo`), the per-rule ``because`` functions and the per-leaf sets of active
-rules. Nothing here writes into the compiled data, so one compiled guideline may have several evaluators.
+itself, what makes evaluation fast: the generated all-known fast path (written per rule,
+engine/evaluate/rulecode.py; built on first use: ``check`` and ``render`` compile guidelines they never evaluate),
+the generated partial path and branch finder with the memoised walks (:class:`engine.evaluate.walk.SlowMemo`), the
+per-rule ``because`` functions and the per-leaf sets of active rules. Nothing here writes into the compiled data,
+so one compiled guideline may have several evaluators.
 
 Which leaves a case reaches (:meth:`Evaluator.reach`) is answered here too, for coverage and for ``render
 --case``, from the same walk that evaluation uses.
@@ -24,6 +25,7 @@ from engine.evaluate.because import because_functions, rule_getters
 from engine.evaluate.codegen import branches_function, partial_evaluator
 from engine.evaluate.fast import FastPath, build_fast
 from engine.evaluate.result import Result, new_lazy_derived
+from engine.evaluate.rulefast import build_rule_fast
 from engine.evaluate.verdicts import Deriver
 from engine.evaluate.walk import SlowMemo, active_sets, branches, evaluate_slow, reach_values
 
@@ -35,6 +37,7 @@ class Evaluator:
         self.compiled = compiled
         self._because: list[BecauseFn] | None = None
         self._fast: FastPath | None = None
+        self._diagram_fast: FastPath | None = None
         self._slow: SlowMemo | None = None
         self._active: dict[LeafKey, frozenset[int]] | None = None
         model = compiled.model
@@ -77,10 +80,24 @@ class Evaluator:
 
     @property
     def fast(self) -> FastPath:
-        """The generated all-known path: a result, or None when an input the diagrams read is missing."""
+        """The generated all-known path: a result, or None when an input the diagrams read is missing. It is
+        written per rule (engine/evaluate/rulecode.py); should Python refuse the source (a rule whose diagram
+        nests past the parser's hundred levels of indentation), the section diagrams' code answers instead."""
         if self._fast is None:
-            self._fast = build_fast(self.compiled, self.because_of, self.deriver.derive)
+            try:
+                self._fast = build_rule_fast(self.compiled, self.because_of, self.deriver.derive)
+            except (SyntaxError, RecursionError, MemoryError):
+                self._fast = self.diagram_fast
         return self._fast
+
+    @property
+    def diagram_fast(self) -> FastPath:
+        """The all-known path generated from the section diagrams (engine/evaluate/fast.py): the same answers as
+        :attr:`fast`, which the tests compare it with, and its stand-in when the per-rule source cannot be
+        compiled."""
+        if self._diagram_fast is None:
+            self._diagram_fast = build_fast(self.compiled, self.because_of, self.deriver.derive)
+        return self._diagram_fast
 
     @property
     def active(self) -> dict[LeafKey, frozenset[int]]:

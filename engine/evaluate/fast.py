@@ -1,4 +1,7 @@
-"""The fast path: the generated all-known code (engine/evaluate/codegen.py) wrapped with the result assembly.
+"""The section diagrams' all-known path: their generated code (engine/evaluate/codegen.py) wrapped with the
+result assembly. The evaluator answers complete facts with the per-rule path (engine/evaluate/rulefast.py), which
+grows with the sum of the rules where this grows with each section's combinations; this one is its twin, which
+the tests compare it with, and its stand-in should Python refuse the per-rule source.
 
 Everything that depends only on the leaves reached is decoded once per leaf: the entries it makes active (each
 the tuple of every field of its Recommendation but ``because``), the overridden entries, the actions it recommends
