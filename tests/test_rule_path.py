@@ -49,8 +49,8 @@ def test_projection_holds_wherever_the_rule_does(data: Any) -> None:
 
 def test_cross_section_overrides_and_mixed_strengths() -> None:
     """An overrider in another section (computed before every section), a section whose entries are not in rule
-    order (its truth values kept, then the entries written in result order), and a section guard read off the
-    rules (a case outside it tests nothing more)."""
+    order (its truth values kept, then the entries written in result order), a section guard read off the rules
+    (a case outside it tests nothing more) and a conflict across sections."""
     site, size = enum("site", "limb", "trunk"), num("size")
     limb = eq("site", "limb")
     model = build([site, size], [
@@ -58,6 +58,7 @@ def test_cross_section_overrides_and_mixed_strengths() -> None:
         rule("b", TRUE, ("recommend", "surgery"), section="first", guard=limb),
         rule("c", le("size", 8), ("not_recommended", "rt"), section="second", overrides=("a",)),
         rule("d", gt("size", 2), ("recommend", "chemo"), section="second"),
+        rule("e", gt("size", 8), ("not_recommended", "surgery"), section="second"),
     ], sections=[Section("first", limb), Section("second", TRUE)])
     g = Guideline(compile(model))
     src, _ = generate_rules(g.compiled)
@@ -73,3 +74,6 @@ def test_cross_section_overrides_and_mixed_strengths() -> None:
     assert res is not None
     assert [o.rule for o in res.overridden] == ["a"] and [o.by for o in res.overridden] == [("c",)]
     assert [r.rule for r in res.recommendations] == ["b", "c", "d"]
+    clash = g.evaluator.fast({"site": "limb", "size": 9}, "c")
+    assert clash is not None and [(c.action, c.positive, c.negative) for c in clash.conflicts] == [
+        ("surgery", ("b",), ("e",))]

@@ -242,11 +242,12 @@ def all_known_function(g: CompiledGuideline) -> tuple[Callable[[Mapping[str, Any
     return namespace["fast_"], keys
 
 
-def rules_function(src: str, label: str) -> Callable[[Mapping[str, Any]], Any]:
+def rules_function(src: str, label: str, constants: Mapping[str, Any]) -> Callable[[Mapping[str, Any]], Any]:
     """The ``rules_`` function of ``src``, the source :func:`engine.evaluate.rulecode.generate_rules` wrote from
-    the diagrams (like every source compiled here: no author text, names and values only as ``repr`` literals).
-    Compiled here so that this module stays the one place where the evaluator runs generated code."""
-    namespace: dict[str, Any] = {}
+    the diagrams (like every source compiled here: no author text, names and values only as ``repr`` literals),
+    with the global names ``constants`` (the values it appends). Compiled here so that this module stays the one
+    place where the evaluator runs generated code."""
+    namespace: dict[str, Any] = dict(constants)
     exec(compile(src, f"<guidegraph rule path: {label}>", "exec"), namespace)
     return namespace["rules_"]  # type: ignore[no-any-return]
 

@@ -14,10 +14,11 @@ pays for one comparison, not one per rule; inside it those values are known, and
 tests they decide. Covers, gaps and "inside" are not part of a result (verdicts are derived from the result and
 the facts, lazily), and no leaf is built.
 
-``rules_(facts_)`` returns ``(ids, overridden, lets)``: the numbers of the active entries in result order (section,
-strength rank, rule, entry: :func:`entry_order`), the overridden ones as ``(number, flags)`` (per overrider of the
-entry's unit, whether it applies), and the let values; or None when an input is missing. Facts the assumptions
-rule out (unchecked facts) have no entries, and their lets are None, as every diagram says for them.
+``rules_(facts_)`` returns ``(entries, overridden, clash, lets)``: the active entries in result order (section,
+strength rank, rule, entry: :func:`entry_order`), each the constant ``F<number>`` its caller binds to the fields of
+its Recommendation; the overridden ones as ``(number, flags)`` (per overrider of the entry's unit, whether it
+applies); whether an entry that may conflict is active; and the let values; or None when an input is missing. Facts
+the assumptions rule out (unchecked facts) have no entries, and their lets are None, as every diagram says for them.
 """
 
 from __future__ import annotations
@@ -198,6 +199,7 @@ def generate_rules(g: CompiledGuideline) -> tuple[str, tuple[EntryRef, ...]]:
     section_of = [r.section for r in model.rules]
     # rules whose truth an entry of another section needs (its unit's overriders) are computed first, everywhere
     prelude = sorted({o for e in order for o in units[e.unit].over if section_of[o] != section_of[e.rule]})
+    clashing = clashing_entries(model, order)
     body: list[str] = []
     for ri in prelude:
         w.write(rule_node[ri], {}, [f"a{ri} = True"], [f"a{ri} = False"], 0, body)
@@ -205,13 +207,13 @@ def generate_rules(g: CompiledGuideline) -> tuple[str, tuple[EntryRef, ...]]:
     for k, e in enumerate(order):
         by_section[section_of[e.rule]].append(k)
     for sec in model.sections:
-        body += _section(w, g, by_section[sec.name], order, set(prelude), rule_node)
+        body += _section(w, g, by_section[sec.name], order, set(prelude), rule_node, clashing)
     any_over = any(units[e.unit].over for e in order)
     lines = ["def rules_(facts_):"]
     reads = [f"        {names[i]} = facts_[{v.input!r}]" for i, v in enumerate(vs) if v.kind != "known"]
     if reads:
         lines += ["    try:", *reads, "    except KeyError:", "        return None"]
-    lines += ["    ids_ = []", "    e_ = ids_.append"]
+    lines += ["    ids_ = []", "    e_ = ids_.append", "    c_ = False"]
     lines += ["    ov_ = []", "    o_ = ov_.append"] if any_over else ["    ov_ = ()"]
     if m.is_terminal(g.assume_node) and m.value(g.assume_node) is True:
         lines += ["    " + line for line in body]
@@ -221,12 +223,25 @@ def generate_rules(g: CompiledGuideline) -> tuple[str, tuple[EntryRef, ...]]:
     for k, node in enumerate(g.let_nodes.values()):  # their diagrams give None where the assumptions fail
         em.emit(node, f"t{k}", 1, lines, top=True)
     lets = "".join(f"t{k}, " for k in range(len(g.let_nodes)))
-    lines.append(f"    return ids_, ov_, ({lets})")
+    lines.append(f"    return ids_, ov_, c_, ({lets})")
     return "\n\n".join([*em.func_src, "\n".join(lines)]) + "\n", order
 
 
+def clashing_entries(model: Model, order: Sequence[EntryRef]) -> frozenset[int]:
+    """The entries (numbers) against an action that some entry recommends: only when one of them is active can a
+    case have a conflict, and the generated code says whether one was (``c_``)."""
+    written = [model.rules[e.rule].entries[e.entry] for e in order]
+    recommended = {w.action for w in written if w.strength.positive}
+    return frozenset(k for k, w in enumerate(written) if not w.strength.positive and w.action in recommended)
+
+
+def _append(k: int, clashing: frozenset[int]) -> list[str]:
+    """The lines that append entry ``k`` (the fields of its Recommendation, the constant ``F<k>``)."""
+    return [f"e_(F{k})", "c_ = True"] if k in clashing else [f"e_(F{k})"]
+
+
 def _section(w: _Writer, g: CompiledGuideline, ks: list[int], order: Sequence[EntryRef], prelude: set[int],
-             rule_node: Sequence[int]) -> list[str]:
+             rule_node: Sequence[int], clashing: frozenset[int]) -> list[str]:
     """The lines (at indent 0) that append a section's entries ``ks`` (numbers, in result order), inside the
     test all of its rules imply. A rule whose entries follow each other in result order, that nothing overrides
     and that overrides nothing here appends them where its diagram holds (as a programmer's ``if`` would); the
@@ -264,7 +279,8 @@ def _section(w: _Writer, g: CompiledGuideline, ks: list[int], order: Sequence[En
     while i < len(ks):
         e = order[ks[i]]
         if e.rule in direct:
-            w.write(rule_node[e.rule], ctx, [f"e_({ks[j]})" for j in mine[e.rule]], [], indent, out)
+            w.write(rule_node[e.rule], ctx, [line for j in mine[e.rule] for line in _append(ks[j], clashing)], [],
+                    indent, out)
             i += len(mine[e.rule])
             continue
         i += 1
@@ -277,7 +293,7 @@ def _section(w: _Writer, g: CompiledGuideline, ks: list[int], order: Sequence[En
             out.append(f"{pad}if {applies}:")
             inner = pad + "    "
         if not over:
-            out.append(f"{inner}e_({ks[i - 1]})")
+            out.extend(inner + line for line in _append(ks[i - 1], clashing))
             continue
         flags = "".join(f"{truth[o]}, " for o in units[e.unit].over)
         if any(truth[o] == "True" for o in over):
@@ -286,8 +302,8 @@ def _section(w: _Writer, g: CompiledGuideline, ks: list[int], order: Sequence[En
         out.append(f"{inner}if {' or '.join(truth[o] for o in over)}:")
         out.append(f"{inner}    o_(({ks[i - 1]}, ({flags})))")
         out.append(f"{inner}else:")
-        out.append(f"{inner}    e_({ks[i - 1]})")
+        out.extend(f"{inner}    {line}" for line in _append(ks[i - 1], clashing))
     return out
 
 
-__all__ = ["EntryRef", "entry_order", "generate_rules", "projection"]
+__all__ = ["EntryRef", "clashing_entries", "entry_order", "generate_rules", "projection"]
