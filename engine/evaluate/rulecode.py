@@ -56,7 +56,8 @@ def projection(g: CompiledGuideline, node: int) -> dict[int, frozenset[int]]:
     """Per variable level, the branches it may take where the boolean diagram ``node`` is true with every input
     known (``known:x`` on its branch 1); levels left out may take any branch. Sound, not exact: a satisfying
     assignment follows a path to a true terminal, and at each level the path either tests the variable (through
-    a child from which true is reachable: that branch is listed) or skips it (the level is then unrestricted)."""
+    a child from which true is reachable: that branch is listed) or skips it (the level is then unrestricted).
+    Every level is one or the other on each path, so only the levels some live node tests can be restricted."""
     m, vs = g.mdd, g.vars
     live: dict[int, bool] = {}
 
@@ -76,24 +77,22 @@ def projection(g: CompiledGuideline, node: int) -> dict[int, frozenset[int]]:
             live[u] = m.value(u) is True if m.is_terminal(u) else any(live[c] for c in kids)
         return live[n]
 
-    allowed: dict[int, set[int]] = {}
-    free: set[int] = set()
-    if is_live(node):
-        free.update(range(m.level(node)))
-        for n in m.reachable(node):
-            if m.is_terminal(n) or not is_live(n):
-                continue
-            lv = m.level(n)
-            kids = m.children(n)
-            for b in ((1,) if vs[lv].kind == "known" else range(len(kids))):
-                c = kids[b]
-                if is_live(c):
-                    allowed.setdefault(lv, set()).add(b)
-                    free.update(range(lv + 1, m.level(c)))
-    else:
+    if not is_live(node):
         return {lv: frozenset() for lv, v in enumerate(vs) if v.kind != "known"}
-    return {lv: frozenset(allowed.get(lv, ())) for lv, v in enumerate(vs)
-            if v.kind != "known" and lv not in free}
+    allowed: dict[int, set[int]] = {}
+    skips: set[tuple[int, int]] = {(-1, m.level(node))}  # (a, b): a live path goes from level a to b, skipping between
+    for n in m.reachable(node):
+        if m.is_terminal(n) or not is_live(n):
+            continue
+        lv = m.level(n)
+        kids = m.children(n)
+        for b in ((1,) if vs[lv].kind == "known" else range(len(kids))):
+            c = kids[b]
+            if is_live(c):
+                allowed.setdefault(lv, set()).add(b)
+                skips.add((lv, m.level(c)))
+    return {lv: frozenset(bs) for lv, bs in allowed.items()
+            if vs[lv].kind != "known" and not any(a < lv < b for a, b in skips)}
 
 
 def _kids(m: MDD, vs: Sequence[Var], u: int) -> tuple[int, ...]:
@@ -264,7 +263,9 @@ def _section(w: _Writer, g: CompiledGuideline, ks: list[int], order: Sequence[En
         indent = 1
     section = model.rules[order[ks[0]].rule].section
     needed = {o for k in ks for o in units[order[k].unit].over}
-    mine = {ri: [i for i, k in enumerate(ks) if order[k].rule == ri] for ri in with_entries}
+    mine: dict[int, list[int]] = {}  # per rule, the positions of its entries in ``ks``
+    for i, k in enumerate(ks):
+        mine.setdefault(order[k].rule, []).append(i)
     direct = {ri for ri, at in mine.items() if ri not in needed and ri not in prelude
               and at == list(range(at[0], at[-1] + 1)) and not any(units[order[ks[i]].unit].over for i in at)}
     truth: dict[int, str] = {ri: f"a{ri}" for ri in prelude}
