@@ -126,3 +126,14 @@ def test_misuse_is_reported(tmp_path: Path) -> None:
     found = question_orders(idle.compiled)
     assert [d.code for d in found] == ["W153"] and "'d'" in found[0].message
     assert "W153" in {d.code for check in CHECKS for d in check(idle.compiled)}
+
+
+def test_export_keeps_the_question_order(tmp_path: Path) -> None:
+    import json
+
+    from engine.compile.export import from_data, to_data
+
+    g = _load(tmp_path, STAGES)
+    data = json.loads(json.dumps(to_data(g.compiled)))
+    assert data["sections"][0]["question_order"] == ["line"] and data["sections"][0]["as_sequence"] is True
+    assert from_data(data).model.sections == g.model.sections

@@ -169,6 +169,14 @@ class _Reader:
         raise BadData(path, "expected {value, unit}, {min, max, unit}, {symbol} or {text}")
 
 
+def _names(x: Any, key: str, path: str) -> tuple[str, ...]:
+    """An optional list of names (a section's ``question_order``)."""
+    names = _get(x, key, path, list, optional=True) or []
+    if not all(isinstance(n, str) for n in names):
+        raise BadData(f"{path}.{key}", "a list of input names")
+    return tuple(names)
+
+
 def _list(data: Any, key: str) -> list[Any]:
     v = _get(data, key, "", list, optional=True)
     return [] if v is None else v
@@ -219,7 +227,9 @@ def read_model(data: Any) -> Model:
         actions[a.name] = a
     sections = tuple(Section(_get(x, "name", f"sections[{i}]", str),
                              r.expr(_get(x, "guard", f"sections[{i}]", dict), f"sections[{i}].guard"),
-                             _get(x, "label", f"sections[{i}]", str, optional=True), _span_of(x, f"sections[{i}]"))
+                             _get(x, "label", f"sections[{i}]", str, optional=True), _span_of(x, f"sections[{i}]"),
+                             _names(x, "question_order", f"sections[{i}]"),
+                             _get(x, "as_sequence", f"sections[{i}]", bool, optional=True) is True)
                      for i, x in enumerate(_list(data, "sections")))
     names = {s.name for s in sections}
     rules = tuple(_rule(r, x, f"rules[{i}]", names, actions) for i, x in enumerate(_list(data, "rules")))

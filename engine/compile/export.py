@@ -115,8 +115,9 @@ def to_data(guideline: CompiledGuideline) -> dict[str, Any]:
         "actions": [{"name": a.name, "label": a.label, "modality": a.modality,
                      "params": [{"name": p.name, "kind": p.kind, "unit": p.unit, "values": list(p.values)}
                                 for p in a.params], "span": _span(a.span)} for a in m.actions.values()],
-        "sections": [{"name": s.name, "label": s.label, "guard": expr_to_data(s.guard), "span": _span(s.span)}
-                     for s in m.sections],
+        "sections": [{"name": s.name, "label": s.label, "guard": expr_to_data(s.guard), "span": _span(s.span),
+                      **({"question_order": list(s.order)} if s.order else {}),
+                      **({"as_sequence": True} if s.sequence else {})} for s in m.sections],
         "rules": [{"name": r.name, "section": r.section, "label": r.label,
                    "condition": expr_to_data(r.condition), "when": expr_to_data(r.when),
                    "entries": [{"action": e.action, "strength": e.strength.value,
