@@ -567,3 +567,33 @@ def test_evaluators_equal_reference(text: str, data: st.DataObject) -> None:
 @given(derived_rules(nonlinear=True), st.data())
 def test_evaluators_equal_reference_many(text: str, data: st.DataObject) -> None:
     compare_evaluators(text, data)
+
+
+PINNED = """guideline "An assumed relation pins an unknown number"
+input i1: integer in 0..2
+input i2: integer in 0..2
+assume i2 < i1
+action alpha
+section s:
+  rule r2:
+    when i2 < 1
+    must alpha
+"""
+
+
+def test_an_assumed_relation_pins_an_unknown_number_to_one_cell() -> None:
+    """With i1 = 1 the assumption leaves i2 = 0 only, so the rule on i2 applies (found by the differential test:
+    the diagrams, seeing i1's single cell, left it pending)."""
+    model = model_of(PINNED)
+    want = evaluate_direct(model, {"i1": 1}, "c")
+    got = Guideline(compile(model)).evaluate({"i1": 1}, "c")
+    assert [r.rule for r in want.recommendations] == [r.rule for r in got.recommendations] == ["r2"]
+    assert got.pending == want.pending == ()
+
+
+def test_a_pending_entry_names_the_inputs_an_assumed_relation_ties_to_it() -> None:
+    """assume i1 - i0 < i2 with i1 = 0: entering i0 can decide a rule on i2 (i0 = 0 forces i2 >= 1)."""
+    model = model_of(PINNED.replace("assume i2 < i1", "input i0: integer in 0..2\nassume i1 - i0 < i2"))
+    want = evaluate_direct(model, {"i1": 0}, "c")
+    got = Guideline(compile(model)).evaluate({"i1": 0}, "c")
+    assert set(want.pending[0].needs) <= set(got.pending[0].needs) == {"i0", "i2"}

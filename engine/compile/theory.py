@@ -25,6 +25,8 @@ import z3
 
 from engine.compile.guideline import Var
 from engine.compile.mdd import MDD
+from engine.compile.variables import representative
+from engine.core.derive import Within
 from engine.core.derived import Derived
 from engine.core.model import (
     And,
@@ -203,8 +205,11 @@ class Decider:
     relations already decided and the assumptions that are relations (or their negations) imposed, whether each
     open relation can be true and can be false; one that cannot be both is decided. Memoised on what it reads."""
 
-    def __init__(self, theory: Theory, model: Model) -> None:
+    def __init__(self, theory: Theory, model: Model, cells: Mapping[str, tuple[Interval, ...]] | None = None) -> None:
         self.theory = theory
+        self.cells = {n: c for n, c in (cells or {}).items() if n in theory.z and n in model.inputs}
+        """Unknown inputs the relations read, with the cells of their partition: the solver may pin one to a cell
+        (``assume i2 < i1`` with ``i1: 1`` leaves ``i2`` in ``[0, 1)``), as the diagrams, which see cells, cannot."""
         self.relations = [d for d in theory.derived if d.how == "relation"]
         self.assumed: list[tuple[str, bool]] = []
         self.bounds: list[tuple[str, Interval, bool]] = []  # assumptions that bound one number: i1 > 0
@@ -217,11 +222,11 @@ class Decider:
                     self.assumed.append((atom.input, positive))
                 elif isinstance(atom, NumTest) and atom.input in theory.z:
                     self.bounds.append((atom.input, atom.interval, positive))
-        self.memo: dict[tuple[object, ...], dict[str, bool]] = {}
+        self.memo: dict[tuple[object, ...], dict[str, object]] = {}
 
     def __call__(self, facts: dict[str, object]) -> dict[str, object]:
         open_ = [d for d in self.relations if d.name not in facts]
-        if not open_:
+        if not open_ and all(n in facts for n in self.cells):
             return facts
         th = self.theory
         key = tuple(facts.get(n) for n in th.z) + tuple(facts.get(d.name) for d in self.relations)
@@ -230,7 +235,7 @@ class Decider:
             found = self.memo[key] = self._decide(facts, open_)
         return {**facts, **found} if found else facts
 
-    def _decide(self, facts: dict[str, object], open_: list[Derived]) -> dict[str, bool]:
+    def _decide(self, facts: dict[str, object], open_: list[Derived]) -> dict[str, object]:
         th = self.theory
         solver = z3.Solver()
         solver.set("timeout", 1000)
@@ -256,7 +261,7 @@ class Decider:
             assert d.expr is not None and d.interval is not None
             inside = _in(th._enc(d.expr), d.interval)
             solver.add(inside if positive else z3.Not(inside))
-        out: dict[str, bool] = {}
+        out: dict[str, object] = {}
         for d in open_:
             assert d.expr is not None and d.interval is not None
             inside = _in(th._enc(d.expr), d.interval)
@@ -265,7 +270,23 @@ class Decider:
                 out[d.name] = True
             elif can == [False, True]:
                 out[d.name] = False
+        for n, cells in self.cells.items():
+            if n in facts or len(cells) < 2:
+                continue
+            feasible = [c for c in cells if solver.check(_in(th.z[n], c)) == z3.sat]
+            if len(feasible) == 1:  # the number is in one cell: it decides every condition on it as that cell
+                out[n] = _inside(feasible[0], isinstance(th.z[n], z3.ArithRef) and th.z[n].is_int())
         return out
+
+
+def _inside(cell: Interval, integer: bool) -> Within:
+    """The fact standing for "somewhere in ``cell``": a :class:`Within` at a point of the cell that shows as its
+    range."""
+    point = representative(cell, integer)
+    w = Within(point)
+    w.low = cell.low if cell.low is not None else -math.inf
+    w.high = cell.high if cell.high is not None else math.inf
+    return w
 
 
 def _fold(ite: Any, xs: list[z3.ArithRef], better: Any) -> z3.ArithRef:

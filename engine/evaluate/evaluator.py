@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from engine.compile.guideline import CompiledGuideline, LeafKey
 from engine.compile.theory import Decider, theory_for
 from engine.core.derive import deriver
-from engine.core.model import FactValue
+from engine.core.model import FactValue, Interval
 from engine.core.walk import inputs_read
 from engine.evaluate.assemble import BecauseFn
 from engine.evaluate.because import because_functions, rule_getters
@@ -48,7 +48,9 @@ class Evaluator:
         base = deriver(model, {v.input: v.branches for v in compiled.vars if v.numeric and v.input in model.derived})
         theory = theory_for(model, compiled.vars) if model.derived else None
         if theory is not None and any(d.how == "relation" for d in theory.derived):
-            decide = Decider(theory, model)
+            asked = {v.input for v in compiled.vars if v.kind == "known"}  # 'x is known' must stay false
+            decide = Decider(theory, model, {v.input: tuple(c for c in v.branches if isinstance(c, Interval))
+                                             for v in compiled.vars if v.numeric and v.input not in asked})
 
             def with_derived(facts: Mapping[str, object]) -> Mapping[str, object]:
                 full = base(facts)

@@ -22,6 +22,7 @@ from typing import Any
 from engine.compile.guideline import CompiledGuideline, LeafKey, RuleStatus
 from engine.compile.units import status_units
 from engine.core.model import Model
+from engine.core.walk import inputs_read
 from engine.evaluate.assemble import ACTIVE, BecauseFn, Outcome, Plan, assemble, plan_of
 from engine.evaluate.result import (
     FactValue,
@@ -309,10 +310,37 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
 
 
 def needed_inputs(g: CompiledGuideline, lv: int) -> tuple[str, ...]:
-    """The inputs a variable stands for: itself, or the inputs a derived value is computed from."""
+    """The inputs a variable stands for: itself, or the inputs a derived value is computed from; and with them the
+    inputs an assumed relation ties to them (``assume i1 - i0 < i2``: entering ``i0`` can decide a rule on
+    ``i2``, which the diagrams, seeing cells, cannot tell)."""
     name = g.vars[lv].input
     d = g.model.derived.get(name)
-    return (name,) if d is None else d.reads
+    own = (name,) if d is None else d.reads
+    tied = _tied(g)
+    return own if not tied else tuple(dict.fromkeys(n for x in own for n in (x, *tied.get(x, ()))))
+
+
+_TIED: dict[int, tuple[CompiledGuideline, dict[str, tuple[str, ...]]]] = {}
+
+
+def _tied(g: CompiledGuideline) -> dict[str, tuple[str, ...]]:
+    """Per input, the inputs it shares an assumed relation (or formula) with (empty without such assumptions)."""
+    found = _TIED.get(id(g))
+    if found is not None and found[0] is g:
+        return found[1]
+    model = g.model
+    out: dict[str, dict[str, None]] = {}
+    for a in model.assumptions:
+        numeric = [n for n in inputs_read(a.expr, model.lets)
+                   if n in model.derived and model.derived[n].how in ("relation", "formula")]
+        group = model.reads_of(numeric)
+        for x in group:
+            out.setdefault(x, {}).update(dict.fromkeys(n for n in group if n != x))
+    tied = {x: tuple(ns) for x, ns in out.items() if ns}
+    if len(_TIED) > 16:
+        _TIED.clear()
+    _TIED[id(g)] = (g, tied)
+    return tied
 
 
 def _no_needs(ri: int) -> tuple[str, ...]:
