@@ -162,3 +162,15 @@ def test_no_labelled_identifier_reaches_people(tmp_path, capsys) -> None:  # typ
     assert "< 80 mmHg" in outputs["figures"] and "> 180 mmHg" in outputs["figures"]
     assert "≤ 79" not in outputs["figures"] and "≥ 181" not in outputs["figures"]
     assert "400 mg/day" in outputs["run"] and "< 130 mmHg" in outputs["run"] and "Not pregnant" in outputs["run"]
+
+
+def test_a_unit_of_time_is_singular_after_one() -> None:
+    """'every: 1 months' was one of the author trial's complaints; a declared display form is kept as written."""
+    from engine.core.params import Quantity
+    from engine.core.vocabulary import Vocabulary
+
+    words = Vocabulary()
+    assert words.param("a", "every", Quantity(1, "months")) == "1 month"
+    assert words.param("a", "every", Quantity(12, "months")) == "12 months"
+    assert words.param("a", "dose", Quantity(1, "mg")) == "1 mg"
+    assert Vocabulary(units={"months": "mo"}).param("a", "every", Quantity(1, "months")) == "1 mo"

@@ -33,6 +33,11 @@ GLUED = ("%", "/", "\u2030")
 """Display forms that follow a number without a space: ``10%``, ``6/5 mm²`` (``unit per_5mm2 "/5 mm²"``)."""
 
 
+SINGULAR = {"seconds": "second", "minutes": "minute", "hours": "hour", "days": "day", "weeks": "week",
+            "months": "month", "years": "year"}
+"""Units of time named in the plural, and their singular (the one English plural a number of 1 makes wrong)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
     """The words of one guideline. ``values`` is keyed by the input or classification, ``params`` by
@@ -72,8 +77,11 @@ class Vocabulary:
         return "" if not unit else self.units.get(unit, unit)
 
     def with_unit(self, text: str, unit: str | None) -> str:
-        """``text`` followed by the unit: ``400 mg/day``, ``10%``, ``6/5 mm²``."""
+        """``text`` followed by the unit: ``400 mg/day``, ``10%``, ``6/5 mm²``; a unit of time without a display
+        form is singular after exactly 1 (``every: 1 month``, not ``1 months``)."""
         shown = self.unit(unit)
+        if text == "1" and unit in SINGULAR and unit not in self.units:
+            shown = SINGULAR[unit]
         if not shown:
             return text
         return f"{text}{shown}" if shown.startswith(GLUED) else f"{text} {shown}"
