@@ -208,3 +208,17 @@ def test_report_in_chromium_dom_and_screenshot(cli: Cli, hostile: tuple[str, str
     keep = os.environ.get("GUIDEGRAPH_SCREENSHOTS")
     if keep:
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+def test_report_shows_a_choice_as_one_row_and_the_adjustments(cli: Cli, tmp_path: Path) -> None:
+    """The NOAC choice (one_of) is one row, "one of:" with the alternatives given, as in the text report and the
+    figures; an adjusted dose shows the adjusted value and the rule that adjusted it."""
+    out = tmp_path / "af.html"
+    code, _, err = cli("report", "rules/af.rules", "rules/af-cases/noac_dosing.yaml", "-o", str(out))
+    assert code == 0, err
+    page = out.read_text(encoding="utf-8")
+    first = page.split('<section class="case"', 2)[1]  # the first case: 85 years, CrCl 26 mL/min
+    assert first.count("one of:</div>") == 1 and first.count('data-action="apixaban"') == 1
+    assert 'data-action="edoxaban"' not in first  # the choice's row is at its first alternative given
+    assert "dose: 2.5 mg; frequency: twice daily" in first
+    assert "adjusted by Apixaban: dose reduced to 2.5 mg twice daily (<code>apixaban_reduced_dose</code>)" in first

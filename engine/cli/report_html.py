@@ -16,6 +16,7 @@ active (:func:`inline_svg`) before it is inlined.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +27,7 @@ from engine.cases.coverage import Coverage
 from engine.cases.validate import Case
 from engine.cli.report_run import strength_text
 from engine.cli.report_words import because_text
-from engine.core.model import Model
+from engine.core.model import Model, choice_key
 from engine.core.semantics import truth
 from engine.core.values import fact_text
 from engine.evaluate.guideline import Guideline
@@ -144,10 +145,13 @@ th { font-size: 12px; color: var(--muted); font-weight: 600; }
   font-size: 12px; font-weight: 700; letter-spacing: .03em; color: #fff; text-align: center; }
 .s-must .badge, .s-recommend .badge { background: #1e7d45; }
 .s-consider .badge { background: #2c6fbb; }
+.s-may_omit .badge { background: #8a6d3b; }
 .s-not_recommended .badge { background: #c0661a; }
 .s-never .badge { background: #b3261e; }
 .s-conflict .badge { background: #6a1b9a; }
 .params { margin: 2px 0; }
+ul.choice { margin: 2px 0 4px; padding-left: 1.2em; }
+div.choice { font-weight: 600; }
 .tags { color: var(--muted); font-size: 13px; }
 .why { font-size: 13px; color: var(--muted); margin-top: 2px; }
 ul.notes { margin: 4px 0 0; padding-left: 18px; font-size: 13px; }
@@ -195,11 +199,26 @@ def _refs(citations: Iterable[int]) -> str:
     return ("ref " if len(nums) == 1 else "refs ") + ", ".join(nums) if nums else ""
 
 
-def _verdict_row(model: Model, v: Verdict, result: Result) -> str:
+def _choice_row(model: Model, alts: Sequence[Verdict], result: Result) -> str:
+    """A choice set as one row, as the text report and the figures show it: "one of" (or "one or more of") and
+    the alternatives given, each with its parameters; then the evidence and why, as for one verdict."""
+    first = alts[0]
+    words = "one or more of" if first.one_of is not None and choice_key(first.one_of) == "any_of" else "one of"
+    items = "".join(
+        f"<li>{_action(model, w.action)}"
+        + ("".join(f'<div class="params">{esc(n)}: {esc(model.vocabulary.param(w.action, n, x))}</div>'
+                   for n, x in w.params)) + "</li>" for w in alts)
+    merged = dataclasses.replace(first, evidence=tuple(dict.fromkeys(e for w in alts for e in w.evidence)),
+                                 citations=tuple(dict.fromkeys(c for w in alts for c in w.citations)))
+    return _verdict_row(model, merged, result, f'<div class="choice">{words}:</div><ul class="choice">{items}</ul>')
+
+
+def _verdict_row(model: Model, v: Verdict, result: Result, head: str | None = None) -> str:
     kind = "conflict" if v.conflict or v.strength is None else v.strength.value
     badge = "CONFLICT" if kind == "conflict" else strength_text(v.strength) if v.strength else ""
-    parts = [_action(model, v.action)]
-    params = [f"{esc(name)}: {esc(model.vocabulary.param(v.action, name, value))}" for name, value in v.params]
+    parts = [_action(model, v.action) if head is None else head]
+    params = [] if head is not None else [
+        f"{esc(name)}: {esc(model.vocabulary.param(v.action, name, value))}" for name, value in v.params]
     for c in result.clashes:
         if c.action == v.action and c.param in v.clashes:
             given = " | ".join(f"{esc(value)} ({esc(rule)})" for rule, value in c.given)
@@ -220,6 +239,12 @@ def _verdict_row(model: Model, v: Verdict, result: Result) -> str:
     rules = "; ".join(f"{esc(b.label)} (<code>{esc(b.rule)}</code>)" if b.label else f"<code>{esc(b.rule)}</code>"
                       for b in v.rules)
     why.append(("rule: " if len(v.rules) == 1 else "rules: ") + rules)
+    for a in v.adjusted or ():  # adjustments: the values above are theirs where in force
+        label = model.rule(a.rule).label
+        by = f"{esc(label)} (<code>{esc(a.rule)}</code>)" if label else f"<code>{esc(a.rule)}</code>"
+        values = ", ".join(f"{esc(n)}: {esc(model.vocabulary.param(v.action, n, x))}" for n, x in a.params)
+        why.append(f"adjusted by {by}: {values}" if not a.needs else
+                   f"may be adjusted by {by} ({values}): enter {esc(', '.join(a.needs))} to decide")
     parts.append("".join(f'<div class="why">{w}</div>' for w in why))
     if v.notes:
         parts.append('<ul class="notes">' + "".join(f"<li>{esc(n)}</li>" for n in v.notes) + "</ul>")
@@ -252,7 +277,10 @@ def case_section(model: Model, k: int, item: CaseReport) -> Iterator[str]:
     if actions:
         yield '<table class="verdicts"><tbody>\n'
         for v in actions:
-            yield _verdict_row(model, v, result) + "\n"
+            if v.one_of is None:
+                yield _verdict_row(model, v, result) + "\n"
+            elif v.action == v.one_of[0]:  # a choice set: one row, at its first alternative given
+                yield _choice_row(model, [w for w in actions if w.one_of == v.one_of], result) + "\n"
         yield "</tbody></table>\n"
     else:
         yield '<p class="none">No recommendation applies.</p>\n'
