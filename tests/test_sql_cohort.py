@@ -124,9 +124,12 @@ def _differential(data: Any, tmp: Path) -> None:
             f.write(f"r{i}," + ",".join(cell(c.get(k)) for k in names) + "\n")
     con = duckdb.connect()
     qs = queries(g)
-    source = open_cohort(con, str(path), g, qs.possible)
+    # the key columns computed in the reader's scan (as the CLI does) or afterwards from the cases
+    in_scan = data.draw(st.booleans())
+    source = open_cohort(con, str(path), g, qs.possible, keys=qs.keys if in_scan else None)
+    assert (source.keys_view is not None) == in_scan
     out = tmp / "out.csv"
-    write_report(con, g, qs, CASES, str(out), "csv")
+    write_report(con, g, qs, CASES, str(out), "csv", source.keys_view)
     kept = [(i, c) for i, c in enumerate(facts) if g.evaluator.possible(c)]
     assert source.skipped == len(facts) - len(kept)
     pairs = [(Case(f"r{i}", None, c, None, "", 0), g.evaluate(c, f"r{i}", validate=False)) for i, c in kept]
@@ -155,3 +158,22 @@ def test_rows_of_the_report_are_in_case_order(tmp_path: Path) -> None:
     write_report(con, g, qs, CASES, str(out), "csv")
     cases = [r[0] for r in csv.reader(out.open(encoding="utf-8"))][1:]
     assert list(dict.fromkeys(cases)) == ["p1", "p2", "p99"]
+
+
+def test_ids_whose_hashes_collide_are_sorted_out_by_the_loader(cli: Cli, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repeated ids are found by their hashes; when every id hashes alike, every row goes to the loader, which
+    tells true repeats (E310) from the rest: the same messages and bytes as the Python path."""
+    import engine.sql.source as source
+
+    monkeypatch.setattr(source, "ID_HASH", "hash(left({}, 0))")
+    path = tmp_path / "hostile.csv"
+    path.write_text(HOSTILE, encoding="utf-8")
+    _both(cli, path, "--keep-going")
+
+
+def test_whitespace_is_what_str_strip_removes() -> None:
+    """The SQL trim set is exactly Python's whitespace (the loader strips cells with ``str.strip``)."""
+    from engine.sql.source import WHITESPACE
+
+    assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == WHITESPACE

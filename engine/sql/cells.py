@@ -111,19 +111,40 @@ def _cell(var: Var) -> str:
     return f"COALESCE(({_index(var, exp.column(var.input)).sql('duckdb')}) + 1, 0)"
 
 
-def keys_sql(g: CompiledGuideline, keys: Sequence[PartKey], cases_view: str) -> str:
-    """Per case ``__gg_ord``, ``__gg_case`` and every part's key columns (each cell computed once)."""
+@dataclass(frozen=True)
+class KeyColumns:
+    """The SQL of the parts' key columns over rows of typed inputs, in two steps (each cell is computed once):
+    ``cells`` over the inputs (``expr AS __gg_c{level}``), then ``keys`` over the cells (``expr AS name``)."""
+
+    cells: list[str]
+    keys: list[str]
+    names: list[str]
+
+    def select(self, source: str) -> str:
+        """``__gg_ord``, ``__gg_case`` and the key columns of every row of ``source`` (a table or view)."""
+        cells = "".join(", " + c for c in self.cells)
+        keys = "".join(", " + k for k in self.keys)
+        return f"SELECT __gg_ord, __gg_case{keys} FROM (SELECT __gg_ord, __gg_case{cells} FROM {source})"
+
+
+def key_columns(g: CompiledGuideline, keys: Sequence[PartKey]) -> KeyColumns:
+    """The key columns of ``keys`` (see :class:`KeyColumns`)."""
     used = sorted({d.level for k in keys for grp in k.groups for d in grp})
-    cells = ", ".join(f"{_cell(g.vars[lv])} AS __gg_c{lv}" for lv in used)
-    cols = []
+    cells = [f"{_cell(g.vars[lv])} AS __gg_c{lv}" for lv in used]
+    cols, names = [], []
     for k in keys:
         for name, grp in zip(k.names(), k.groups, strict=True):
             top = grp[-1].mult * grp[-1].radix if grp else 1
             kind = "INTEGER" if top < 1 << 31 else "BIGINT"
             terms = " + ".join(f"CAST(__gg_c{d.level} AS {kind}) * {d.mult}" for d in grp) or "0"
             cols.append(f"CAST({terms} AS {kind}) AS {name}")
-    return (f"SELECT __gg_ord, __gg_case{''.join(', ' + c for c in cols)} FROM (SELECT __gg_ord, __gg_case"
-            f"{', ' + cells if cells else ''} FROM {cases_view})")
+            names.append(name)
+    return KeyColumns(cells, cols, names)
+
+
+def keys_sql(g: CompiledGuideline, keys: Sequence[PartKey], cases_view: str) -> str:
+    """Per case ``__gg_ord``, ``__gg_case`` and every part's key columns."""
+    return key_columns(g, keys).select(cases_view)
 
 
 @dataclass
@@ -195,15 +216,19 @@ def _plan_key(columns: Sequence[str], sizes: Sequence[int]) -> tuple[str, bool]:
 
 
 def keyed(con: duckdb.DuckDBPyConnection, g: CompiledGuideline, parts: Sequence[PartQuery],
-          cases_view: str) -> dict[int, tuple[int, ...]]:
+          cases_view: str, keys_view: str | None = None) -> dict[int, tuple[int, ...]]:
     """Create :data:`KEYED` and :data:`SEEN` for the cases in ``cases_view``; return each plan key's unit columns
-    (``f``, ``b``, ``q`` per unit of the whole query, as :func:`engine.sql.plan.decode` reads them)."""
+    (``f``, ``b``, ``q`` per unit of the whole query, as :func:`engine.sql.plan.decode` reads them).
+    ``keys_view``: those cases with their key columns already computed (:class:`KeyColumns`; the cohort reader
+    computes them in its validating scan), else they are computed here."""
     keys = [p.key for p in parts]
-    # the keys are computed in one scan of the cases and kept (about 50 bytes a case) for the two passes below
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_keys AS {keys_sql(g, keys, cases_view)}")
+    if keys_view is None:
+        # the keys are computed in one scan of the cases and kept (about 50 bytes a case) for the two passes below
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_keys AS {keys_sql(g, keys, cases_view)}")
+        keys_view = "__gg_keys"
     names = [n for k in keys for n in k.names()]
     sets = ", ".join("(" + ", ".join(k.names()) + ")" for k in keys)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_cells_seen AS SELECT {', '.join(names)} FROM __gg_keys "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_cells_seen AS SELECT {', '.join(names)} FROM {keys_view} "
                 f"GROUP BY GROUPING SETS ({sets})" if keys else
                 "CREATE OR REPLACE TEMP TABLE __gg_cells_seen AS SELECT 0 AS __gg_none")
     outcomes = [_outcomes(con, part) for part in parts]
@@ -213,8 +238,8 @@ def keyed(con: duckdb.DuckDBPyConnection, g: CompiledGuideline, parts: Sequence[
     joins = " ".join(f"JOIN __gg_m{k.part} USING ({', '.join(k.names())})" for k in keys)
     extra = "" if exact else "".join(f", {c}" for c in columns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {KEYED} AS SELECT __gg_ord, __gg_case, {key} AS __gg_h1{extra} "
-                f"FROM __gg_keys {joins}")
-    con.execute("DROP TABLE __gg_keys")
+                f"FROM {keys_view} {joins}")
+    con.execute("DROP TABLE IF EXISTS __gg_keys")
     agg = "" if exact else "".join(f", min({c}) AS {c}, min({c}) <> max({c}) AS __gg_x{i}"
                                    for i, c in enumerate(columns))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT __gg_h1, count(*) AS n{agg} FROM {KEYED} "

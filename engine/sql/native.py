@@ -49,7 +49,7 @@ from engine.evaluate.result import Result
 from engine.fileio.atomic import replacing
 from engine.sql.cells import Collision
 from engine.sql.duckdb_engine import evaluate_duckdb
-from engine.sql.plan import Written, queries, write_report
+from engine.sql.plan import Queries, Written, queries, write_report
 from engine.sql.source import CASES, Fallback, cases_from_loader, open_cohort
 
 NATIVE = ("csv", "parquet")
@@ -62,21 +62,22 @@ def applies(args: argparse.Namespace) -> bool:
             and cases[0].lower().endswith((".csv", ".parquet")))
 
 
-def open_source(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str, sql: str) -> Loaded:
+def open_source(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str,
+                qs: Queries) -> tuple[Loaded, str | None]:
     """:data:`CASES` for the cohort at ``path``, with what the loader would say of it (``cases`` stays empty: the
-    cases are in DuckDB)."""
+    cases are in DuckDB), and the view of those cases with their key columns when the reader computed them."""
     try:
-        source = open_cohort(con, path, guideline, sql)
+        source = open_cohort(con, path, guideline, qs.possible, keys=qs.keys)
         return Loaded(diagnostics=source.diagnostics, skipped=source.skipped,
                       unread_files=1 if has_errors(source.diagnostics) and source.flagged == 0 and
-                      not source.skipped else 0)
+                      not source.skipped else 0), source.keys_view
     except Fallback:
         if path.lower().endswith(".parquet"):
             return Loaded(diagnostics=[Diagnostic("E901", "error", f"cannot read case file '{path}': DuckDB "
-                                                  "cannot read it as Parquet")], unread_files=1)
+                                                  "cannot read it as Parquet")], unread_files=1), None
         loaded = load_all([path], guideline.model, guideline.impossible)
         cases_from_loader(con, guideline.model, loaded.cases)
-        return loaded
+        return loaded, None
 
 
 def fetch_cases(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str) -> list[Case]:
@@ -100,16 +101,15 @@ def fetch_cases(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str)
     return out
 
 
-def _write_native(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str, fmt: str,
-                  out: str | None) -> Written:
-    qs = queries(guideline)
+def _write_native(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queries, fmt: str,
+                  out: str | None, keys_view: str | None) -> Written:
     if out is not None and out != STDOUT:
         with replacing(out) as tmp:
-            return write_report(con, guideline, qs, CASES, tmp, fmt)
+            return write_report(con, guideline, qs, CASES, tmp, fmt, keys_view)
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="guidegraph-")
     os.close(fd)
     try:
-        written = write_report(con, guideline, qs, CASES, tmp, fmt)
+        written = write_report(con, guideline, qs, CASES, tmp, fmt, keys_view)
         flush_stdout()
         with open(tmp, encoding="utf-8", newline="") as f:
             shutil.copyfileobj(f, sys.stdout)
@@ -140,7 +140,8 @@ def run_native(args: argparse.Namespace, findings: Counts) -> int:
         return code
     con = duckdb.connect()
     try:
-        loaded = open_source(con, guideline, path, queries(guideline).possible)
+        qs = queries(guideline)
+        loaded, keys_view = open_source(con, guideline, path, qs)
         diagnostics = loaded.diagnostics
         bad = has_errors(diagnostics)
         report(diagnostics)
@@ -149,7 +150,7 @@ def run_native(args: argparse.Namespace, findings: Counts) -> int:
         conflicts = clashes = 0
         try:
             if fmt in NATIVE:
-                written = _write_native(con, guideline, path, fmt, out)
+                written = _write_native(con, guideline, qs, fmt, out, keys_view)
                 conflicts, clashes, evaluated = written.conflicts, written.clashes, written.cases
             else:
                 cases = fetch_cases(con, guideline, path)

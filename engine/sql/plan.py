@@ -26,7 +26,7 @@ from engine.evaluate.assemble import ACTIVE, Outcome, Plan, assemble, plan_of
 from engine.evaluate.guideline import Guideline
 from engine.evaluate.result import Result
 from engine.sql.cache import cached
-from engine.sql.cells import KEYED, SEEN, PartQuery, keyed, part_keys, part_query
+from engine.sql.cells import KEYED, SEEN, KeyColumns, PartQuery, key_columns, keyed, part_keys, part_query
 from engine.sql.cells import Collision as Collision  # re-exported: the audit command catches it here
 from engine.sql.query import Query, build
 from engine.sql.source import lit
@@ -42,6 +42,8 @@ class Queries:
     q: Query
     parts: list[PartQuery]
     possible: str
+    keys: KeyColumns
+    """The parts' key columns, for the reader to compute in its validating scan."""
 
 
 def queries(guideline: Guideline) -> Queries:
@@ -51,11 +53,11 @@ def queries(guideline: Guideline) -> Queries:
     def possible() -> str:
         a = build(guideline.compiled, SRC, assume_only=True)
         f = a.col("f", a.assume).sql("duckdb")
-        return (f"SELECT __gg_ord, __gg_ok, __gg_id, (({f}) & 2) <> 0 AS __gg_possible "
-                f"FROM {a.inner.subquery('__gg_n').sql('duckdb')}")
+        return f"SELECT *, (({f}) & 2) <> 0 AS __gg_possible FROM {a.inner.subquery('__gg_n').sql('duckdb')}"
 
-    parts = [part_query(guideline, k) for k in part_keys(guideline.compiled)]
-    return Queries(q, parts, cached(q, "possible", possible))
+    keys = part_keys(guideline.compiled)
+    parts = [part_query(guideline, k) for k in keys]
+    return Queries(q, parts, cached(q, "possible", possible), key_columns(guideline.compiled, keys))
 
 
 def decode(guideline: Guideline, q: Query, row: Sequence[int]) -> Plan:
@@ -104,10 +106,13 @@ class Written:
     clashes: int
 
 
-def plans(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queries, cases_view: str) -> dict[int, Plan]:
+def plans(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queries, cases_view: str,
+          keys_view: str | None = None) -> dict[int, Plan]:
     """Create :data:`engine.sql.cells.KEYED` (per case its plan key ``__gg_h1``) and :data:`engine.sql.cells.SEEN`
-    (per key how many cases have it) for the cases in ``cases_view``; return the plan of every key."""
-    return {h: decode(guideline, qs.q, row) for h, row in keyed(con, guideline.compiled, qs.parts, cases_view).items()}
+    (per key how many cases have it) for the cases in ``cases_view`` (``keys_view``: the same cases with their key
+    columns, when the reader computed them); return the plan of every key."""
+    found = keyed(con, guideline.compiled, qs.parts, cases_view, keys_view)
+    return {h: decode(guideline, qs.q, row) for h, row in found.items()}
 
 
 def _enum(values: Sequence[str | None]) -> str:
@@ -121,12 +126,12 @@ def _enum(values: Sequence[str | None]) -> str:
 
 
 def write_report(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queries, cases_view: str, path: str,
-                 fmt: str) -> Written:
+                 fmt: str, keys_view: str | None = None) -> Written:
     """Write the CSV report of the cases in ``cases_view`` to ``path`` as ``fmt`` (``csv`` or ``parquet``).
 
     The plans' rows become one list per plan, held in a DuckDB variable; each case, in file order, is its id and
     the rows of its plan's list (a lookup by position, no join per output row)."""
-    found = plans(con, guideline, qs, cases_view)
+    found = plans(con, guideline, qs, cases_view, keys_view)
     columns = CSV_COLUMNS[1:]
     table: dict[str, list[Any]] = {n: [] for n in ("__gg_pid", "__gg_seq", *columns)}
     pids: list[tuple[int, int]] = []

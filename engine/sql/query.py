@@ -91,12 +91,14 @@ class UnitOut:
 
 @dataclass
 class Query:
-    """The SQL form of a guideline: ``inner`` selects every column of the table plus the node columns; ``units``
-    and ``lets`` name the root node of each projection."""
+    """The SQL form of a guideline: :attr:`inner` selects every column of the table plus the node columns;
+    ``units`` and ``lets`` name the root node of each projection."""
 
     g: CompiledGuideline
     dag: Dag
-    inner: Any
+    make_inner: Callable[[], Any]
+    """Builds :attr:`inner`. Why deferred: the sqlglot tree costs about a second for LMS, and a run whose SQL text
+    is in the disk cache (:mod:`engine.sql.cache`, keyed by the DAG alone) never needs it."""
     units: list[UnitOut]
     lets: list[tuple[str, int]]
     over_bits: dict[int, int]
@@ -106,6 +108,14 @@ class Query:
     case's unknown inputs satisfies them: the loader's E311 test, ``Evaluator.possible``)."""
     cells: bool = False
     """The table holds each level's cell (``__gg_v{level}``, NULL = unknown) instead of the inputs' values."""
+    _inner: Any = field(default=None, repr=False)
+
+    @property
+    def inner(self) -> Any:
+        """The ``SELECT`` of every column of the table plus the node columns (built on first use)."""
+        if self._inner is None:
+            self._inner = self.make_inner()
+        return self._inner
 
     def col(self, kind: str, n: int) -> exp.Expression:
         item = self.dag.items[n]
@@ -261,7 +271,14 @@ def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_on
         kind_of[i] = "u" if i < start else "l"
     # a let node equal to a unit node cannot happen: their terminals differ (tuples vs bools/None)
     inputs = tuple(dict.fromkeys(v.input for v in g.vars))
-    q = Query(g, dag, exp.Expression(), outs, lets, over_bits, inputs, assume, cells=parts is not None)
+    q = Query(g, dag, lambda: _inner(q, table, kind_of), outs, lets, over_bits, inputs, assume,
+              cells=parts is not None)
+    return q
+
+
+def _inner(q: Query, table: str | exp.Expression, kind_of: dict[int, str]) -> Any:
+    """The nested ``SELECT`` of :attr:`Query.inner`: one level of the DAG per ``SELECT``, deepest first."""
+    g, dag = q.g, q.dag
     by_level: dict[int, list[int]] = {}
     for i, item in enumerate(dag.items):
         if isinstance(item, Node):
@@ -277,8 +294,7 @@ def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_on
         # level below it (quadratic: 2.3 of the 2.9 s the LMS query took to build)
         select = exp.select("*", *cols, copy=False).from_(
             select.subquery(f"__gg_t{depth}", copy=False), copy=False)
-    q.inner = select
-    return q
+    return select
 
 
 def raw_query(q: Query, id_column: str = ROW) -> exp.Expression:

@@ -37,6 +37,7 @@ from engine.cases.cohort import CELL_LIMIT, COLUMN_LIMIT, check_rows, header_col
 from engine.cases.validate import Case, CaseChecker
 from engine.core.model import Input, Model
 from engine.evaluate.guideline import Guideline
+from engine.sql.cells import KeyColumns
 
 RAW = "__gg_raw"
 TYPED = "__gg_typed"
@@ -44,8 +45,19 @@ CASES = "__gg_valid"
 """The view of the valid cases: ``__gg_ord`` (file order), ``__gg_case`` (the case id the report shows),
 ``__gg_desc``, then one typed column per input (enum members as text, numbers DOUBLE, bools BOOLEAN)."""
 
-WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-"""What Python's ``str.strip()`` removes: the loader strips every cell with it, so DuckDB's ``trim`` does too."""
+PASS = "__gg_pass"
+"""Per row of the file, from the one validating scan: ``__gg_ord``, ``__gg_case``, ``__gg_good`` (settled here),
+``__gg_idh`` (the id's hash) and the key columns asked for."""
+ID_HASH = "hash({})"
+"""How an id is hashed to find repeated ids (a test makes every id collide, to check that the loader sorts them)."""
+KEYS = "__gg_keys_valid"
+"""The rows of :data:`CASES` with their key columns (:class:`engine.sql.cells.KeyColumns`)."""
+
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+"""What Python's ``str.strip()`` removes: the loader strips every cell with it, so DuckDB's ``trim`` does too.
+Written out, not computed at import (a scan of all code points costs 40 ms a run); a test checks it is the set
+``str.isspace`` gives on this Python."""
 NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 """A number as DuckDB and Python both read it, to the same double (DuckDB also takes ``1_000``, Python ``١``)."""
 TRUE_FORMS = ("true", "TRUE", "True")
@@ -78,6 +90,8 @@ class Source:
     fallback: str | None = None
     names: list[str] = field(default_factory=list)
     """The file's column names, in order (column ``c{i}`` of the raw view :data:`RAW`)."""
+    keys_view: str | None = None
+    """:data:`KEYS` when key columns were asked for."""
 
 
 def _sql_type(inp: Input) -> str:
@@ -178,10 +192,11 @@ def _columns(con: duckdb.DuckDBPyConnection, path: str, parquet: bool) -> tuple[
 
 
 def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline, assume_sql: str,
-                checker: CaseChecker | None = None) -> Source:
+                checker: CaseChecker | None = None, keys: KeyColumns | None = None) -> Source:
     """Create :data:`CASES` for the cohort at ``path`` (``.csv`` or ``.parquet``), or raise :class:`Fallback`.
-    ``assume_sql`` selects ``__gg_ord``, ``__gg_ok``, ``__gg_id`` and ``__gg_possible`` from the view
-    ``__gg_src`` (the compiled assumptions: :func:`engine.sql.plan.queries`). ``checker``: the loader's checker
+    ``assume_sql`` selects every column of the view ``__gg_src`` and ``__gg_possible`` (the compiled assumptions:
+    :func:`engine.sql.plan.queries`). ``keys``: key columns to compute in the same scan (:data:`KEYS`, the
+    :class:`Source`'s ``keys_view``). ``checker``: the loader's checker
     for the rows DuckDB cannot settle (``guidegraph audit``'s also reads its given columns; they are left out of
     :data:`CASES`, and read from :data:`RAW` by the caller)."""
     model = guideline.model
@@ -216,10 +231,20 @@ def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline,
         con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT * FROM {raw}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(select)} FROM {RAW}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW __gg_src AS SELECT * FROM {TYPED}")
-        dups = ("SELECT __gg_id FROM (SELECT __gg_id FROM __gg_typed WHERE __gg_id IS NOT NULL GROUP BY __gg_id "
-                "HAVING count(*) > 1)") if header.id_col is not None else "SELECT NULL WHERE FALSE"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_flagged AS SELECT __gg_ord FROM ({assume_sql}) "
-                    f"WHERE NOT __gg_ok OR NOT __gg_possible OR __gg_id IN ({dups})")
+        # one scan of the file: per row whether it is settled, its id's hash and the key columns asked for
+        idh = (f"CASE WHEN __gg_id IS NOT NULL THEN {ID_HASH.format('__gg_id')} END" if header.id_col is not None
+               else "NULL")
+        cells = "".join(", " + c for c in keys.cells) if keys else ""
+        cols = "".join(", " + k for k in keys.keys) if keys else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {PASS} AS SELECT __gg_ord, __gg_case, __gg_good, "
+                    f"CAST(__gg_idh AS UBIGINT) AS __gg_idh{cols} FROM (SELECT __gg_ord, __gg_case, "
+                    f"COALESCE(__gg_ok AND __gg_possible, FALSE) AS __gg_good, {idh} AS __gg_idh{cells} "
+                    f"FROM ({assume_sql}))")
+        # repeated ids by their hashes: grouping 64-bit numbers is several times faster than grouping texts; a
+        # row whose hash is repeated goes to the loader, which finds the true repeats (and accepts the others)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_flagged AS SELECT __gg_ord FROM {PASS} WHERE NOT __gg_good "
+                    f"OR __gg_idh IN (SELECT __gg_idh FROM {PASS} WHERE __gg_idh IS NOT NULL GROUP BY __gg_idh "
+                    "HAVING count(*) > 1)")
         flagged = con.execute("SELECT count(*) FROM __gg_flagged").fetchall()[0][0]
         rows: list[tuple[Any, ...]] = []
         if flagged:
@@ -249,6 +274,11 @@ def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline,
     con.execute(f"CREATE OR REPLACE TEMP VIEW {CASES} AS SELECT __gg_ord, __gg_case, __gg_desc, {inputs} FROM "
                 f"{TYPED} WHERE __gg_ord NOT IN (SELECT __gg_ord FROM __gg_flagged) UNION ALL "
                 f"SELECT __gg_ord, __gg_case, __gg_desc, {inputs} FROM __gg_rescued")
+    if keys:
+        names = "".join(", " + n for n in keys.names)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {KEYS} AS SELECT __gg_ord, __gg_case{names} FROM {PASS} WHERE "
+                    f"__gg_ord NOT IN (SELECT __gg_ord FROM __gg_flagged) UNION ALL {keys.select('__gg_rescued')}")
+        source.keys_view = KEYS
     return source
 
 
