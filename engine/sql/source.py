@@ -275,8 +275,8 @@ def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline,
                 f"{TYPED} WHERE __gg_ord NOT IN (SELECT __gg_ord FROM __gg_flagged) UNION ALL "
                 f"SELECT __gg_ord, __gg_case, __gg_desc, {inputs} FROM __gg_rescued")
     if keys:
-        names = "".join(", " + n for n in keys.names)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {KEYS} AS SELECT __gg_ord, __gg_case{names} FROM {PASS} WHERE "
+        key_names = "".join(", " + n for n in keys.names)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {KEYS} AS SELECT __gg_ord, __gg_case{key_names} FROM {PASS} WHERE "
                     f"__gg_ord NOT IN (SELECT __gg_ord FROM __gg_flagged) UNION ALL {keys.select('__gg_rescued')}")
         source.keys_view = KEYS
     return source
