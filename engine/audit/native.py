@@ -92,14 +92,19 @@ def audit_duckdb(con: duckdb.DuckDBPyConnection, guideline: Guideline, path: str
     refused (no row read)."""
     model = guideline.model
     qs = queries(guideline)
-    source = open_cohort(con, path, guideline, qs.possible, GivenChecker(model, given))
+    source = open_cohort(con, path, guideline, qs.possible, GivenChecker(model, given), keys=qs.keys)
     if not source.names:
         return None, source.diagnostics, source.skipped
     _given_table(con, given, source.names)
     diags = _bad_given(con, guideline, path, given, source.names)
     skipped = source.skipped + con.execute("SELECT count(*) FROM __gg_refused").fetchall()[0][0]
     diagnostics = sorted([*source.diagnostics, *diags], key=sort_key)
-    found = plans(con, guideline, qs, AUDITED)
+    keys = None
+    if source.keys_view is not None:  # the key columns the reader computed, for the audited rows only
+        keys = "__gg_audited_keys"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {keys} AS SELECT * FROM {source.keys_view} WHERE __gg_ord NOT IN "
+                    "(SELECT __gg_ord FROM __gg_refused)")
+    found = plans(con, guideline, qs, AUDITED, keys)
     columns = {g.action: g.column for g in given}
     rows: list[tuple[Any, ...]] = []
     for h, plan in found.items():

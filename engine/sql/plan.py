@@ -51,7 +51,7 @@ def queries(guideline: Guideline) -> Queries:
     q = build(guideline.compiled, SRC)
 
     def possible() -> str:
-        a = build(guideline.compiled, SRC, assume_only=True)
+        a = build(guideline.compiled, SRC, assume_only=True, index_all=True)
         f = a.col("f", a.assume).sql("duckdb")
         return f"SELECT *, (({f}) & 2) <> 0 AS __gg_possible FROM {a.inner.subquery('__gg_n').sql('duckdb')}"
 

@@ -231,11 +231,12 @@ def _node_exprs(q: Query, n: int, node: Any, kind_of: dict[int, str]) -> list[tu
 
 
 def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_only: bool = False,
-          parts: Sequence[int] | None = None) -> Query:
+          parts: Sequence[int] | None = None, index_all: bool = False) -> Query:
     """The query over ``table`` (a name, or a subquery expression); ``assume_only``: only the assumptions' node
     (what validation needs: a far smaller query than the rules'). ``parts``: only the units of these parts, no
     lets and no assumptions, over a table of cells (:attr:`Query.cells`: what :mod:`engine.sql.cells` decides
-    once per distinct cell combination)."""
+    once per distinct cell combination). ``index_all``: every variable's branch index ``__gg_v{level}`` is
+    computed, not only those of the levels the DAG tests (the cohort reader reads its cells from them)."""
     if len(g.vars) > MAX_BITS:
         raise Unsupported(f"more than {MAX_BITS} variables in the decision graph")
     if g.model.derived:  # they would need their definitions computed in SQL too (issue 13 left that for later)
@@ -271,12 +272,12 @@ def build(g: CompiledGuideline, table: str | exp.Expression = "cases", assume_on
         kind_of[i] = "u" if i < start else "l"
     # a let node equal to a unit node cannot happen: their terminals differ (tuples vs bools/None)
     inputs = tuple(dict.fromkeys(v.input for v in g.vars))
-    q = Query(g, dag, lambda: _inner(q, table, kind_of), outs, lets, over_bits, inputs, assume,
+    q = Query(g, dag, lambda: _inner(q, table, kind_of, index_all), outs, lets, over_bits, inputs, assume,
               cells=parts is not None)
     return q
 
 
-def _inner(q: Query, table: str | exp.Expression, kind_of: dict[int, str]) -> Any:
+def _inner(q: Query, table: str | exp.Expression, kind_of: dict[int, str], index_all: bool) -> Any:
     """The nested ``SELECT`` of :attr:`Query.inner`: one level of the DAG per ``SELECT``, deepest first."""
     g, dag = q.g, q.dag
     by_level: dict[int, list[int]] = {}
@@ -285,7 +286,7 @@ def _inner(q: Query, table: str | exp.Expression, kind_of: dict[int, str]) -> An
             by_level.setdefault(item.level, []).append(i)
     src: exp.Expression = exp.to_table(table) if isinstance(table, str) else table
     index = [] if q.cells else [_index(v, exp.column(v.input)).as_(f"__gg_v{lv}", copy=False)
-                                for lv, v in enumerate(g.vars) if v.kind != "known" and lv in by_level]
+                                for lv, v in enumerate(g.vars) if v.kind != "known" and (index_all or lv in by_level)]
     select: Any = exp.select("*", *index, copy=False).from_(src, copy=False)
     for depth, level in enumerate(sorted(by_level, reverse=True)):
         cols = [e.as_(name, copy=False) for n in by_level[level]

@@ -98,16 +98,17 @@ def _sql_type(inp: Input) -> str:
     return "BOOLEAN" if inp.kind == "bool" else "DOUBLE" if inp.numeric else "VARCHAR"
 
 
-def _typed(inp: Input, col: str, col_type: str) -> tuple[str, str]:
-    """The typed value of input ``inp`` from column ``col`` (of DuckDB type ``col_type``), and the condition that
-    the cell is settled (empty, or exactly a value the loader reads the same way)."""
+def _typed(inp: Input, col: str, col_type: str) -> str:
+    """The typed value of input ``inp`` from column ``col`` (of DuckDB type ``col_type``): NULL when the cell is
+    empty or not settled here (a value the loader might read otherwise), so a cell is settled exactly when it is
+    empty or its value is not NULL (each test runs once a row: 2x faster than testing again for settledness)."""
     numeric = col_type in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT",
                            "UINTEGER", "USMALLINT", "UTINYINT") or col_type.startswith("DECIMAL")
     if inp.numeric and numeric:
         value = f"CAST({col} AS DOUBLE)"
-        return value, f"({col} IS NULL OR {_in_range(inp, value)})"
+        return f"CASE WHEN {_in_range(inp, value)} THEN {value} END"
     if inp.kind == "bool" and col_type == "BOOLEAN":
-        return col, "TRUE"
+        return col
     return _text(inp, col if col_type == "VARCHAR" else f"CAST({col} AS VARCHAR)")
 
 
@@ -130,19 +131,17 @@ def _strip(col: str) -> str:
             f"ELSE {col} END, '')")
 
 
-def _text(inp: Input, col: str) -> tuple[str, str]:
+def _text(inp: Input, t: str) -> str:
     # the cell as it is: a cell with surrounding whitespace is not settled here (the loader strips it)
-    t = col
     if inp.kind == "enum":
         members = ", ".join(lit(str(v)) for v in inp.values)
-        return f"CASE WHEN {t} IN ({members}) THEN {t} END", f"({t} IS NULL OR {t} IN ({members}))"
+        return f"CASE WHEN {t} IN ({members}) THEN {t} END"
     if inp.kind == "bool":
         forms = ", ".join(lit(f) for f in (*TRUE_FORMS, *FALSE_FORMS))
         trues = ", ".join(lit(f) for f in TRUE_FORMS)
-        return f"CASE WHEN {t} IN ({forms}) THEN {t} IN ({trues}) END", f"({t} IS NULL OR {t} IN ({forms}))"
+        return f"CASE WHEN {t} IN ({forms}) THEN {t} IN ({trues}) END"
     v = f"TRY_CAST({t} AS DOUBLE)"
-    ok = f"({t} IS NULL OR (regexp_full_match({t}, {lit(NUMBER)}) AND {_in_range(inp, v)}))"
-    return f"CASE WHEN {ok} THEN {v} END", ok
+    return f"CASE WHEN regexp_full_match({t}, {lit(NUMBER)}) AND {_in_range(inp, v)} THEN {v} END"
 
 
 def _csv_header(path: str) -> list[str]:
@@ -194,11 +193,12 @@ def _columns(con: duckdb.DuckDBPyConnection, path: str, parquet: bool) -> tuple[
 def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline, assume_sql: str,
                 checker: CaseChecker | None = None, keys: KeyColumns | None = None) -> Source:
     """Create :data:`CASES` for the cohort at ``path`` (``.csv`` or ``.parquet``), or raise :class:`Fallback`.
-    ``assume_sql`` selects every column of the view ``__gg_src`` and ``__gg_possible`` (the compiled assumptions:
-    :func:`engine.sql.plan.queries`). ``keys``: key columns to compute in the same scan (:data:`KEYS`, the
-    :class:`Source`'s ``keys_view``). ``checker``: the loader's checker
-    for the rows DuckDB cannot settle (``guidegraph audit``'s also reads its given columns; they are left out of
-    :data:`CASES`, and read from :data:`RAW` by the caller)."""
+
+    ``assume_sql`` selects every column of the view ``__gg_src``, every variable's branch index ``__gg_v{level}``
+    and ``__gg_possible`` (the compiled assumptions: :func:`engine.sql.plan.queries`). ``keys``: key columns to
+    compute in the same scan (:data:`KEYS`, the :class:`Source`'s ``keys_view``). ``checker``: the loader's
+    checker for the rows DuckDB cannot settle (``guidegraph audit``'s also reads its given columns; they are left
+    out of :data:`CASES`, and read from :data:`RAW` by the caller)."""
     model = guideline.model
     parquet = path.lower().endswith(".parquet")
     names, types, raw = _columns(con, path, parquet)
@@ -209,42 +209,53 @@ def open_cohort(con: duckdb.DuckDBPyConnection, path: str, guideline: Guideline,
         return Source(diags, 0)
     line = "__gg_ord" if parquet else "__gg_ord + 1"
     by_name = {name: i for i, name, _ in header.columns}
-    select = ["__gg_ord", f"{line} AS __gg_line"]
+    # two steps: the inner select types each cell once (raw cells kept as __gg_r{i}), the outer one derives
+    # whether the row is settled from the typed values
+    inner = ["__gg_ord", f"{line} AS __gg_line"]
+    outer = ["__gg_ord", "__gg_line", "__gg_id", "__gg_case", "__gg_desc"]
     oks: list[str] = []
     idc = _strip(f"CAST(c{header.id_col} AS VARCHAR)") if header.id_col is not None else "CAST(NULL AS VARCHAR)"
-    select.append(f"{idc} AS __gg_id")
-    select.append(f"COALESCE({idc}, {lit(path + ':')} || CAST({line} AS VARCHAR)) AS __gg_case")
-    select.append(f"{_strip(f'CAST(c{header.desc_col} AS VARCHAR)')} AS __gg_desc"
-                  if header.desc_col is not None else "CAST(NULL AS VARCHAR) AS __gg_desc")
+    inner.append(f"{idc} AS __gg_id")
+    inner.append(f"COALESCE({idc}, {lit(path + ':')} || CAST({line} AS VARCHAR)) AS __gg_case")
+    inner.append(f"{_strip(f'CAST(c{header.desc_col} AS VARCHAR)')} AS __gg_desc"
+                 if header.desc_col is not None else "CAST(NULL AS VARCHAR) AS __gg_desc")
+    raw_used = set(range(len(names))) if not parquet else set()
     for name, inp in model.inputs.items():
         i = by_name.get(name)
+        outer.append(ident(name))
         if i is None:
-            select.append(f"CAST(NULL AS {_sql_type(inp)}) AS {ident(name)}")
+            inner.append(f"CAST(NULL AS {_sql_type(inp)}) AS {ident(name)}")
             continue
-        value, ok = _typed(inp, f"c{i}", types[i])
-        select.append(f"{value} AS {ident(name)}")
-        oks.append(ok)
+        inner.append(f"{_typed(inp, f'c{i}', types[i])} AS {ident(name)}")
+        oks.append(f"(__gg_r{i} IS NULL OR {ident(name)} IS NOT NULL)")
+        raw_used.add(i)
+    inner += [f"c{i} AS __gg_r{i}" for i in sorted(raw_used)]
     if not parquet:
-        oks.append(" AND ".join(f"(c{i} IS NULL OR strlen(c{i}) <= {CELL_LIMIT})" for i in range(len(names))) or "TRUE")
-    select.append(f"({' AND '.join(oks) or 'TRUE'}) AS __gg_ok")
+        oks.append(" AND ".join(f"(__gg_r{i} IS NULL OR strlen(__gg_r{i}) <= {CELL_LIMIT})"
+                                for i in range(len(names))) or "TRUE")
+    outer.append(f"({' AND '.join(oks) or 'TRUE'}) AS __gg_ok")
+    typed_from = f"(SELECT {', '.join(inner)} FROM {RAW})"
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {RAW} AS SELECT * FROM {raw}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(select)} FROM {RAW}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {TYPED} AS SELECT {', '.join(outer)} FROM {typed_from}")
         con.execute(f"CREATE OR REPLACE TEMP VIEW __gg_src AS SELECT * FROM {TYPED}")
         # one scan of the file: per row whether it is settled, its id's hash and the key columns asked for
         idh = (f"CASE WHEN __gg_id IS NOT NULL THEN {ID_HASH.format('__gg_id')} END" if header.id_col is not None
                else "NULL")
-        cells = "".join(", " + c for c in keys.cells) if keys else ""
+        cells = "".join(", " + c for c in keys.indexed) if keys else ""
         cols = "".join(", " + k for k in keys.keys) if keys else ""
         con.execute(f"CREATE OR REPLACE TEMP TABLE {PASS} AS SELECT __gg_ord, __gg_case, __gg_good, "
                     f"CAST(__gg_idh AS UBIGINT) AS __gg_idh{cols} FROM (SELECT __gg_ord, __gg_case, "
                     f"COALESCE(__gg_ok AND __gg_possible, FALSE) AS __gg_good, {idh} AS __gg_idh{cells} "
                     f"FROM ({assume_sql}))")
-        # repeated ids by their hashes: grouping 64-bit numbers is several times faster than grouping texts; a
-        # row whose hash is repeated goes to the loader, which finds the true repeats (and accepts the others)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_flagged AS SELECT __gg_ord FROM {PASS} WHERE NOT __gg_good "
-                    f"OR __gg_idh IN (SELECT __gg_idh FROM {PASS} WHERE __gg_idh IS NOT NULL GROUP BY __gg_idh "
-                    "HAVING count(*) > 1)")
+        # repeated ids by their hashes: a row whose hash is repeated goes to the loader, which finds the true
+        # repeats (and accepts the others); counting the distinct hashes first spares the grouping (a second
+        # pass over all the hashes) for the usual cohort, whose ids are all different
+        distinct, known = con.execute(f"SELECT count(DISTINCT __gg_idh), count(__gg_idh) FROM {PASS}").fetchall()[0]
+        repeated = (f" OR __gg_idh IN (SELECT __gg_idh FROM {PASS} WHERE __gg_idh IS NOT NULL GROUP BY __gg_idh "
+                    "HAVING count(*) > 1)") if distinct != known else ""
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __gg_flagged AS SELECT __gg_ord FROM {PASS} WHERE NOT "
+                    f"__gg_good{repeated}")
         flagged = con.execute("SELECT count(*) FROM __gg_flagged").fetchall()[0][0]
         rows: list[tuple[Any, ...]] = []
         if flagged:
