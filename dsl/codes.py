@@ -127,7 +127,8 @@ _TABLE: tuple[Code, ...] = (
            "(backslash) and `\\n` (new line) are allowed; write `\\\\` for a literal backslash."),
     _error("E005", "condition nested too deeply",
            "A condition has too many nested parentheses to be read safely. Split it into named parts with 'let' "
-           "and combine the lets."),
+           "and combine the lets. A let is also too deep when the lets it uses, written out, nest more than 120 "
+           "levels (a long chain of lets each using the one before): define it from inputs or fewer lets."),
     _error("E006", "number too long, too large or too small",
            "A number literal has more than 15 significant digits, or a size outside 1e-12 to 1e15 (other than 0), "
            "where it could not be told apart from its neighbours or held exactly. Write it with fewer digits, or "

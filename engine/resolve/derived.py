@@ -235,6 +235,7 @@ def resolve_definitions(decls: list[ast.Let | ast.Classify], conds: Conditions,
     atoms = conds.atoms
     assert isinstance(atoms, DerivedAtoms)
     lets: dict[str, model.Let] = {}
+    depths: dict[str, int] = {}
     for name in names:
         d = by_name[name]
         label = d.label.value if d.label else None
@@ -244,7 +245,45 @@ def resolve_definitions(decls: list[ast.Let | ast.Classify], conds: Conditions,
             _number_let(d, atoms, conds, label)
         else:
             lets[name] = conds.let_defs[name] = model.Let(name, conds.convert(d.cond), label, d.span)
+            _check_let_depth(lets[name], depths, ctx=conds.ctx)
     return lets
+
+
+MAX_LET_DEPTH = 120
+"""How deep a bool let's condition may nest once the lets it uses are expanded (a reference counts as a level).
+Every pass over conditions (the compiler, the evaluator, 'because', the figures, the SQL and FHIR writers)
+recurses through let references, so a chain of 200 lets ``l1 = l0 and b``, ``l2 = l1 or a``, ... ran out of
+Python's stack ("internal error: RecursionError") in every command, although each let alone is shallow. The
+parser bounds one condition's nesting (E005); this bounds the nesting that lets add up to, with the same code."""
+
+
+def _check_let_depth(let: model.Let, depths: dict[str, int], ctx: Context) -> None:
+    """Record how deep ``let`` nests with the lets it uses expanded (``depths`` holds the lets converted before
+    it, in dependency order); E005 past MAX_LET_DEPTH, once: on the first let of a chain that goes past it."""
+    def depth(e: model.Expr) -> int:  # one let's own condition: bounded by the parser's nesting limit
+        if isinstance(e, model.LetRef):
+            return 1 + depths.get(e.name, 0)
+        items = e.items if isinstance(e, model.And | model.Or) else (e.item,) if isinstance(e, model.Not) else ()
+        return 1 + max((depth(i) for i in items), default=0)
+    found = depths[let.name] = depth(let.expr)
+    if found > MAX_LET_DEPTH and all(depths.get(n, 0) <= MAX_LET_DEPTH for n in _let_refs(let.expr)):
+        ctx.fatal("E005", f"the let '{let.name}' nests too deeply: with the lets it uses written out, its "
+                  f"condition is {found} levels deep (at most {MAX_LET_DEPTH})", let.span,
+                  help="define it from inputs or from fewer lets in a chain (a let that uses a let that uses "
+                       "a let ...)")
+
+
+def _let_refs(e: model.Expr) -> Iterator[str]:
+    """The lets ``e`` names directly."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, model.LetRef):
+            yield x.name
+        elif isinstance(x, model.And | model.Or):
+            stack.extend(x.items)
+        elif isinstance(x, model.Not):
+            stack.append(x.item)
 
 
 def _number_let(d: ast.Let, atoms: DerivedAtoms, conds: Conditions, label: str | None) -> None:

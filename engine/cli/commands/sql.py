@@ -34,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
         query = build(guideline.compiled, args.table)
     except Unsupported as e:
         say(f"guidegraph: error: cannot write this guideline as SQL: {e}\n")
-        return Exit.FINDINGS
+        # A guideline the SQL engines cannot express is a usage problem (exit 2), as for run --engine duckdb and
+        # the README's contract; it is not a finding about the rules.
+        return Exit.USAGE
     write_output(iter([to_sql(text_query(query, args.id), args.dialect) + ";\n"]), args.output)
     return Exit.OK
