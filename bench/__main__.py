@@ -128,8 +128,8 @@ P_MISSING = 0.05
 def _run_cohort(csv_path: str, tmp: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     """``guidegraph run`` on a CSV cohort, from a fresh interpreter: (seconds, the finished process)."""
     t0 = time.perf_counter()
-    proc = subprocess.run([*GG, "run", os.path.relpath(LMS), csv_path, "--format", "csv", "-o",
-                           os.path.join(tmp, "out.csv")], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([*GG, "run", os.path.relpath(LMS), csv_path, "--format", "csv", "--engine", "python",
+                           "-o", os.path.join(tmp, "out.csv")], capture_output=True, text=True, cwd=ROOT)
     return time.perf_counter() - t0, proc
 
 

@@ -91,7 +91,7 @@ def _spark(tmp: str, n: int, master: str) -> tuple[float, bool] | None:
     path = os.path.join(tmp, "spark.csv")
     write(path, n)
     py_out, sp_out = os.path.join(tmp, "spark-py.csv"), os.path.join(tmp, "spark-sp.csv")
-    _timed([*GG, "run", LMS, path, "--format", "csv", "-o", py_out])
+    _timed([*GG, "run", LMS, path, "--format", "csv", "--engine", "python", "-o", py_out])
     took = _timed([*GG, "run", LMS, path, "--format", "csv", "--engine", "spark", "--spark-master", master,
                    "-o", sp_out])
     return took, Path(py_out).read_bytes() == Path(sp_out).read_bytes()
@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
         py_out, dk_out = os.path.join(tmp, "py.csv"), os.path.join(tmp, "dk.csv")
         # the first DuckDB run builds and caches the query texts; the timed runs below reuse them
         _timed([*GG, "run", LMS, small, "--format", "csv", "--engine", "duckdb", "-o", dk_out])
-        py = _timed([*GG, "run", LMS, small, "--format", "csv", "-o", py_out])
+        py = _timed([*GG, "run", LMS, small, "--format", "csv", "--engine", "python", "-o", py_out])
         loads.append(os.getloadavg()[0])
         same = Path(py_out).read_bytes() == Path(dk_out).read_bytes()
         out = os.path.join(tmp, "out.parquet")

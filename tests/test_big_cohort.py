@@ -58,7 +58,7 @@ def test_one_bad_row_fails_the_run_and_writes_nothing(cli: Cli, big_csv: Path, t
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "results.csv"
-    code, stdout, stderr = cli("run", LMS, str(big_csv), "--format", "csv", "-o", str(out))
+    code, stdout, stderr = cli("run", LMS, str(big_csv), "--format", "csv", "--engine", "python", "-o", str(out))
     assert code == 1
     assert stdout == ""
     assert not out.exists()
@@ -72,7 +72,8 @@ def test_keep_going_reports_the_row_and_evaluates_the_rest(cli: Cli, big_csv: Pa
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     out = tmp_path / "results.csv"
-    code, stdout, stderr = cli("run", LMS, str(big_csv), "--format", "csv", "--keep-going", "-o", str(out))
+    code, stdout, stderr = cli("run", LMS, str(big_csv), "--format", "csv", "--engine", "python", "--keep-going",
+                                 "-o", str(out))
     assert code == 1
     assert stdout == ""  # the results went to -o
     assert stderr.count("error[") == 1 and f"{big_csv}:{BAD_LINE}:" in stderr

@@ -88,7 +88,7 @@ def test_duckdb_matches_python_on_a_large_lms_cohort(lms: Guideline) -> None:
 def test_run_engine_duckdb_writes_the_same_bytes(cli: Cli, tmp_path: Path, fmt: str) -> None:
     cohort = tmp_path / "cohort.csv"
     write_cohort(str(cohort), 300, 0.2, 9)
-    py = cli("run", LMS, str(cohort), "--format", fmt)
+    py = cli("run", LMS, str(cohort), "--format", fmt, "--engine", "python")
     dk = cli("run", LMS, str(cohort), "--format", fmt, "--engine", "duckdb")
     assert py.code in (0, 1)
     assert (dk.code, dk.out, dk.err) == (py.code, py.out, py.err)
@@ -98,7 +98,7 @@ def test_run_engine_duckdb_writes_the_same_bytes(cli: Cli, tmp_path: Path, fmt: 
 def test_run_engine_duckdb_reports_bad_rows_as_python_does(cli: Cli, tmp_path: Path) -> None:
     cohort = tmp_path / "bad.csv"
     cohort.write_text("id,phase,grade\np1,treatment,4\np2,treatment,2\n", encoding="utf-8")
-    py = cli("run", LMS, str(cohort), "--format", "csv", "--keep-going")
+    py = cli("run", LMS, str(cohort), "--format", "csv", "--keep-going", "--engine", "python")
     dk = cli("run", LMS, str(cohort), "--format", "csv", "--keep-going", "--engine", "duckdb")
     assert py.code == 1
     assert "p1" in py.err

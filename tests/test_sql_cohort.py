@@ -56,7 +56,7 @@ p17,treatment,localized,extremity,male,8,3,1,50,bool as 1
 
 
 def _both(cli: Cli, path: Path, *extra: str) -> None:
-    py = cli("run", LMS, str(path), "--format", "csv", *extra)
+    py = cli("run", LMS, str(path), "--format", "csv", "--engine", "python", *extra)
     dk = cli("run", LMS, str(path), "--format", "csv", "--engine", "duckdb", *extra)
     assert (dk.code, dk.err) == (py.code, py.err)
     assert dk.out == py.out
@@ -109,7 +109,7 @@ def test_parquet_needs_an_output_file_and_the_duckdb_engine(cli: Cli, tmp_path: 
     cohort = tmp_path / "cohort.csv"
     write_cohort(str(cohort), 5, 0.2, 11)
     assert cli("run", LMS, str(cohort), "--engine", "duckdb", "--format", "parquet").code == 2
-    assert cli("run", LMS, str(cohort), "-o", str(tmp_path / "x.parquet")).code == 2
+    assert cli("run", LMS, str(cohort), "--engine", "python", "-o", str(tmp_path / "x.parquet")).code == 2
 
 
 def _differential(data: Any, tmp: Path) -> None:
@@ -177,3 +177,72 @@ def test_whitespace_is_what_str_strip_removes() -> None:
     from engine.sql.source import WHITESPACE
 
     assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == WHITESPACE
+
+
+def _args(*argv: str) -> Any:
+    import argparse
+
+    from engine.cli.commands.run import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(["r.rules", *argv])
+
+
+def test_auto_engine_picks_duckdb_where_it_is_faster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--engine auto`` (the default): DuckDB for Parquet in or out and for a large CSV cohort written as CSV;
+    Python for small cohorts, text and JSON reports, several files and case files."""
+    import engine.cli.commands.run as run_cmd
+
+    monkeypatch.setattr(run_cmd, "AUTO_ROWS", 4)
+    small, large = tmp_path / "small.csv", tmp_path / "large.csv"
+    write_cohort(str(small), 3, 0.2, 1)
+    write_cohort(str(large), 4, 0.2, 1)
+    pq = tmp_path / "c.parquet"
+    pq.write_bytes(b"not read here")
+    yaml_case = tmp_path / "case.yaml"
+    yaml_case.write_text("facts: {}\n", encoding="utf-8")
+    assert _args(str(large)).engine == "auto"
+    picks = {
+        (str(large), "--format", "csv"): "duckdb",
+        (str(small), "--format", "csv"): "python",
+        (str(large),): "python",  # text: Python assembles every result anyway
+        (str(large), "--format", "json"): "python",
+        (str(small), "-o", str(tmp_path / "out.parquet")): "duckdb",
+        (str(pq),): "duckdb",
+        (str(large), str(small), "--format", "csv"): "python",
+        (str(yaml_case), "--format", "csv"): "python",
+        (str(tmp_path), "--format", "csv"): "python",
+    }
+    for argv, want in picks.items():
+        assert run_cmd.auto_engine(_args(*argv)) == want, argv
+
+
+def test_auto_engine_gives_the_python_bytes(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the threshold the default runs DuckDB, with the Python engine's output and messages."""
+    import engine.cli.commands.run as run_cmd
+
+    monkeypatch.setattr(run_cmd, "AUTO_ROWS", 2)
+    path = tmp_path / "hostile.csv"
+    path.write_text(HOSTILE, encoding="utf-8")
+    py = cli("run", LMS, str(path), "--format", "csv", "--engine", "python", "--keep-going")
+    auto = cli("run", LMS, str(path), "--format", "csv", "--keep-going")
+    assert (auto.code, auto.out, auto.err) == (py.code, py.out, py.err)
+
+
+def test_auto_engine_falls_back_to_python_for_derived_values(cli: Cli, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guideline with derived values (AF's CHA2DS2-VASc) is one the SQL engines refuse: auto runs Python, with
+    nothing printed twice."""
+    import engine.cli.commands.run as run_cmd
+
+    monkeypatch.setattr(run_cmd, "AUTO_ROWS", 1)
+    af = str(ROOT / "rules/af.rules")
+    path = tmp_path / "af.csv"
+    path.write_text("id,age\na1,70\na2,80\n", encoding="utf-8")
+    assert run_cmd.auto_engine(_args(str(path), "--format", "csv")) == "duckdb"
+    py = cli("run", af, str(path), "--format", "csv", "--engine", "python")
+    auto = cli("run", af, str(path), "--format", "csv")
+    assert py.code in (0, 1) and py.out
+    assert (auto.code, auto.out, auto.err) == (py.code, py.out, py.err)
+    assert cli("run", af, str(path), "--format", "csv", "--engine", "duckdb").code == 2

@@ -144,8 +144,10 @@ def _load_file(file: str, checker: CaseChecker, into: Loaded, impossible: Imposs
     suffix = Path(file).suffix.lower()
     if suffix not in CASE_EXTENSIONS:
         into.unread_files += 1
-        into.diagnostics.append(_error("E315", f"'{file}' is not a case file: expected .yaml, .yml, .json or .csv",
-                                       file))
+        why = f"'{file}' is not a case file: expected .yaml, .yml, .json or .csv"
+        if suffix == ".parquet":  # only DuckDB reads Parquet (engine/sql/source.py)
+            why += "; a Parquet cohort is read by DuckDB (run --engine duckdb, with the cohort extra installed)"
+        into.diagnostics.append(_error("E315", why, file))
         return
     text, problem = _read(file)
     if text is None:
