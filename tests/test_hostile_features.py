@@ -75,3 +75,32 @@ def test_sql_refusing_derived_values_exits_2(tmp_path: Path) -> None:
     code, out, err = gg("sql", rules)
     assert code == 2 and out == ""
     assert "cannot write this guideline as SQL" in err and "(c" in err
+
+
+CLASH_WORDS = """\
+guideline "h"
+unit mg_per_day "mg/day"
+input a: bool
+action drug(dose: mg_per_day, timing: {at_once "At once", later "Later"}) "Drug"
+section s:
+  rule r1:
+    when a
+    recommend drug(dose: 400 mg_per_day, timing: at_once)
+  rule r2:
+    when a
+    recommend drug(dose: < 130 mg_per_day, timing: later)
+"""
+
+
+def test_clashing_values_are_written_in_the_authors_words(tmp_path: Path) -> None:
+    """The text report printed every parameter value with its labels and unit forms except clashing ones
+    (``dose: 400 mg_per_day (r1) | < 130 mg_per_day (r2) [CLASH], timing: at_once (r1) | later (r2)``)."""
+    rules = tmp_path / "clash.rules"
+    rules.write_text(CLASH_WORDS)
+    cases = tmp_path / "c.yaml"
+    cases.write_text("facts: {a: true}\n")
+    code, out, _ = gg("run", rules, cases)
+    assert code == 1
+    assert "dose: 400 mg/day (r1) | < 130 mg/day (r2) [CLASH], timing: At once (r1) | Later (r2) [CLASH]" in out
+    assert "Drug (drug): dose: 400 mg/day (rule r1); < 130 mg/day (rule r2)" in out
+    assert "mg_per_day" not in out and "at_once" not in out

@@ -83,12 +83,15 @@ def verdict_lines(model: Model, v: Verdict, result: Result) -> Iterator[str]:
         shown = [f"{name}: {model.vocabulary.param(v.action, name, value)}" for name, value in v.params]
         for c in result.clashes:
             if c.action == v.action and c.param in v.clashes:
-                shown.append(f"{c.param}: " + " | ".join(f"{value} ({rule})" for rule, value in c.given)
-                             + " [CLASH]")
+                # the clashing values in the author's words too (labels, unit forms), as every other value here
+                shown.append(f"{c.param}: " + " | ".join(
+                    f"{model.vocabulary.param(v.action, c.param, value)} ({rule})" for rule, value in c.given)
+                    + " [CLASH]")
         for name in v.clashes:  # two adjustments in force that disagree
             given = [(a.rule, x) for a in v.adjusted or () if not a.needs for n, x in a.params if n == name]
             if len(given) > 1:
-                shown.append(f"{name}: " + " | ".join(f"{value} ({rule})" for rule, value in given) + " [CLASH]")
+                shown.append(f"{name}: " + " | ".join(
+                    f"{model.vocabulary.param(v.action, name, value)} ({rule})" for rule, value in given) + " [CLASH]")
         if shown:
             head += " -- " + ", ".join(shown)
     yield f"  {head}{_tags(v.evidence, v.preference, v.citations)}\n"
@@ -207,8 +210,9 @@ def text_case(model: Model, case: Case, result: Result, explain: bool = False) -
     if found:
         yield "  Clashes (one action, different parameters):\n"
         for k in found:
-            yield (f"    {action_text(model, k.action)}: {k.param}: "
-                   f"{'; '.join(f'{value} (rule {rule})' for rule, value in k.given)}\n")
+            values = "; ".join(f"{model.vocabulary.param(k.action, k.param, value)} (rule {rule})"
+                               for rule, value in k.given)
+            yield f"    {action_text(model, k.action)}: {k.param}: {values}\n"
     if explain:
         yield from _trace(model, result)
 
