@@ -104,3 +104,15 @@ def test_clashing_values_are_written_in_the_authors_words(tmp_path: Path) -> Non
     assert "dose: 400 mg/day (r1) | < 130 mg/day (r2) [CLASH], timing: At once (r1) | Later (r2) [CLASH]" in out
     assert "Drug (drug): dose: 400 mg/day (rule r1); < 130 mg/day (rule r2)" in out
     assert "mg_per_day" not in out and "at_once" not in out
+
+
+@pytest.mark.parametrize("limit", ["-1", "-5"])
+def test_audit_negative_limit_is_a_usage_error(limit: str, tmp_path: Path) -> None:
+    """`audit --limit -5` was taken as 0 (list every discordant row) without a word; it is a usage error now."""
+    rules = tmp_path / "a.rules"
+    rules.write_text('guideline "h"\ninput a: bool\naction q\nsection s:\n  rule r:\n    when a\n    never q\n')
+    cohort = tmp_path / "c.csv"
+    cohort.write_text("id,a,given_q\np1,true,1\np2,true,1\n")
+    code, out, err = gg("audit", rules, cohort, "--given", "given_q", f"--limit={limit}")
+    assert code == 2 and out == ""
+    assert f"argument --limit: expected 0 (all) or more, got {limit}" in err

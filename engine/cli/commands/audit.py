@@ -39,6 +39,17 @@ from engine.evaluate.guideline import Guideline
 FORMATS = ("text", "json", "html")
 
 
+def _limit(text: str) -> int:
+    """``--limit N``: a whole number, 0 or more. A negative one was read as 0 (every row) without a word."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number (0: all), got '{text}'") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (all) or more, got {n}")
+    return n
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("rules", metavar="RULES", help="the rules file")
     parser.add_argument("cohort", metavar="COHORT", help="the cohort: a .csv file (or .parquet with --engine duckdb)")
@@ -50,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "extra; for large cohorts, CSV or Parquet)")
     parser.add_argument("--format", choices=FORMATS, default=None,
                         help="text (default), json, or html (the default when -o ends in .html)")
-    parser.add_argument("--limit", type=int, default=100, metavar="N",
+    parser.add_argument("--limit", type=_limit, default=100, metavar="N",
                         help="discordant rows listed in text and HTML (default 100; 0: all; JSON lists all)")
     parser.add_argument("--keep-going", action="store_true",
                         help="report bad rows on stderr and audit the others (still exits 1)")
