@@ -286,6 +286,16 @@ def _pending(guideline: Any, facts: dict[str, object], action: str) -> list[tupl
     return [(p["rule"], p["needs"]) for p in result["pending"] if p["action"] == action]
 
 
+@pytest.mark.parametrize("stage", [1, 2, 3, 4])
+def test_no_let_sets_an_ajcc_stage_threshold(guideline: Any, stage: int) -> None:
+    """Source line 23 "AJCC stage 3, 8" is the indicator "AJCC stage" with references 3 and 8 (second fidelity
+    review): the source names no stage threshold, so no let reports a stage as a poor prognostic indicator or not
+    (the former `ajcc_stage == 3` let reported stage 4 as lacking it)."""
+    result = guideline.evaluate({"phase": "diagnosis", "ajcc_stage": stage}, "t").to_dict()
+    assert [name for name in result["lets"] if "ajcc" in name] == []
+    assert "document_prognostic_factors" in [a["action"] for a in result["actions"]]
+
+
 @pytest.mark.parametrize(("years", "every"), [
     (0, {"min": 3, "max": 4, "unit": "months"}), (2.9, {"min": 3, "max": 4, "unit": "months"}),
     (3, {"min": 3, "max": 4, "unit": "months"}), (3.01, {"value": 6, "unit": "months"}),
@@ -372,6 +382,7 @@ INTERPRETED_RULES = {
     "met_first_line_doxorubicin", "uterine_rt_after_mdt", "chemo_not_standard", "prognostic_documentation",
     "fu_years_0_3", "fu_years_3_5", "rt_postoperative_dose", "rt_preoperative_dose", "rt_postoperative_boost",
     "retroperitoneal_preoperative_rt", "hyperthermia_high_risk", "pitfall_small_low_grade_risk",
+    "uterine_no_bso_premenopausal", "uterine_no_adjuvant_rt", "pitfall_uterine_adjuvant_rt",
 }
 
 
