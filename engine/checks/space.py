@@ -143,18 +143,35 @@ class Space:
         """Allowed patients for whom rule ``ri``'s entry on ``action`` is decided active: :meth:`active`, unless
         that entry is set aside on its own (``overrides rule.action``, a prevailing prohibition; see
         ``engine.compile.units``)."""
-        units = status_units(self.guideline.model)
-        ei = next(i for i, e in enumerate(self.guideline.model.rules[ri].entries) if e.action == action)
-        u = units.of_entry[ri, ei]
+        u = self._unit(ri, action)
         if u == ri:
             return self.active(ri)
         key = -1 - u  # units of single entries are cached next to the rules, under negative keys
         r = self._decided.get(key)
         if r is None:
-            m = self.m
-            raw = m.and_(self.raw_applies(ri), m.not_(m.or_(*[self.raw_applies(o) for o in units.units[u].over])))
-            r = self._decided[key] = self.decided(raw)
+            r = self._decided[key] = self.decided(self.entry_active_raw(ri, action))
         return r
+
+    def entry_active_raw(self, ri: int, action: str) -> int:
+        """Complete patients for whom rule ``ri``'s entry on ``action`` is active: :meth:`active_raw` for one
+        entry, which an ``overrides rule.action`` or a prevailing prohibition may set aside while the rest of the
+        rule stays (the diff reads it to tell pending entries from decided ones)."""
+        u = self._unit(ri, action)
+        if u == ri:
+            return self.active_raw(ri)
+        key = -1 - u
+        r = self._active.get(key)
+        if r is None:
+            m = self.m
+            over = status_units(self.guideline.model).units[u].over
+            r = self._active[key] = m.and_(self.raw_applies(ri), m.not_(m.or_(*[self.raw_applies(o) for o in over])))
+        return r
+
+    def _unit(self, ri: int, action: str) -> int:
+        """The status unit of rule ``ri``'s entry on ``action`` (``ri`` itself when nothing sets it aside alone)."""
+        units = status_units(self.guideline.model)
+        ei = next(i for i, e in enumerate(self.guideline.model.rules[ri].entries) if e.action == action)
+        return units.of_entry[ri, ei]
 
     def cover(self, ci: int) -> int:
         """Allowed patients decided to be inside cover ``ci``'s region."""

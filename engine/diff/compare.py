@@ -99,36 +99,40 @@ class _Side:
                 rules = self.by_action.setdefault(e.action, [])
                 if not rules or rules[-1] != ri:
                     rules.append(ri)
-        self._pending: dict[int, int] = {}
+        self._pending: dict[tuple[int, str], int] = {}
 
     @property
     def allowed(self) -> int:
         return self.space.allowed
 
-    def active(self, ri: int) -> int:
-        return self.space.active(ri)
+    def active(self, ri: int, action: str) -> int:
+        """Allowed patients for whom rule ``ri``'s entry on ``action`` is decided active. Per entry, not per rule:
+        an ``overrides rule.action`` or a prevailing prohibition sets one entry aside while its rule stays active,
+        and the evaluator then lists it as set aside, not as a recommendation."""
+        return self.space.entry_active(ri, action)
 
-    def pending(self, ri: int) -> int:
-        """Allowed patients for whom the rule is active for some values of the omitted inputs, not all."""
-        r = self._pending.get(ri)
+    def pending(self, ri: int, action: str) -> int:
+        """Allowed patients for whom rule ``ri``'s entry on ``action`` is active for some values of the omitted
+        inputs, not all."""
+        r = self._pending.get((ri, action))
         if r is None:
             sp, m = self.space, self.m
             if not sp.known_levels:
                 r = m.FALSE
             else:
-                h = m.and_(sp.active_raw(ri), sp.assume)
+                h = m.and_(sp.entry_active_raw(ri, action), sp.assume)
                 support = set(m.support(h))
                 for kl, xl in sp.known_levels:
                     if xl in support:
                         h = m.or_(m.and_(m.test(kl, {1}), h), m.and_(m.test(kl, {0}), m.exists(h, xl)))
-                r = m.and_(h, sp.allowed, m.not_(self.active(ri)))
-            self._pending[ri] = r
+                r = m.and_(h, sp.allowed, m.not_(self.active(ri, action)))
+            self._pending[ri, action] = r
         return r
 
     def operands(self, action: str) -> list[tuple[int, int, tuple[tuple[Strength, Any], ...]]]:
         """Per rule on ``action``: (decided active, pending, its entries on the action as (strength, params))."""
-        return [(self.active(ri), self.pending(ri), tuple((e.strength, e.params) for e in self.model.rules[ri].entries
-                                                           if e.action == action))
+        return [(self.active(ri, action), self.pending(ri, action),
+                 tuple((e.strength, e.params) for e in self.model.rules[ri].entries if e.action == action))
                 for ri in self.by_action.get(action, [])]
 
 
@@ -237,4 +241,4 @@ def _within(m: MDD, node: int, lets: list[tuple[str, int]]) -> list[str]:
 def _rules_in(side: _Side, action: str, node: int) -> tuple[str, ...]:
     m = side.m
     return tuple(side.model.rules[ri].name for ri in side.by_action.get(action, [])
-                 if m.and_(node, m.or_(side.active(ri), side.pending(ri))) != m.FALSE)
+                 if m.and_(node, m.or_(side.active(ri, action), side.pending(ri, action))) != m.FALSE)
