@@ -47,3 +47,50 @@ def test_diff_sees_one_entry_of_a_rule_set_aside(cli: Cli, new: str) -> None:
         "conflict resolved", "conflict", "not_recommended")
     assert change["when"] == "a == true and b == true"
     assert change["new_rules"] == ["r2"]  # r1's entry on y is set aside there: not a rule of the new verdict
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# diff: a changed adjustment changes the parameters patients get
+
+GIST = ROOT / "tests" / "fixtures" / "adjust" / "gist.rules"
+
+
+def test_diff_sees_a_changed_dose_adjustment(cli: Cli, tmp_path: Path) -> None:
+    """The diff's verdict key held the recommending rules' own parameters only, so ``adjust imatinib(dose: 800 mg)``
+    changed to 600 mg was "no change: every verdict ... is the same for every patient" (exit 0), although ``run``
+    gives a KIT exon 9 patient 600 mg instead of 800 mg; ``--cohort`` counted no patient either."""
+    new = tmp_path / "gist_600.rules"
+    new.write_text(GIST.read_text(encoding="utf-8").replace("dose: 800 mg", "dose: 600 mg"), encoding="utf-8")
+    data = _diff(cli, GIST, new)
+    changes = data["changes"]
+    assert data["changed_actions"] == ["imatinib"] and isinstance(changes, list) and len(changes) == 1
+    change = changes[0]
+    assert change["kind"] == "parameters changed"
+    assert (change["old"]["params"]["dose"], change["new"]["params"]["dose"]) == (["800 mg"], ["600 mg"])
+    assert change["when"] == "high_risk == true and kit_exon == 9 and intolerant == false and pregnant == false"
+    assert "exon9_dose" in change["new_rules"]
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("id,high_risk,kit_exon,intolerant,pregnant\np1,true,9,false,false\np2,true,11,false,false\n",
+                      encoding="utf-8")
+    code, out, err = cli("diff", str(GIST), str(new), "--cohort", str(cohort))
+    assert code == 1, err
+    assert "1 of 2 patients" in out
+
+
+def test_diff_of_an_added_adjustment_and_of_two_in_force(cli: Cli, tmp_path: Path) -> None:
+    """An adjustment added where another is in force: where both are (intolerant exon 9, once the override is
+    gone) the dose is a clash in the new version, as in ``run``; elsewhere the new adjustment's value."""
+    text = GIST.read_text(encoding="utf-8")
+    rule = "  rule intolerant_dose:\n    when intolerant\n    adjust imatinib(dose: 300 mg)\n    overrides exon9_dose\n"
+    assert rule in text
+    old = tmp_path / "old.rules"
+    old.write_text(text.replace(rule, ""), encoding="utf-8")
+    new = tmp_path / "new.rules"
+    new.write_text(text.replace("    overrides exon9_dose\n", ""), encoding="utf-8")
+    data = _diff(cli, old, new)
+    changes = data["changes"]
+    assert isinstance(changes, list)
+    got = sorted((c["kind"], c["old"]["params"]["dose"], c["new"]["params"]["dose"]) for c in changes)
+    assert got == [("parameters changed", ["400 mg"], ["300 mg"]),
+                   ("parameters changed", ["800 mg"], ["300 mg", "800 mg"])], got
+    assert all("intolerant == true" in c["when"] for c in changes)

@@ -129,6 +129,11 @@ class _Side:
             self._pending[ri, action] = r
         return r
 
+    def adjustments(self, action: str) -> list[tuple[int, Any]]:
+        """Per adjustment of ``action``: (decided in force, its parameters). In force where its rule is decided
+        active, as ``check`` (W214) and the evaluator read it."""
+        return [(self.space.active(ri), a.params) for ri, a in self.model.adjustments if a.action == action]
+
     def operands(self, action: str) -> list[tuple[int, int, tuple[tuple[Strength, Any], ...]]]:
         """Per rule on ``action``: (decided active, pending, its entries on the action as (strength, params))."""
         return [(self.active(ri, action), self.pending(ri, action),
@@ -136,14 +141,21 @@ class _Side:
                 for ri in self.by_action.get(action, [])]
 
 
-def _pair_leaf(n_old: int, old: list[tuple[int, int, Any]], new: list[tuple[int, int, Any]]) -> Any:
-    def side_key(vals: tuple[Any, ...], ops: list[tuple[int, int, Any]], base: int) -> Key:
+def _pair_leaf(old: list[tuple[int, int, Any]], new: list[tuple[int, int, Any]],
+               old_adj: list[tuple[int, Any]], new_adj: list[tuple[int, Any]]) -> Any:
+    """The leaf function over the operands ``[active, pending per entry operand (old, then new)..., in force per
+    adjustment (old, then new)...]``."""
+    def side_key(vals: tuple[Any, ...], ops: list[tuple[int, int, Any]], base: int, adj: list[tuple[int, Any]],
+                 adj_base: int) -> Key:
         active = [e for k, (_, _, entries) in enumerate(ops) if vals[base + 2 * k] for e in entries]
         pending = [s for k, (_, _, entries) in enumerate(ops) if vals[base + 2 * k + 1] for s, _ in entries]
-        return key_of(active, pending)
+        return key_of(active, pending, [params for k, (_, params) in enumerate(adj) if vals[adj_base + k]])
+
+    n_ops = 2 * (len(old) + len(new))
 
     def leaf(vals: tuple[Any, ...]) -> tuple[Key, Key] | None:
-        a, b = side_key(vals, old, 0), side_key(vals, new, 2 * n_old)
+        a = side_key(vals, old, 0, old_adj, n_ops)
+        b = side_key(vals, new, 2 * len(old), new_adj, n_ops + len(old_adj))
         return None if a == b else (a, b)
 
     return leaf
@@ -155,7 +167,7 @@ def _is(old_key: Key, new_key: Key) -> Callable[[tuple[Any, ...]], bool]:
     return f
 
 
-def _signature(ops: list[tuple[int, int, Any]]) -> list[tuple[int, int, Any]]:
+def _signature(ops: list[Any]) -> list[Any]:
     return sorted(ops, key=repr)
 
 
@@ -184,10 +196,12 @@ def _diff(old: Model, new: Model, max_nodes: int, describe: bool) -> Diff:
     found: list[tuple[str, Key, Key, int]] = []
     for action in actions:
         ops_a, ops_b = a.operands(action), b.operands(action)
-        if a.allowed == b.allowed and _signature(ops_a) == _signature(ops_b):
+        adj_a, adj_b = a.adjustments(action), b.adjustments(action)
+        if a.allowed == b.allowed and _signature(ops_a) == _signature(ops_b) and _signature(adj_a) == _signature(adj_b):
             continue  # the same diagrams with the same entries: the same verdict everywhere
         operands = [n for ops in (ops_a, ops_b) for act, pend, _ in ops for n in (act, pend)]
-        d = m.apply_many(_pair_leaf(len(ops_a), ops_a, ops_b), operands, care=care, otherwise=None)
+        operands += [n for adj in (adj_a, adj_b) for n, _ in adj]
+        d = m.apply_many(_pair_leaf(ops_a, ops_b, adj_a, adj_b), operands, care=care, otherwise=None)
         pairs = [t for t in m.terminals(d) if t is not None]
         for old_key, new_key in pairs:
             region = m.apply_many(_is(old_key, new_key), [d])
@@ -240,5 +254,8 @@ def _within(m: MDD, node: int, lets: list[tuple[str, int]]) -> list[str]:
 
 def _rules_in(side: _Side, action: str, node: int) -> tuple[str, ...]:
     m = side.m
-    return tuple(side.model.rules[ri].name for ri in side.by_action.get(action, [])
-                 if m.and_(node, m.or_(side.active(ri, action), side.pending(ri, action))) != m.FALSE)
+    names = [side.model.rules[ri].name for ri in side.by_action.get(action, [])
+             if m.and_(node, m.or_(side.active(ri, action), side.pending(ri, action))) != m.FALSE]
+    names += [side.model.rules[ri].name for ri, a in side.model.adjustments  # adjusting rules in force there
+              if a.action == action and m.and_(node, side.space.active(ri)) != m.FALSE]
+    return tuple(dict.fromkeys(names))

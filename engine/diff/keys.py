@@ -5,7 +5,8 @@ recommendations (decided active: the rule applies and is not set aside, whatever
 
 - none: no verdict;
 - both polarities: a conflict (with every parameter given);
-- otherwise the strongest strength, and each parameter's values (one value; two or more is a clash).
+- otherwise the strongest strength, and each parameter's values (one value; two or more is a clash); a positive
+  verdict takes the values of the adjustments in force on the action (``adjust``), as in the evaluator.
 
 The key also holds the strengths of the *pending* entries on the action: rules active for some values of the
 omitted inputs but not for all (what ``evaluate`` lists as ``Pending``). Which rules give the verdict is not part of
@@ -34,9 +35,14 @@ NOTHING: Key = (None, ())
 CONFLICT = "conflict"
 
 
-def key_of(active: Iterable[EntryLike], pending: Iterable[Strength] = ()) -> Key:
+def key_of(active: Iterable[EntryLike], pending: Iterable[Strength] = (),
+           adjusted: Iterable[tuple[tuple[str, ParamValue], ...]] = ()) -> Key:
     """The key of an action for a patient whose decided-active entries on it are ``active`` and whose pending
-    entries on it have strengths ``pending``."""
+    entries on it have strengths ``pending``; ``adjusted`` are the parameters of the adjustments on the action in
+    force for the patient (``adjust ACTION(...)``). As in the evaluator (engine/evaluate/adjust.py), they replace
+    the parameters of a positive verdict (two different values of one parameter are a clash), and change nothing
+    else: without them a changed dose adjustment would be "no change" although every patient it is in force for
+    gets another dose. Pending adjustments are not part of the key."""
     entries = list(active)
     summary: Summary | None = None
     if entries:
@@ -45,19 +51,30 @@ def key_of(active: Iterable[EntryLike], pending: Iterable[Strength] = ()) -> Key
         for _, params in entries:
             for name, value in params:
                 values.setdefault(name, set()).add(value)
-        merged = tuple((name, tuple(sorted(vs, key=repr))) for name, vs in sorted(values.items()))
         if len(polarities) == 2:
-            summary = (CONFLICT, merged)
+            summary = (CONFLICT, _merged(values))
         else:
             strongest = min((s for s, _ in entries), key=lambda s: s.rank)
-            summary = (strongest.value, merged)
+            if strongest.positive:
+                given: dict[str, set[ParamValue]] = {}
+                for params in adjusted:
+                    for name, value in params:
+                        given.setdefault(name, set()).add(value)
+                values.update(given)
+            summary = (strongest.value, _merged(values))
     return summary, tuple(sorted({s.value for s in pending}))
+
+
+def _merged(values: dict[str, set[ParamValue]]) -> Params:
+    return tuple((name, tuple(sorted(vs, key=repr))) for name, vs in sorted(values.items()))
 
 
 def key_of_result(result: Result, action: str) -> Key:
     """The key of ``action`` in an evaluation result (pending entries of every omitted input)."""
     return key_of([(r.strength, r.params) for r in result.recommendations if r.action == action],
-                  [p.strength for p in result.pending if p.action == action])
+                  [p.strength for p in result.pending if p.action == action],
+                  [adj.params for v in result.actions if v.action == action
+                   for adj in v.adjusted or () if not adj.needs])
 
 
 def keys_of_result(result: Result) -> dict[str, Key]:
