@@ -96,7 +96,8 @@ def condition(draw: Any, ins: dict[str, Input], lets: list[str], depth: int = 2)
 
 
 @st.composite
-def models(draw: Any) -> Model:
+def models(draw: Any, adjustments: bool = True) -> Model:
+    """A random guideline; ``adjustments=False`` for code that takes none (the per-plan SQL writer)."""
     ins = draw(inputs())
     lets: dict[str, Let] = {}
     for i in range(draw(st.integers(0, 3))):
@@ -131,7 +132,7 @@ def models(draw: Any) -> Model:
             aside = ((target.name, draw(st.sampled_from(target.entries)).action),)
         adjusts: tuple[Adjustment, ...] = ()
         free = [a for a in ACTIONS if a not in {e.action for e in entries}]  # a rule does not give what it adjusts
-        if free and draw(st.integers(0, 3)) == 0:
+        if adjustments and free and draw(st.integers(0, 3)) == 0:
             adjusts = (Adjustment(draw(st.sampled_from(free)), (("dose", Quantity(float(draw(st.integers(0, 2))),
                                                                                    "Gy")),)),)
         rules.append(Rule(f"r{i}", sec.name, And((sec.guard, when)), when, entries, evidence="E" if i % 2 else None,

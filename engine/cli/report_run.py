@@ -250,8 +250,10 @@ CSV_COLUMNS = ("case", "section", "action", "strength", "rule", "params", "evide
 """The CSV report's columns. ``status`` is ``applies`` (a recommendation: the rule applies to the patient),
 ``pending`` (the rule's decision needs more data: ``detail`` names the inputs), ``overridden`` (set aside:
 ``detail`` names the rules that did it), ``conflict`` (``rule`` lists the rules for and against; ``strength`` is
-empty), ``clash`` (one parameter given different values: ``params`` holds them rule by rule) or ``none`` (the
-patient has no row of any other kind: no rule speaks about them)."""
+empty), ``clash`` (one parameter given different values: ``params`` holds them rule by rule), ``adjusted`` (an
+``adjust`` of the action's verdict: ``rule`` is the adjusting rule, ``params`` the values it sets, which replace
+those of the action's ``applies`` rows; ``detail`` is empty when it is in force, ``needs: ...`` when the missing
+inputs decide whether it is) or ``none`` (the patient has no row of any other kind: no rule speaks about them)."""
 
 
 def _extra_rows(head: str, result: Result, memo: dict[tuple[str, str, str, tuple[str, ...]], str]) -> Iterator[str]:
@@ -280,9 +282,32 @@ def _extra_rows(head: str, result: Result, memo: dict[tuple[str, str, str, tuple
                                "clash", f"{k.param} differs"))
 
 
+def _adjusted_rows(head: str, result: Result) -> Iterator[str]:
+    """A patient's ``adjusted`` rows, and a ``clash`` row for each parameter two adjustments in force set
+    differently (guidelines with adjustments only: it reads the verdicts). Why in the CSV: its ``applies`` rows
+    carry each rule's own values, so without these a reader of the CSV alone would see the unadjusted dose."""
+    for v in result.actions:
+        for a in v.adjusted or ():
+            yield head + _csv_row(("", "", v.action, "" if v.strength is None else v.strength.value, a.rule,
+                                   "; ".join(f"{n}: {x}" for n, x in a.params), "", "", "adjusted",
+                                   "needs: " + ", ".join(a.needs) if a.needs else ""))
+        for name in v.clashes:
+            given = [(a.rule, x) for a in v.adjusted or () if not a.needs for n, x in a.params if n == name]
+            if len(given) > 1:
+                yield head + _csv_row(("", "", v.action, "", ", ".join(rule for rule, _ in given),
+                                       "; ".join(f"{name}: {x} ({rule})" for rule, x in given), "", "", "clash",
+                                       f"{name} differs"))
+
+
+def adjust_clashes(result: Result) -> bool:
+    """Whether two adjustments in force set one parameter of a verdict differently (a finding, like a clash)."""
+    return any(len([1 for a in v.adjusted or () if not a.needs for n, _ in a.params if n == name]) > 1
+               for v in result.actions for name in v.clashes)
+
+
 def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
-    """One row per (case, recommendation), then the case's pending, overridden, conflict and clash rows, or one
-    ``none`` row (see :data:`CSV_COLUMNS`).
+    """One row per (case, recommendation), then the case's pending, overridden, conflict and clash rows, then its
+    adjusted rows (guidelines with adjustments), or one ``none`` row (see :data:`CSV_COLUMNS`).
 
     Everything in a recommendation row but the case id is fixed by the rule entry, so it is formatted once per
     entry (looked up by rule and action, then checked field by field) and each row is the case id joined to that
@@ -325,12 +350,16 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
             out.append(head)
             out.append(text)
             size += len(text)
+        adjusted = list(_adjusted_rows(head, result)) if model.adjustments else []
         if result.pending or result.overridden or result.conflicts or len(recs) > 1:
             for row in _extra_rows(head, result, memo):
                 out.append(row)
                 size += len(row)
-        elif not recs:
+        elif not recs and not adjusted:
             out.append(head + _NONE_ROW)
+        for row in adjusted:
+            out.append(row)
+            size += len(row)
         if size > 1 << 16:
             yield "".join(out)
             out.clear()

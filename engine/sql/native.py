@@ -29,7 +29,7 @@ import duckdb
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.cases.load import Loaded, load_all
 from engine.cases.validate import Case
-from engine.cli.report_run import FORMATS
+from engine.cli.report_run import CSV_COLUMNS, FORMATS, adjust_clashes
 from engine.cli.support import (
     STDOUT,
     Exit,
@@ -50,7 +50,7 @@ from engine.fileio.atomic import replacing
 from engine.sql.cells import Collision
 from engine.sql.duckdb_engine import evaluate_duckdb
 from engine.sql.plan import Queries, Written, queries, write_report
-from engine.sql.source import CASES, Fallback, cases_from_loader, open_cohort
+from engine.sql.source import CASES, Fallback, cases_from_loader, lit, open_cohort
 
 NATIVE = ("csv", "parquet")
 
@@ -119,6 +119,24 @@ def _write_native(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Quer
         os.unlink(tmp)
 
 
+def _csv_to_parquet(con: duckdb.DuckDBPyConnection, chunks: Iterator[str], out: str | None) -> None:
+    """The CSV report's rows written as Parquet (every column text, as the native writer's), through a temporary
+    CSV file; the Parquet file replaces ``out`` only once it is whole."""
+    assert out is not None and out != STDOUT  # run_native refuses Parquet to a terminal first
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="guidegraph-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            for chunk in chunks:
+                f.write(chunk)
+        columns = ", ".join(f"'{n}': 'VARCHAR'" for n in CSV_COLUMNS)
+        with replacing(out) as target:
+            con.execute(f"COPY (SELECT * FROM read_csv({lit(tmp)}, header = true, auto_detect = false, columns = "
+                        f"{{{columns}}}, quote = '\"', escape = '\"', nullstr = '')) TO {lit(target)} "
+                        "(FORMAT parquet, COMPRESSION zstd)")
+    finally:
+        os.unlink(tmp)
+
+
 class Counts(Protocol):
     conflicts: int
     clashes: int
@@ -148,11 +166,14 @@ def run_native(args: argparse.Namespace, findings: Counts) -> int:
         if bad and not args.keep_going:
             return exit_for(diagnostics)
         conflicts = clashes = 0
+        adjusts = bool(guideline.model.adjustments)
         try:
-            if fmt in NATIVE:
+            if fmt in NATIVE and not adjusts:
                 written = _write_native(con, guideline, qs, fmt, out, keys_view)
                 conflicts, clashes, evaluated = written.conflicts, written.clashes, written.cases
             else:
+                # per case, DuckDB decides and Python assembles the result (the text and JSON reports; and the
+                # CSV report of a guideline with adjustments, whose rows depend on the verdicts, not the plan alone)
                 cases = fetch_cases(con, guideline, path)
                 evaluated = len(cases)
                 seen = [0, 0]
@@ -160,11 +181,14 @@ def run_native(args: argparse.Namespace, findings: Counts) -> int:
                 def pairs() -> Iterator[tuple[Case, Result]]:
                     for case, result in evaluate_duckdb(guideline, cases, con):
                         seen[0] += bool(result.conflicts)
-                        seen[1] += bool(result.clashes)
+                        seen[1] += bool(result.clashes or (adjusts and adjust_clashes(result)))
                         yield case, result
 
-                chunks = FORMATS[fmt](guideline.model, pairs())
-                write_output(chunks, out)
+                chunks = FORMATS["csv" if fmt == "parquet" else fmt](guideline.model, pairs())
+                if fmt == "parquet":
+                    _csv_to_parquet(con, chunks, out)
+                else:
+                    write_output(chunks, out)
                 conflicts, clashes = seen
         except OutputError as e:
             report([e.diagnostic])

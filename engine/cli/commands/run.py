@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dsl.diagnostics import has_errors
 from engine.cases.validate import Case
 from engine.cli.fhir_support import load_fhir_cases
-from engine.cli.report_run import FORMATS, Progress, text_report
+from engine.cli.report_run import FORMATS, Progress, adjust_clashes, text_report
 from engine.cli.support import (
     Exit,
     OutputError,
@@ -111,14 +111,16 @@ def auto_engine(args: argparse.Namespace) -> str:
 class Findings:
     """Counts the patients with a conflict or a parameter clash while the report is written."""
 
-    def __init__(self) -> None:
+    def __init__(self, adjustments: bool = False) -> None:
         self.conflicts = 0
         self.clashes = 0
+        self.adjustments = adjustments
+        """The guideline has adjustments: two in force that disagree are a clash too (this reads the verdicts)."""
 
     def note(self, result: Result) -> None:
         if result.conflicts:
             self.conflicts += 1
-        if result.clashes:
+        if result.clashes or (self.adjustments and adjust_clashes(result)):
             self.clashes += 1
 
     def text(self) -> str | None:
@@ -254,7 +256,7 @@ def _run(args: argparse.Namespace) -> int:
     report(diagnostics)
     if bad and not args.keep_going:
         return exit_for(diagnostics)
-    findings = Findings()
+    findings = Findings(bool(guideline.model.adjustments))
     try:
         engine = getattr(args, "engine", "python")
         pairs = (evaluate_all(guideline, loaded.cases, findings) if engine == "python"
