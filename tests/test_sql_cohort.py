@@ -248,3 +248,15 @@ def test_auto_engine_falls_back_to_python_for_derived_values(cli: Cli, tmp_path:
     assert py.code in (0, 1) and py.out
     assert (auto.code, auto.out, auto.err) == (py.code, py.out, py.err)
     assert cli("run", af, str(path), "--format", "csv", "--engine", "duckdb").code == 2
+
+
+def test_parquet_columns_differing_by_case_are_named_as_in_the_file(cli: Cli, tmp_path: Path) -> None:
+    """DuckDB renames 'Phase' beside 'phase' to 'Phase_1'; the message names the file's column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "case.parquet"
+    pq.write_table(pa.table({"id": ["p1"], "phase": ["treatment"], "Phase": ["diagnosis"]}), str(path))
+    r = cli("run", LMS, str(path), "--engine", "duckdb")
+    assert r.code == 1
+    assert "unknown input 'Phase'" in r.err and "Phase_1" not in r.err

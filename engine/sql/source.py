@@ -169,6 +169,18 @@ def _csv_header(path: str) -> list[str]:
     return header
 
 
+def _file_names(path: str, names: list[str]) -> list[str]:
+    """The Parquet file's own column names, in order. Why not DuckDB's: it renames columns whose names differ only
+    by case (``a`` and ``A`` become ``a`` and ``A_1``), and a message must name what is in the file."""
+    try:
+        import pyarrow.parquet as pq
+
+        found = list(pq.read_schema(path).names)
+    except Exception:  # any reader error: keep DuckDB's names, which DuckDB could read
+        return names
+    return found if len(found) == len(names) else names
+
+
 def _columns(con: duckdb.DuckDBPyConnection, path: str, parquet: bool) -> tuple[list[str], list[str], str]:
     """The header names, the column types DuckDB reads and the ``FROM`` clause of the raw rows (with
     ``__gg_ord``, the 1-based record number)."""
@@ -181,7 +193,7 @@ def _columns(con: duckdb.DuckDBPyConnection, path: str, parquet: bool) -> tuple[
         names = [d[0] for d in desc if d[0] != "file_row_number"]
         types = [str(d[1]) for d in desc if d[0] != "file_row_number"]
         cols = ", ".join(f"{ident(n)} AS c{i}" for i, n in enumerate(names))
-        return names, types, f"(SELECT file_row_number + 1 AS __gg_ord, {cols} FROM {scan})"
+        return _file_names(path, names), types, f"(SELECT file_row_number + 1 AS __gg_ord, {cols} FROM {scan})"
     names = _csv_header(path)
     spec = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names)))
     scan = (f"read_csv({lit(path)}, header = true, auto_detect = false, columns = {{{spec}}}, delim = ',', "
