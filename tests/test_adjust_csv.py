@@ -1,4 +1,5 @@
-"""The CSV and Parquet reports of a guideline with adjustments (docs/language.md, "Adjustments").
+"""The CSV and Parquet reports of a guideline with adjustments (docs/language.md, "Adjustments") or never_together
+constraints ("Never together").
 
 Why these rows: the ``applies`` rows carry each rule's own parameters, so without an ``adjusted`` row a reader of
 the CSV alone would see the unadjusted dose. Two adjustments in force that disagree are a clash (a finding, exit 1)
@@ -80,3 +81,34 @@ def test_duckdb_gives_the_python_bytes_and_parquet_the_same_rows(cli: Cli, tmp_p
     assert (pq.code, pq.err) == (py.code, py.err)
     got = duckdb.connect().execute(f"SELECT * FROM read_parquet('{out}')").fetchall()
     assert [["" if c is None else c for c in r] for r in got] == _rows(py.out)
+
+
+TOGETHER = str(ROOT / "tests/fixtures/together/hypertension.rules")
+HYPERTENSION = """id,systolic,diabetes,pregnant,ckd,black
+h1,150,true,false,false,false
+h2,150,false,false,true,false
+h3,120,true,false,false,false
+"""
+
+
+def test_a_broken_never_together_is_a_row_and_a_finding(cli: Cli, tmp_path: Path) -> None:
+    """A patient given two actions that must never be given together is flagged in every format and exits 1,
+    as a conflict does (check reports both as errors: E201, E209)."""
+    path = tmp_path / "h.csv"
+    path.write_text(HYPERTENSION, encoding="utf-8")
+    for fmt in ("csv", "text", "json"):
+        r = cli("run", TOGETHER, str(path), "--format", fmt, "--engine", "python")
+        assert r.code == 1, (fmt, r.err)
+        assert "1 patient is given actions that must never be given together" in r.err
+    rows = _rows(cli("run", TOGETHER, str(path), "--format", "csv", "--engine", "python").out)
+    assert [c for c in rows if c[8] == "never_together"] == [
+        ["h1", "", "ace_inhibitor, arb", "", "diabetes_first_line", "", "", "", "never_together", ""]]
+
+
+def test_duckdb_flags_never_together_as_python_does(cli: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("duckdb")
+    path = tmp_path / "h.csv"
+    path.write_text(HYPERTENSION, encoding="utf-8")
+    py = cli("run", TOGETHER, str(path), "--format", "csv", "--engine", "python")
+    dk = cli("run", TOGETHER, str(path), "--format", "csv", "--engine", "duckdb")
+    assert (dk.code, dk.out, dk.err) == (py.code, py.out, py.err)

@@ -253,7 +253,9 @@ CSV_COLUMNS = ("case", "section", "action", "strength", "rule", "params", "evide
 empty), ``clash`` (one parameter given different values: ``params`` holds them rule by rule), ``adjusted`` (an
 ``adjust`` of the action's verdict: ``rule`` is the adjusting rule, ``params`` the values it sets, which replace
 those of the action's ``applies`` rows; ``detail`` is empty when it is in force, ``needs: ...`` when the missing
-inputs decide whether it is) or ``none`` (the patient has no row of any other kind: no rule speaks about them)."""
+inputs decide whether it is), ``never_together`` (a constraint broken: ``action`` lists the actions given
+together, ``rule`` the rules giving them, ``detail`` the constraint's ``when``) or ``none`` (the patient has no
+row of any other kind: no rule speaks about them)."""
 
 
 def _extra_rows(head: str, result: Result, memo: dict[tuple[str, str, str, tuple[str, ...]], str]) -> Iterator[str]:
@@ -297,6 +299,13 @@ def _adjusted_rows(head: str, result: Result) -> Iterator[str]:
                 yield head + _csv_row(("", "", v.action, "", ", ".join(rule for rule, _ in given),
                                        "; ".join(f"{name}: {x} ({rule})" for rule, x in given), "", "", "clash",
                                        f"{name} differs"))
+
+
+def _together_rows(head: str, result: Result) -> list[str]:
+    """A patient's ``never_together`` rows: each constraint broken, with the actions given and the rules that give
+    them (guidelines with constraints only: it reads the verdicts and the facts)."""
+    return [head + _csv_row(("", "", ", ".join(t.actions), "", ", ".join(t.rules), "", "", "", "never_together",
+                             f"when: {t.when}" if t.when else "")) for t in result.never_together]
 
 
 def adjust_clashes(result: Result) -> bool:
@@ -351,6 +360,8 @@ def csv_report(model: Model, pairs: Pairs) -> Iterator[str]:
             out.append(text)
             size += len(text)
         adjusted = list(_adjusted_rows(head, result)) if model.adjustments else []
+        if model.together:
+            adjusted += _together_rows(head, result)
         if result.pending or result.overridden or result.conflicts or len(recs) > 1:
             for row in _extra_rows(head, result, memo):
                 out.append(row)

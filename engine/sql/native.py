@@ -29,7 +29,7 @@ import duckdb
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.cases.load import Loaded, load_all
 from engine.cases.validate import Case
-from engine.cli.report_run import CSV_COLUMNS, FORMATS, adjust_clashes
+from engine.cli.report_run import CSV_COLUMNS, FORMATS
 from engine.cli.support import (
     STDOUT,
     Exit,
@@ -138,8 +138,17 @@ def _csv_to_parquet(con: duckdb.DuckDBPyConnection, chunks: Iterator[str], out: 
 
 
 class Counts(Protocol):
+    """What ``run`` counts (engine/cli/commands/run.py's ``Findings``)."""
+
     conflicts: int
     clashes: int
+    adjustments: bool
+    constraints: bool
+
+    def note(self, result: Result) -> None: ...
+
+    @property
+    def found(self) -> bool: ...
 
 
 def run_native(args: argparse.Namespace, findings: Counts) -> int:
@@ -165,31 +174,29 @@ def run_native(args: argparse.Namespace, findings: Counts) -> int:
         report(diagnostics)
         if bad and not args.keep_going:
             return exit_for(diagnostics)
-        conflicts = clashes = 0
-        adjusts = bool(guideline.model.adjustments)
+        model = guideline.model
+        findings.adjustments, findings.constraints = bool(model.adjustments), bool(model.together)
         try:
-            if fmt in NATIVE and not adjusts:
+            if fmt in NATIVE and not model.adjustments and not model.together:
                 written = _write_native(con, guideline, qs, fmt, out, keys_view)
-                conflicts, clashes, evaluated = written.conflicts, written.clashes, written.cases
+                findings.conflicts, findings.clashes, evaluated = written.conflicts, written.clashes, written.cases
             else:
-                # per case, DuckDB decides and Python assembles the result (the text and JSON reports; and the
-                # CSV report of a guideline with adjustments, whose rows depend on the verdicts, not the plan alone)
+                # per case, DuckDB decides and Python assembles the result: the text and JSON reports, and the CSV
+                # report of a guideline with adjustments or never_together constraints, whose rows depend on the
+                # verdicts and the facts, not on the plan alone
                 cases = fetch_cases(con, guideline, path)
                 evaluated = len(cases)
-                seen = [0, 0]
 
                 def pairs() -> Iterator[tuple[Case, Result]]:
                     for case, result in evaluate_duckdb(guideline, cases, con):
-                        seen[0] += bool(result.conflicts)
-                        seen[1] += bool(result.clashes or (adjusts and adjust_clashes(result)))
+                        findings.note(result)
                         yield case, result
 
-                chunks = FORMATS["csv" if fmt == "parquet" else fmt](guideline.model, pairs())
+                chunks = FORMATS["csv" if fmt == "parquet" else fmt](model, pairs())
                 if fmt == "parquet":
                     _csv_to_parquet(con, chunks, out)
                 else:
                     write_output(chunks, out)
-                conflicts, clashes = seen
         except OutputError as e:
             report([e.diagnostic])
             return Exit.USAGE
@@ -204,7 +211,6 @@ def run_native(args: argparse.Namespace, findings: Counts) -> int:
     skipped = loaded.skipped_text()
     if bad and skipped:
         say(f"guidegraph: {skipped}; {evaluated:,} evaluated\n")
-    findings.conflicts, findings.clashes = conflicts, clashes
     if bad:
         return exit_for(diagnostics)
-    return Exit.FINDINGS if conflicts or clashes else Exit.OK
+    return Exit.FINDINGS if findings.found else Exit.OK

@@ -131,9 +131,11 @@ def write_report(con: duckdb.DuckDBPyConnection, guideline: Guideline, qs: Queri
 
     The plans' rows become one list per plan, held in a DuckDB variable; each case, in file order, is its id and
     the rows of its plan's list (a lookup by position, no join per output row). Not for a guideline with
-    adjustments: its rows depend on the verdicts (``adjusted`` rows), which a plan alone does not give."""
-    if guideline.model.adjustments:
-        raise ValueError("write_report: a guideline with adjustments is written case by case (engine/sql/native.py)")
+    adjustments or constraints: its rows depend on the verdicts and the facts (``adjusted`` and ``never_together``
+    rows), which a plan alone does not give."""
+    if guideline.model.adjustments or guideline.model.together:
+        raise ValueError("write_report: a guideline with adjustments or never_together constraints is written case "
+                         "by case (engine/sql/native.py)")
     found = plans(con, guideline, qs, cases_view, keys_view)
     columns = CSV_COLUMNS[1:]
     table: dict[str, list[Any]] = {n: [] for n in ("__gg_pid", "__gg_seq", *columns)}

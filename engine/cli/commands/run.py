@@ -111,17 +111,32 @@ def auto_engine(args: argparse.Namespace) -> str:
 class Findings:
     """Counts the patients with a conflict or a parameter clash while the report is written."""
 
-    def __init__(self, adjustments: bool = False) -> None:
+    def __init__(self, adjustments: bool = False, together: bool = False) -> None:
         self.conflicts = 0
         self.clashes = 0
+        self.together = 0
         self.adjustments = adjustments
         """The guideline has adjustments: two in force that disagree are a clash too (this reads the verdicts)."""
+        self.constraints = together
+        """The guideline has ``never_together`` constraints: a patient who breaks one is a finding, as a conflict
+        is (``check`` reports both as errors, E201 and E209)."""
+
+    @classmethod
+    def of(cls, guideline: Guideline) -> Findings:
+        model = guideline.model
+        return cls(bool(model.adjustments), bool(model.together))
 
     def note(self, result: Result) -> None:
         if result.conflicts:
             self.conflicts += 1
         if result.clashes or (self.adjustments and adjust_clashes(result)):
             self.clashes += 1
+        if self.constraints and result.never_together:
+            self.together += 1
+
+    @property
+    def found(self) -> bool:
+        return bool(self.conflicts or self.clashes or self.together)
 
     def text(self) -> str | None:
         """``guidegraph: 2 patients have conflicting recommendations ...`` or None."""
@@ -133,9 +148,13 @@ class Findings:
             n = self.clashes
             parts.append(f"{n:,} patient{'s get' if n != 1 else ' gets'} an action with different parameters "
                          "from two rules")
+        if self.together:
+            n = self.together
+            parts.append(f"{n:,} patient{'s are' if n != 1 else ' is'} given actions that must never be given "
+                         "together")
         if not parts:
             return None
-        return (f"guidegraph: {'; '.join(parts)} (see 'Conflicts' and 'Clashes' in the report; "
+        return (f"guidegraph: {'; '.join(parts)} (see 'Conflicts', 'Clashes' and 'NEVER TOGETHER' in the report; "
                 "'guidegraph check' explains them)\n")
 
 
@@ -256,7 +275,7 @@ def _run(args: argparse.Namespace) -> int:
     report(diagnostics)
     if bad and not args.keep_going:
         return exit_for(diagnostics)
-    findings = Findings(bool(guideline.model.adjustments))
+    findings = Findings.of(guideline)
     try:
         engine = getattr(args, "engine", "python")
         pairs = (evaluate_all(guideline, loaded.cases, findings) if engine == "python"
@@ -276,4 +295,4 @@ def _run(args: argparse.Namespace) -> int:
         say(found)
     if bad:
         return exit_for(diagnostics)
-    return Exit.FINDINGS if findings.conflicts or findings.clashes else Exit.OK
+    return Exit.FINDINGS if findings.found else Exit.OK
