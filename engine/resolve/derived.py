@@ -231,6 +231,7 @@ def resolve_definitions(decls: list[ast.Let | ast.Classify], conds: Conditions,
         ctx.fatal("E150", f"the lets refer to each other in a cycle: {' -> '.join(path)}",
                   by_name[path[0]].name.span, help="a let may only use lets that do not use it back",
                   notes=[Note(f"'{a}' uses '{b}'", by_name[a].span) for a, b in itertools.pairwise(path)])
+        conds.failed.update(path)  # reported: a use of a let in the cycle is not reported again ("not declared")
     names = list(by_name) if found else dependency_order(graph, order)
     atoms = conds.atoms
     assert isinstance(atoms, DerivedAtoms)
