@@ -94,3 +94,29 @@ def test_diff_of_an_added_adjustment_and_of_two_in_force(cli: Cli, tmp_path: Pat
     assert got == [("parameters changed", ["400 mg"], ["300 mg"]),
                    ("parameters changed", ["800 mg"], ["300 mg", "800 mg"])], got
     assert all("intolerant == true" in c["when"] for c in changes)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# diff: no pending entry on an input nobody can give (issue 17's assumptions)
+
+ASSUME_KNOWN = ROOT / "tests" / "fixtures" / "visualize" / "assume_known.rules"
+
+
+def test_diff_reads_unknowable_inputs_as_run_does(cli: Cli, tmp_path: Path) -> None:
+    """``assume n is known implies not a``: for a patient with ``a``, ``n`` has no value, so rule ``early`` (``a and
+    n < 2 years``) applies to nobody and ``run`` lists nothing for ``{a: true}``. ``diff`` still read the omitted
+    ``n`` as any value, so ``recommend scan`` changed to ``must scan`` was "pending changed" for ``a == true``, with
+    an example patient that ``run`` shows with no pending entry at all. A rule on a knowable omitted input stays
+    pending (rule ``after``, ``not a and n >= 5 years``, for ``{a: false}``)."""
+    text = ASSUME_KNOWN.read_text(encoding="utf-8")
+    early = tmp_path / "early.rules"
+    early.write_text(text.replace("    recommend scan\n", "    must scan\n"), encoding="utf-8")
+    data = _diff(cli, ASSUME_KNOWN, early)
+    assert data["changes"] == [], data["changes"]
+    after = tmp_path / "after.rules"
+    after.write_text(text.replace("    recommend review\n", "    must review\n"), encoding="utf-8")
+    changes = _diff(cli, ASSUME_KNOWN, after)["changes"]
+    assert isinstance(changes, list)
+    assert sorted((c["kind"], c["when"], c["old"]["pending"], c["new"]["pending"]) for c in changes) == [
+        ("pending changed", "a == false and n is unknown", ["recommend"], ["must"]),
+        ("stronger", "n >= 5 years", [], [])], changes

@@ -100,6 +100,16 @@ class _Side:
                 if not rules or rules[-1] != ri:
                     rules.append(ri)
         self._pending: dict[tuple[int, str], int] = {}
+        # Where x is omitted and no value of x, once given, satisfies the assumptions (x is *unknowable* there,
+        # issue 17), the evaluator reads what holds for every value of x (engine/compile/knowable.py): an entry
+        # that needs x is not pending there, it simply does not apply. (level of x, where x is unknowable).
+        self.unknowable: list[tuple[int, int]] = []
+        sp = self.space
+        for kl, xl in sp.known_levels:
+            if kl in m.support(sp.assume):
+                flag = m.and_(m.test(kl, {0}), m.not_(m.exists(m.restrict(sp.assume, kl, 1), xl)))
+                if flag != m.FALSE:
+                    self.unknowable.append((xl, flag))
 
     @property
     def allowed(self) -> int:
@@ -120,7 +130,12 @@ class _Side:
             if not sp.known_levels:
                 r = m.FALSE
             else:
-                h = m.and_(sp.entry_active_raw(ri, action), sp.assume)
+                h = sp.entry_active_raw(ri, action)
+                for xl, flag in self.unknowable:
+                    if xl in m.support(h):
+                        every = m.forall(m.or_(m.not_(sp.assume), h), xl)
+                        h = m.or_(m.and_(flag, every), m.and_(m.not_(flag), h))
+                h = m.and_(h, sp.assume)
                 support = set(m.support(h))
                 for kl, xl in sp.known_levels:
                     if xl in support:
