@@ -2,7 +2,7 @@
 
 Fast paths under test: the generated full and partial paths with their memos (engine/evaluate/fast.py,
 engine/evaluate/walk.py), the memoised cell conversion of CSV cohorts (engine/cases/cohort.py), the pre-formatted
-CSV rows (engine/cli/report_run.py) and the slot-twin constructors (engine/evaluate/result.py). Each is compared
+CSV rows (engine/cli/report_csv.py) and the slot-twin constructors (engine/evaluate/result.py). Each is compared
 with a plain version built here: the unmemoised walk with the tree-walking ``because``, the per-cell converter,
 ``csv.writer`` on every row, the dataclass constructors.
 """
@@ -22,7 +22,7 @@ import engine
 from bench.cohort import cohort_rows, write_cohort
 from engine.cases.cohort import load_csv
 from engine.cases.validate import Case, CaseChecker
-from engine.cli.report_run import csv_report
+from engine.cli.report_csv import csv_report
 from engine.compile.guideline import CompiledGuideline
 from engine.core.model import Strength
 from engine.evaluate.assemble import assemble

@@ -17,7 +17,7 @@ from modelgen import facts_for, models
 from bench.cohort import cell, cohort_rows
 from engine import load
 from engine.cases.validate import Case
-from engine.cli.report_run import csv_report
+from engine.cli.report_csv import csv_report
 from engine.compile.compiler import compile
 from engine.core.model import FactValue
 from engine.evaluate.guideline import Guideline

@@ -15,7 +15,7 @@ from modelgen import facts_for, models
 
 from bench.cohort import cell, write_cohort
 from engine.cases.validate import Case
-from engine.cli.report_run import csv_report
+from engine.cli.report_csv import csv_report
 from engine.compile.compiler import compile
 from engine.evaluate.guideline import Guideline
 

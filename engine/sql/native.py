@@ -29,7 +29,8 @@ import duckdb
 from dsl.diagnostics import Diagnostic, has_errors
 from engine.cases.load import Loaded, load_all
 from engine.cases.validate import Case
-from engine.cli.report_run import CSV_COLUMNS, FORMATS
+from engine.cli.report_csv import CSV_COLUMNS
+from engine.cli.report_run import FORMATS
 from engine.cli.support import (
     STDOUT,
     Exit,

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from engine.cases.validate import Case
-from engine.cli.report_run import CSV_COLUMNS, csv_report
+from engine.cli.report_csv import CSV_COLUMNS, csv_report
 from engine.compile.guideline import RuleStatus
 from engine.evaluate.assemble import ACTIVE, Outcome, Plan, assemble, plan_of
 from engine.evaluate.guideline import Guideline

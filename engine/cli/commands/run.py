@@ -18,7 +18,8 @@ from collections.abc import Iterator, Sequence
 from dsl.diagnostics import has_errors
 from engine.cases.validate import Case
 from engine.cli.fhir_support import load_fhir_cases
-from engine.cli.report_run import FORMATS, Progress, adjust_clashes, text_report
+from engine.cli.report_csv import adjust_clashes
+from engine.cli.report_run import FORMATS, Progress, text_report
 from engine.cli.support import (
     Exit,
     OutputError,
