@@ -133,6 +133,41 @@ def test_diff_reads_unknowable_inputs_as_run_does(cli: Cli, tmp_path: Path) -> N
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# diff: the members of a set input are facts, shared by both versions
+
+SETS = ROOT / "tests" / "fixtures" / "derived" / "sets.rules"
+
+
+def test_diff_of_a_set_input_that_gains_a_value(cli: Cli, tmp_path: Path) -> None:
+    """``set of {imatinib, sunitinib, regorafenib}`` gaining ``zz_new``: the patients both versions allow hold no
+    ``zz_new``, so no verdict changes. The diff renamed every derived value of the new version apart, the set's
+    members too, so ``imatinib in prior`` of the two versions were unrelated variables: it showed four regions
+    with self-contradictory conditions (``imatinib in prior and ... (not (imatinib in prior) or ...)``) and example
+    patients whose verdicts do not change; the old version also allowed ``zz_new in prior``."""
+    text = SETS.read_text(encoding="utf-8")
+    new = tmp_path / "sets_new_value.rules"
+    new.write_text(text.replace("regorafenib}", "regorafenib, zz_new}", 1), encoding="utf-8")
+    assert _diff(cli, SETS, new)["changes"] == []
+    assert _diff(cli, new, SETS)["changes"] == []
+
+
+def test_diff_of_a_changed_count_keeps_the_members_shared(cli: Cli, tmp_path: Path) -> None:
+    """A changed derived value (the count rule ``third`` reads) renames the derived values apart, but not the
+    members: the one change is regorafenib for patients who had imatinib and sunitinib (count 2 before, 1 now);
+    before the fix the diff said "no change"."""
+    text = SETS.read_text(encoding="utf-8")
+    new = tmp_path / "sets_count.rules"
+    new.write_text(text.replace("count_of prior >= 2", "count_of {imatinib in prior, regorafenib in prior} >= 2"),
+                   encoding="utf-8")
+    changes = _diff(cli, SETS, new)["changes"]
+    assert isinstance(changes, list) and len(changes) == 1, changes
+    change = changes[0]
+    assert (change["action"], change["kind"]) == ("regorafenib", "disappeared")
+    assert change["when"].startswith("imatinib in prior and sunitinib in prior and progressing == true"), change
+    assert sorted(change["example"]["facts"]["prior"]) == ["imatinib", "sunitinib"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Property: the diff of a random model and a mutant of it agrees with the brute-force evaluator, with every
 # feature the three bugs above were about (tests/test_diff.py's brute force leaves them out)
 

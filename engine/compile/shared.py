@@ -100,6 +100,14 @@ def side_diagrams(model: Model, vars: tuple[Var, ...], m: MDD, theory: int | Non
     declared = []
     for lv, var in enumerate(vars):
         inp = model.input_or_derived(var.input)
+        if inp is None and var.kind != "known":
+            # A member of a set input that this version declares without that value (another version added
+            # it, resolve/derived.py names it SET[VALUE]): no patient of this version holds it.
+            base, bracket, _ = var.input.partition("[")
+            declared_set = model.inputs.get(base)
+            if bracket and declared_set is not None and declared_set.kind == "set":
+                declared.append(m.test(lv, {i for i, v in enumerate(var.branches) if v is False}))
+            continue
         if inp is None or var.kind == "known":
             continue
         if inp.numeric:

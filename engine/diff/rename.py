@@ -38,9 +38,15 @@ SUFFIX = " (new)"
 
 def separate(old: Model, new: Model) -> Model:
     """``new`` with its derived values renamed apart from ``old``'s when the two sets of definitions differ."""
-    if not new.derived or old.derived == new.derived:
+    # A member of a set input (``imatinib in prior``) is a fact about the patient, like an input, not a
+    # definition: renamed apart, the two versions' members were tied to nothing and the diff showed changes on
+    # patients with a member in one version and not in the other (a set input gaining a value, or any change to
+    # another derived value, was enough).
+    defined = {n for n, d in new.derived.items() if d.how != "member"}
+    if not defined or {n: d for n, d in old.derived.items() if d.how != "member"} == {
+            n: d for n, d in new.derived.items() if n in defined}:
         return new
-    names = {n: n + SUFFIX for n in new.derived}
+    names = {n: n + SUFFIX for n in defined}
     cond = _renamer(names)
 
     def num(e: NumExpr) -> NumExpr:
@@ -71,7 +77,7 @@ def separate(old: Model, new: Model) -> Model:
         rules=tuple(_rule(r, cond) for r in new.rules),
         covers=tuple(dataclasses.replace(c, condition=cond(c.condition)) for c in new.covers),
         together=tuple(dataclasses.replace(t, condition=cond(t.condition)) for t in new.together),
-        derived={names[k]: derived(d) for k, d in new.derived.items()})
+        derived={names.get(k, k): derived(d) if k in names else d for k, d in new.derived.items()})
 
 
 def _rule(r: Rule, cond: Callable[[Expr], Expr]) -> Rule:
