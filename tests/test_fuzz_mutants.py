@@ -235,3 +235,25 @@ def test_diff_of_mutants_agrees_with_the_reference_evaluator(pair: tuple[Model, 
                     if a.get(act, NOTHING) != b.get(act, NOTHING)}
         found = {(r.action, r.old, r.new) for r in d.regions if m.evaluate(r.node, point) is True}
         assert found == expected, facts
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# run: a pending entry names the omitted number the relations' solver pinned to a cell
+
+BP = ROOT / "tests" / "fixtures" / "derived" / "bp.rules"
+
+
+def test_pending_on_a_number_the_solver_pinned_names_it(cli: Cli, tmp_path: Path) -> None:
+    """``assume sbp > dbp`` with ``dbp: 141`` pins the omitted ``sbp`` to its cell 140..260 (a ``Within`` value in
+    the facts the walk reads), which the walk took for a given value: ``treat`` (``sbp - dbp > 60 mmHg``) was
+    pending on no input at all ("Enter  to decide 1 item") and ``refer`` (``pp > 80 mmHg and ...``) did not say
+    it waits on ``sbp``; the reference evaluator names ``sbp`` for both."""
+    case = tmp_path / "case.yaml"
+    case.write_text('id: a\nfacts: {dbp: 141, smoker: false, site: gastric}\n', encoding="utf-8")
+    code, out, err = cli("run", str(BP), str(case), "--format", "json")
+    assert code == 0, err
+    pending = {(p["rule"], tuple(p["needs"])) for p in json.loads(out)["results"][0]["pending"]}
+    assert ("r1", ("sbp",)) in pending and ("r4", ("sbp", "diabetes", "ckd")) in pending, pending
+    code, out, err = cli("run", str(BP), str(case))
+    assert "Enter Systolic blood pressure (sbp) to decide 1 item: RECOMMEND Treat" in out, out
+    assert "Enter  to" not in out

@@ -21,6 +21,7 @@ from typing import Any
 
 from engine.compile.guideline import CompiledGuideline, LeafKey, RuleStatus
 from engine.compile.units import status_units
+from engine.core.derive import Within
 from engine.core.model import Model
 from engine.core.walk import inputs_read
 from engine.evaluate.assemble import ACTIVE, BecauseFn, Outcome, Plan, assemble, plan_of
@@ -249,7 +250,7 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
             below = memo.support(stuck)
         key: Any = (stuck, tuple([branch[lv] for lv in below]))
         if g.model.derived:  # which inputs behind a derived value are missing names what a pending rule needs
-            key += (tuple([facts.get(n) is None for lv in below for n in needed_inputs(g, lv)]),)
+            key += (tuple([_missing(facts, n) for lv in below for n in needed_inputs(g, lv)]),)
         table = memo.sections_memo[k]
         hit = table.get(key)
         if hit is None:
@@ -257,7 +258,7 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
 
             def need_names(ri: int, needs: dict[int, frozenset[int]] = needs) -> tuple[str, ...]:
                 return tuple(dict.fromkeys(n for lv in sorted(needs.get(ri, ())) for n in needed_inputs(g, lv)
-                                           if facts.get(n) is None))
+                                           if _missing(facts, n)))
 
             o = outcomes_from(model, memo.sections[k][1], keys, need_names)
             hit = (memo.intern(o), o)
@@ -307,6 +308,15 @@ def evaluate_slow(memo: SlowMemo, facts: Mapping[str, FactValue], case_id: str |
         objs = _rule_recommendations(memo, planned[1], facts, let_key)
         recs = tuple([objs[pos][ei] for pos, ei in planned[2]])
     return new_result(case_id, recs, plan.overridden, plan.pending, plan.conflicts, lets)
+
+
+def _missing(facts: Mapping[str, object], name: str) -> bool:
+    """Whether the case leaves input ``name`` out. A :class:`~engine.core.derive.Within` is not a value the case
+    gives: it is the cell the relations' solver pinned an omitted number to (engine.compile.theory.Decider: with
+    ``assume sbp > dbp`` and ``dbp: 141``, ``sbp`` lies in ``140..260``), and a rule that still waits on that
+    number needs it (a pending entry once named no input at all: "Enter  to decide")."""
+    value = facts.get(name)
+    return value is None or isinstance(value, Within)
 
 
 def needed_inputs(g: CompiledGuideline, lv: int) -> tuple[str, ...]:
