@@ -151,6 +151,17 @@ def test_diff_of_a_set_input_that_gains_a_value(cli: Cli, tmp_path: Path) -> Non
     assert _diff(cli, new, SETS)["changes"] == []
 
 
+def test_diff_against_a_version_whose_rules_read_no_member(cli: Cli, tmp_path: Path) -> None:
+    """The other side of the previous test: a version that declares the set but has no rules (so no member
+    variables of its own) must leave the declared members free, not false: every change shows."""
+    text = SETS.read_text(encoding="utf-8")
+    empty = tmp_path / "no_rules.rules"
+    empty.write_text(text[:text.index("section next")], encoding="utf-8")
+    for old, new in ((SETS, empty), (empty, SETS)):
+        data = _diff(cli, old, new)
+        assert data["changed_actions"] == ["sunitinib", "regorafenib"], (old.name, data["changes"])
+
+
 def test_diff_of_a_changed_count_keeps_the_members_shared(cli: Cli, tmp_path: Path) -> None:
     """A changed derived value (the count rule ``third`` reads) renames the derived values apart, but not the
     members: the one change is regorafenib for patients who had imatinib and sunitinib (count 2 before, 1 now);

@@ -103,9 +103,10 @@ def side_diagrams(model: Model, vars: tuple[Var, ...], m: MDD, theory: int | Non
         if inp is None and var.kind != "known":
             # A member of a set input that this version declares without that value (another version added
             # it, resolve/derived.py names it SET[VALUE]): no patient of this version holds it.
-            base, bracket, _ = var.input.partition("[")
+            base, bracket, member = var.input.partition("[")
             declared_set = model.inputs.get(base)
-            if bracket and declared_set is not None and declared_set.kind == "set":
+            if bracket and declared_set is not None and declared_set.kind == "set" \
+                    and member[:-1] not in {str(v) for v in declared_set.values}:
                 declared.append(m.test(lv, {i for i, v in enumerate(var.branches) if v is False}))
             continue
         if inp is None or var.kind == "known":
