@@ -135,8 +135,9 @@ def test_git_revision() -> None:
 
 
 def _plain(model: Model) -> Model:
-    """``model`` without action-level exceptions (``overrides rule.action``, prevailing prohibitions: issue 14,
-    which the diff does not read yet): rule-level overrides only."""
+    """``model`` without action-level exceptions (``overrides rule.action``, prevailing prohibitions): this pair
+    generator drops and rewrites entries, which would leave them dangling. The diff reads them; the mutant pairs of
+    tests/test_fuzz_mutants.py check it against the reference evaluator."""
     rules = []
     for r in model.rules:
         if getattr(r, "sets_aside", ()):
