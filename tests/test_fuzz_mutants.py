@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from diffcheck import agrees_with_reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from modelgen import condition, models
 
 from engine.core.model import And, Model, Quantity, Rule, Strength
-from engine.diff.compare import diff
-from engine.diff.keys import NOTHING, keys_of_result
-from engine.evaluate.reference import evaluate_direct
 
 if TYPE_CHECKING:
     from conftest import Cli
@@ -227,25 +224,7 @@ def _mutant_pairs(draw: Any) -> tuple[Model, Model]:
 def test_diff_of_mutants_agrees_with_the_reference_evaluator(pair: tuple[Model, Model], seed: int) -> None:
     """Every allowed complete patient sampled (and one in each region) is in exactly the regions whose change
     the reference evaluator (engine/evaluate/reference.py, no diagrams) shows between the two versions."""
-    old, new = pair
-    d = diff(old, new, describe=False)
-    m, vs = d.mdd, d.joint.vars
-    rng = random.Random(seed)
-    points = [tuple(rng.randrange(len(v.branches)) for v in vs) for _ in range(40)]
-    for r in d.regions:
-        path = m.witness(r.node, True)
-        assert path is not None
-        points.append(tuple(path.get(lv, rng.randrange(len(v.branches))) for lv, v in enumerate(vs)))
-    for point in points:
-        if m.evaluate(d.care, point) is not True:
-            continue
-        facts = d.joint.facts_of(dict(enumerate(point)), complete=True)
-        a = keys_of_result(evaluate_direct(old, facts))
-        b = keys_of_result(evaluate_direct(new, facts))
-        expected = {(act, a.get(act, NOTHING), b.get(act, NOTHING)) for act in {*a, *b}
-                    if a.get(act, NOTHING) != b.get(act, NOTHING)}
-        found = {(r.action, r.old, r.new) for r in d.regions if m.evaluate(r.node, point) is True}
-        assert found == expected, facts
+    agrees_with_reference(*pair, seed, every_below=0, sample=40)
 
 
 # ---------------------------------------------------------------------------------------------------------------
